@@ -1,0 +1,170 @@
+//! Calm Guard: the final safety stage. Output never exceeds the ceiling, and it gets there
+//! softly, with zero latency.
+//!
+//! Two parts, linked across both channels so the image never shifts:
+//! 1. a gain rider: a peak envelope (instant attack, exponential release) sets the gain that
+//!    brings the peaks down to the knee, 3 dB below the ceiling; the gain itself glides down
+//!    with a 0.4 ms time constant (settled within 2 ms), and recovers as the envelope releases
+//!    (150 ms time constant);
+//! 2. a soft clipper for what the rider's attack lets through: identity up to the knee, then a
+//!    tanh curve that approaches the ceiling but never passes it.
+//!
+//! Signals peaking at or below the knee pass bit-for-bit unchanged.
+
+use crate::dsp::one_pole_coef;
+
+/// The knee sits this far below the ceiling, dB.
+pub const KNEE_BELOW_CEILING_DB: f32 = 3.0;
+/// Gain-rider attack time constant, seconds.
+const ATTACK_S: f32 = 0.0004;
+/// Peak envelope release time constant, seconds (about 60 dB/s of recovery).
+const RELEASE_S: f32 = 0.150;
+
+/// Stereo-linked zero-latency limiter.
+#[derive(Debug, Clone)]
+pub struct CalmGuard {
+    attack_coef: f32,
+    release_mul: f32,
+    envelope: f32,
+    gain: f32,
+}
+
+impl CalmGuard {
+    /// A guard for `sample_rate` Hz.
+    pub fn new(sample_rate: f32) -> Self {
+        Self {
+            attack_coef: one_pole_coef(ATTACK_S, sample_rate),
+            release_mul: 1.0 - one_pole_coef(RELEASE_S, sample_rate),
+            envelope: 0.0,
+            gain: 1.0,
+        }
+    }
+
+    /// Forgets any gain reduction.
+    pub fn reset(&mut self) {
+        self.envelope = 0.0;
+        self.gain = 1.0;
+    }
+
+    /// Current gain reduction of the rider, as a linear factor (1 = none); for meters.
+    pub fn gain(&self) -> f32 {
+        self.gain
+    }
+
+    /// Processes one stereo sample against `ceiling` (linear, > 0).
+    #[inline]
+    pub fn process(&mut self, [left, right]: [f32; 2], ceiling: f32) -> [f32; 2] {
+        let knee = ceiling * KNEE_GAIN;
+        let peak = left.abs().max(right.abs());
+        self.envelope = peak.max(self.envelope * self.release_mul);
+        let target = if self.envelope > knee {
+            knee / self.envelope
+        } else {
+            1.0
+        };
+        if target < self.gain {
+            self.gain += self.attack_coef * (target - self.gain);
+        } else {
+            // Releasing: follow the envelope's own exponential decay.
+            self.gain = target;
+        }
+        [
+            soft_clip(left * self.gain, knee, ceiling),
+            soft_clip(right * self.gain, knee, ceiling),
+        ]
+    }
+}
+
+/// 10^(−3/20): the knee relative to the ceiling.
+const KNEE_GAIN: f32 = 0.707_945_8;
+
+/// Identity up to `knee`; above it `knee + (ceiling − knee)·tanh((|x| − knee)/(ceiling − knee))`,
+/// which has slope 1 at the knee (no kink) and never reaches past `ceiling`.
+#[inline]
+pub fn soft_clip(x: f32, knee: f32, ceiling: f32) -> f32 {
+    let magnitude = x.abs();
+    if magnitude <= knee {
+        return x;
+    }
+    let room = ceiling - knee;
+    let y = knee + room * ((magnitude - knee) / room).tanh();
+    y.min(ceiling).copysign(x)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dsp::db_to_gain;
+
+    #[test]
+    fn knee_constant_matches_3_db() {
+        assert!((KNEE_GAIN - db_to_gain(-KNEE_BELOW_CEILING_DB)).abs() < 1e-6);
+    }
+
+    #[test]
+    fn never_exceeds_the_ceiling() {
+        let mut guard = CalmGuard::new(48_000.0);
+        let ceiling = db_to_gain(-6.0);
+        let mut x = 0.123_f32;
+        for n in 0..48_000 {
+            // Loud pseudo-random signal with bursts up to +24 dBFS.
+            x = (x * 997.0 + 0.31).fract();
+            let burst = if (n / 4800) % 2 == 0 { 16.0 } else { 0.2 };
+            let [l, r] = guard.process([(x - 0.5) * burst, (0.5 - x) * burst * 0.7], ceiling);
+            assert!(l.abs() <= ceiling && r.abs() <= ceiling, "{n}: {l} {r}");
+        }
+    }
+
+    #[test]
+    fn quiet_signals_pass_unchanged() {
+        let mut guard = CalmGuard::new(48_000.0);
+        let ceiling = db_to_gain(-6.0);
+        let knee = ceiling * KNEE_GAIN;
+        for n in 0..48_000 {
+            let x = knee * (n as f32 * 0.05).sin();
+            assert_eq!(guard.process([x, -x], ceiling), [x, -x]);
+        }
+    }
+
+    #[test]
+    fn gain_reduction_settles_within_2_ms_and_recovers_in_100_to_300_ms() {
+        let fs = 48_000.0;
+        let mut guard = CalmGuard::new(fs);
+        let ceiling = db_to_gain(-6.0);
+        let knee = ceiling * KNEE_GAIN;
+        // A 1 kHz tone 12 dB over the knee.
+        let loud = knee * 4.0;
+        let mut n = 0;
+        let mut tone = |guard: &mut CalmGuard, amp: f32| {
+            let x = amp * (2.0 * std::f32::consts::PI * 1000.0 * n as f32 / fs).sin();
+            n += 1;
+            guard.process([x, x], ceiling)
+        };
+        for _ in 0..(0.002 * fs) as usize {
+            tone(&mut guard, loud);
+        }
+        // Within 2 ms: 90 % of the 12 dB reduction is in place.
+        assert!(guard.gain() < db_to_gain(-12.0 * 0.9), "{}", guard.gain());
+        for _ in 0..(0.1 * fs) as usize {
+            tone(&mut guard, loud);
+        }
+        // Then silence: the gain recovers smoothly to within 1 dB of unity in 100–300 ms.
+        let mut recovered_after = None;
+        for i in 0..(0.5 * fs) as usize {
+            tone(&mut guard, 0.0);
+            if recovered_after.is_none() && guard.gain() > db_to_gain(-1.0) {
+                recovered_after = Some(i as f32 / fs);
+            }
+        }
+        let t = recovered_after.expect("never recovered");
+        assert!((0.1..=0.3).contains(&t), "recovered after {t} s");
+    }
+
+    #[test]
+    fn soft_clip_is_continuous_at_the_knee() {
+        let (knee, ceiling) = (0.5, 0.7);
+        assert!((soft_clip(knee + 1e-4, knee, ceiling) - (knee + 1e-4)).abs() < 1e-6);
+        assert_eq!(soft_clip(100.0, knee, ceiling), ceiling);
+        assert_eq!(soft_clip(-100.0, knee, ceiling), -ceiling);
+    }
+}

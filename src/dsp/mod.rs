@@ -1,0 +1,32 @@
+//! Small shared DSP primitives with no framework types: delay line, smoothers, level helpers.
+
+pub mod delay_line;
+pub mod lowpass;
+pub mod smoother;
+
+pub use delay_line::DelayLine;
+pub use lowpass::BilinearLowpass;
+pub use smoother::{ControlSmoother, LinearFade, OnePole};
+
+/// Decibels to a linear gain factor.
+#[inline]
+pub fn db_to_gain(db: f32) -> f32 {
+    10f32.powf(db / 20.0)
+}
+
+/// A linear gain factor to decibels (−inf for 0).
+#[inline]
+pub fn gain_to_db(gain: f32) -> f32 {
+    20.0 * gain.log10()
+}
+
+/// Coefficient `k` of a one-pole smoother `y += k (x - y)` that reaches 63 % of a step after
+/// `time_s` seconds when ticked `rate_hz` times per second.
+#[inline]
+pub fn one_pole_coef(time_s: f32, rate_hz: f32) -> f32 {
+    if time_s <= 0.0 {
+        1.0
+    } else {
+        1.0 - (-1.0 / (time_s * rate_hz)).exp()
+    }
+}

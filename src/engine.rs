@@ -1,0 +1,436 @@
+//! The Engine: owns all DSP state and renders blocks from plain settings.
+//!
+//! The plugin, the tests, the benchmarks and the command-line renderer all drive this type, so
+//! an offline render and a DAW render of the same settings are the same samples. It has no
+//! framework types; the plugin glue converts host parameters to [`Settings`] and the host's
+//! transport to [`Transport`].
+//!
+//! Signal flow per sample: input level → binaural render (one source per input channel) →
+//! voice mix against the dry voice → output level → Calm Guard → bypass crossfade.
+//! Every smoother and every control tick is tied to the absolute sample count, so the output is
+//! identical whatever the host's block size.
+
+use crate::binaural::{BinauralRenderer, CONTROL_PERIOD, Position};
+use crate::calm_guard::CalmGuard;
+use crate::dsp::{LinearFade, OnePole, db_to_gain};
+use crate::motion::{MotionMode, PathShape, SyncDivision, path_position};
+
+/// Lowest sample rate the engine accepts, Hz.
+pub const MIN_SAMPLE_RATE: f32 = 8_000.0;
+/// Highest sample rate the engine accepts, Hz.
+pub const MAX_SAMPLE_RATE: f32 = 768_000.0;
+/// Half the angle between the two sources of a stereo input at 100 % width, degrees.
+pub const STEREO_SPREAD_DEG: f32 = 45.0;
+/// Time constant of the gain and mix smoothers, seconds.
+const GAIN_SMOOTHING_S: f32 = 0.010;
+/// Length of the bypass and Calm Guard on/off crossfades, seconds.
+const SWITCH_FADE_S: f32 = 0.010;
+/// Tempo assumed when the host reports none, BPM.
+const DEFAULT_TEMPO_BPM: f64 = 120.0;
+
+/// Plain-value settings for one block; the engine smooths the continuous ones itself.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Settings {
+    pub motion: MotionMode,
+    /// Centre azimuth, degrees (−180…180, 0 = front, +90 = right).
+    pub azimuth_deg: f32,
+    /// Centre elevation, degrees (−40…80).
+    pub elevation_deg: f32,
+    /// Centre distance, metres (0.1…3).
+    pub distance_m: f32,
+    /// Free-running motion rate, Hz (0.01…2).
+    pub motion_rate_hz: f32,
+    /// Lock the motion to the host's song position.
+    pub motion_sync: bool,
+    /// Cycle length when synced.
+    pub sync_division: SyncDivision,
+    /// Swing around the centre, degrees (0…180).
+    pub motion_depth_deg: f32,
+    /// Softness of turns and hops, 0…1.
+    pub softness: f32,
+    /// Head radius, metres (0.075…0.105).
+    pub head_radius_m: f32,
+    /// Proximity bass amount, 0…1.
+    pub proximity: f32,
+    /// Stereo input width, 0…1.
+    pub width: f32,
+    /// Voice input level, dB (−60…+12).
+    pub voice_level_db: f32,
+    /// Binaural share of the voice, 0…1 (the rest is the dry input).
+    pub voice_mix: f32,
+    /// Seed of every random choice, 1…65535.
+    pub seed: u32,
+    /// Calm Guard engaged.
+    pub calm_guard: bool,
+    /// Calm Guard ceiling, dBFS (−30…0).
+    pub ceiling_db: f32,
+    /// Output level, dB (−24…+12), applied before the Calm Guard.
+    pub output_db: f32,
+    /// Pass the input through unprocessed (crossfaded).
+    pub bypass: bool,
+}
+
+impl Default for Settings {
+    /// The defaults of the design's parameter table.
+    fn default() -> Self {
+        Self {
+            motion: MotionMode::Static,
+            azimuth_deg: 0.0,
+            elevation_deg: 0.0,
+            distance_m: 0.5,
+            motion_rate_hz: 0.1,
+            motion_sync: false,
+            sync_division: SyncDivision::Bars(1),
+            motion_depth_deg: 90.0,
+            softness: 0.5,
+            head_radius_m: 0.0875,
+            proximity: 1.0,
+            width: 0.0,
+            voice_level_db: 0.0,
+            voice_mix: 1.0,
+            seed: 1,
+            calm_guard: true,
+            ceiling_db: -6.0,
+            output_db: 0.0,
+            bypass: false,
+        }
+    }
+}
+
+/// The host's transport at the first sample of a block.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Transport {
+    /// Whether the song position is advancing.
+    pub playing: bool,
+    /// Tempo, BPM.
+    pub tempo_bpm: f64,
+    /// Song position in quarter notes, when the host reports one.
+    pub position_quarters: Option<f64>,
+    /// Bar length in quarter notes (4 for 4/4, 3 for 6/8).
+    pub quarters_per_bar: f64,
+}
+
+/// How many input channels carry the voice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputChannels {
+    /// One voice channel, read from the left buffer.
+    Mono,
+    /// Two channels, rendered as two sources around the voice position.
+    Stereo,
+}
+
+/// Why an engine could not be made.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum EngineError {
+    /// The sample rate is outside 8 kHz…768 kHz (or not a number).
+    UnsupportedSampleRate(f32),
+    /// The maximum block size is zero.
+    ZeroBlockSize,
+}
+
+impl std::fmt::Display for EngineError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EngineError::UnsupportedSampleRate(rate) => write!(
+                f,
+                "unsupported sample rate {rate} Hz (Murmur runs at {MIN_SAMPLE_RATE}–{MAX_SAMPLE_RATE} Hz)"
+            ),
+            EngineError::ZeroBlockSize => write!(f, "the maximum block size must be at least 1"),
+        }
+    }
+}
+
+impl std::error::Error for EngineError {}
+
+/// All of Murmur's DSP state.
+pub struct Engine {
+    sample_rate: f32,
+    max_block: usize,
+    /// One renderer per input channel (the second is used for stereo input).
+    sources: [BinauralRenderer; 2],
+    guard: CalmGuard,
+    voice_gain: OnePole,
+    voice_mix: OnePole,
+    output_gain: OnePole,
+    ceiling: OnePole,
+    guard_fade: LinearFade,
+    bypass_fade: LinearFade,
+    /// Samples left until the next control tick.
+    until_tick: usize,
+    /// Motion phase, cycles, advanced at control rate when not following the transport.
+    free_phase: f64,
+    /// The voice position at the last control tick.
+    position: Position,
+    /// The first control tick after `reset` snaps the smoothers to the settings.
+    fresh: bool,
+    /// Non-finite input samples replaced by silence since the last `reset`.
+    non_finite_inputs: u64,
+}
+
+impl Engine {
+    /// An engine for `sample_rate` Hz and host blocks of up to `max_block` samples. Allocates;
+    /// call from the host's activation, never from the audio thread.
+    pub fn new(sample_rate: f32, max_block: usize) -> Result<Self, EngineError> {
+        if !(MIN_SAMPLE_RATE..=MAX_SAMPLE_RATE).contains(&sample_rate) {
+            return Err(EngineError::UnsupportedSampleRate(sample_rate));
+        }
+        if max_block == 0 {
+            return Err(EngineError::ZeroBlockSize);
+        }
+        let defaults = Settings::default();
+        let mut engine = Self {
+            sample_rate,
+            max_block,
+            sources: [
+                BinauralRenderer::new(sample_rate),
+                BinauralRenderer::new(sample_rate),
+            ],
+            guard: CalmGuard::new(sample_rate),
+            voice_gain: OnePole::new(GAIN_SMOOTHING_S, sample_rate, 1.0),
+            voice_mix: OnePole::new(GAIN_SMOOTHING_S, sample_rate, 1.0),
+            output_gain: OnePole::new(GAIN_SMOOTHING_S, sample_rate, 1.0),
+            ceiling: OnePole::new(GAIN_SMOOTHING_S, sample_rate, 1.0),
+            guard_fade: LinearFade::new(SWITCH_FADE_S, sample_rate, true),
+            bypass_fade: LinearFade::new(SWITCH_FADE_S, sample_rate, false),
+            until_tick: 0,
+            free_phase: 0.0,
+            position: Position {
+                azimuth_deg: defaults.azimuth_deg,
+                elevation_deg: defaults.elevation_deg,
+                distance_m: defaults.distance_m,
+            },
+            fresh: true,
+            non_finite_inputs: 0,
+        };
+        engine.reset();
+        Ok(engine)
+    }
+
+    /// The sample rate this engine was made for, Hz.
+    pub fn sample_rate(&self) -> f32 {
+        self.sample_rate
+    }
+
+    /// The largest block the host promised; `process` accepts longer slices too.
+    pub fn max_block(&self) -> usize {
+        self.max_block
+    }
+
+    /// Clears all audio state and restarts the motion at phase 0. Real-time safe.
+    pub fn reset(&mut self) {
+        for source in &mut self.sources {
+            source.reset();
+        }
+        self.guard.reset();
+        self.until_tick = 0;
+        self.free_phase = 0.0;
+        self.fresh = true;
+        self.non_finite_inputs = 0;
+    }
+
+    /// The voice position at the most recent control tick (for the editor and tests).
+    pub fn position(&self) -> Position {
+        self.position
+    }
+
+    /// The Calm Guard's current gain (1 = no reduction), for meters.
+    pub fn guard_gain(&self) -> f32 {
+        self.guard.gain()
+    }
+
+    /// Non-finite input samples that were replaced by silence since the last `reset`.
+    pub fn non_finite_inputs(&self) -> u64 {
+        self.non_finite_inputs
+    }
+
+    /// Processes one block in place. `left`/`right` hold the input (for `Mono`, only `left`)
+    /// and receive the stereo output. `transport` is the host's transport at `left[0]`.
+    pub fn process(
+        &mut self,
+        input: InputChannels,
+        left: &mut [f32],
+        right: &mut [f32],
+        settings: &Settings,
+        transport: Option<&Transport>,
+    ) {
+        let len = left.len().min(right.len());
+        let voice_gain = db_to_gain(settings.voice_level_db);
+        let output_gain = db_to_gain(settings.output_db);
+        let ceiling = db_to_gain(settings.ceiling_db);
+        let voice_mix = settings.voice_mix.clamp(0.0, 1.0);
+        if std::mem::take(&mut self.fresh) {
+            self.voice_gain.snap(voice_gain);
+            self.voice_mix.snap(voice_mix);
+            self.output_gain.snap(output_gain);
+            self.ceiling.snap(ceiling);
+            self.guard_fade.snap(settings.calm_guard);
+            self.bypass_fade.snap(settings.bypass);
+        }
+
+        for i in 0..len {
+            if self.until_tick == 0 {
+                self.control_tick(input, settings, transport, i);
+                self.until_tick = CONTROL_PERIOD;
+            }
+            self.until_tick -= 1;
+
+            let in_l = self.sanitize(left[i]);
+            let in_r = match input {
+                InputChannels::Mono => in_l,
+                InputChannels::Stereo => self.sanitize(right[i]),
+            };
+
+            let gain = self.voice_gain.next(voice_gain);
+            let (dry_l, dry_r) = (in_l * gain, in_r * gain);
+            let [wet_l, wet_r] = match input {
+                InputChannels::Mono => self.sources[0].process(dry_l),
+                InputChannels::Stereo => {
+                    // Each channel at half level: at 0 % width the two sources coincide and sum
+                    // to the mono mix at the input's level.
+                    let [ll, lr] = self.sources[0].process(0.5 * dry_l);
+                    let [rl, rr] = self.sources[1].process(0.5 * dry_r);
+                    [ll + rl, lr + rr]
+                }
+            };
+            let mix = self.voice_mix.next(voice_mix);
+            let out = self.output_gain.next(output_gain);
+            let signal = [
+                (dry_l + (wet_l - dry_l) * mix) * out,
+                (dry_r + (wet_r - dry_r) * mix) * out,
+            ];
+
+            let guarded = self.guard.process(signal, self.ceiling.next(ceiling));
+            let engaged = self.guard_fade.next(settings.calm_guard);
+            let signal = crossfade(signal, guarded, engaged);
+
+            let bypassed = self.bypass_fade.next(settings.bypass);
+            let [l, r] = crossfade(signal, [in_l, in_r], bypassed);
+            left[i] = l;
+            right[i] = r;
+        }
+    }
+
+    #[inline]
+    fn sanitize(&mut self, x: f32) -> f32 {
+        if x.is_finite() {
+            x
+        } else {
+            self.non_finite_inputs += 1;
+            0.0
+        }
+    }
+
+    /// Advances the motion and hands the renderers their next targets. `offset` is the sample
+    /// index within the current block (for the transport position).
+    fn control_tick(
+        &mut self,
+        input: InputChannels,
+        settings: &Settings,
+        transport: Option<&Transport>,
+        offset: usize,
+    ) {
+        let fs = self.sample_rate as f64;
+        let (phase, phase_per_tick, cycle_s) = if settings.motion_sync {
+            let tempo = transport
+                .map(|t| t.tempo_bpm)
+                .filter(|t| t.is_finite() && *t > 0.0)
+                .unwrap_or(DEFAULT_TEMPO_BPM);
+            let quarters_per_bar = transport
+                .map(|t| t.quarters_per_bar)
+                .filter(|q| q.is_finite() && *q > 0.0)
+                .unwrap_or(4.0);
+            let cycle_quarters = settings.sync_division.quarter_notes(quarters_per_bar);
+            let quarters_per_sample = tempo / 60.0 / fs;
+            let song_position = transport
+                .filter(|t| t.playing)
+                .and_then(|t| t.position_quarters)
+                .filter(|p| p.is_finite());
+            let phase = match song_position {
+                Some(start) => (start + offset as f64 * quarters_per_sample) / cycle_quarters,
+                // Stopped: keep moving at the synced rate so live monitoring still moves.
+                None => self.free_phase,
+            };
+            let per_tick = CONTROL_PERIOD as f64 * quarters_per_sample / cycle_quarters;
+            (phase, per_tick, cycle_quarters * 60.0 / tempo)
+        } else {
+            let rate = (settings.motion_rate_hz as f64).clamp(0.001, 100.0);
+            (
+                self.free_phase,
+                CONTROL_PERIOD as f64 * rate / fs,
+                1.0 / rate,
+            )
+        };
+        self.free_phase = phase + phase_per_tick;
+
+        let centre = Position {
+            azimuth_deg: settings.azimuth_deg,
+            elevation_deg: settings.elevation_deg.clamp(-40.0, 80.0),
+            distance_m: settings.distance_m.clamp(0.1, 3.0),
+        };
+        let shape = PathShape {
+            mode: settings.motion,
+            depth_deg: settings.motion_depth_deg.clamp(0.0, 180.0),
+            softness: settings.softness.clamp(0.0, 1.0),
+            seed: settings.seed,
+            cycle_s,
+        };
+        self.position = path_position(&centre, &shape, phase);
+
+        let head = settings.head_radius_m.clamp(0.075, 0.105);
+        let proximity = settings.proximity.clamp(0.0, 1.0);
+        match input {
+            InputChannels::Mono => self.sources[0].set_target(&self.position, head, proximity),
+            InputChannels::Stereo => {
+                let spread = STEREO_SPREAD_DEG * settings.width.clamp(0.0, 1.0);
+                for (source, side) in self.sources.iter_mut().zip([-1.0, 1.0]) {
+                    let mut at = self.position;
+                    at.azimuth_deg += side * spread;
+                    source.set_target(&at, head, proximity);
+                }
+            }
+        }
+    }
+}
+
+/// `a` at `t = 0`, exactly `b` at `t = 1`, linear between.
+#[inline]
+fn crossfade(a: [f32; 2], b: [f32; 2], t: f32) -> [f32; 2] {
+    if t <= 0.0 {
+        a
+    } else if t >= 1.0 {
+        b
+    } else {
+        [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejects_odd_sample_rates_with_a_clear_error() {
+        for rate in [0.0, 4000.0, 1e7, f32::NAN, f32::INFINITY] {
+            let err = Engine::new(rate, 512).err().expect("accepted");
+            assert!(err.to_string().contains("sample rate"), "{err}");
+        }
+        assert!(Engine::new(48_000.0, 0).is_err());
+        assert!(Engine::new(22_050.0, 1).is_ok());
+    }
+
+    #[test]
+    fn non_finite_input_becomes_silence_and_does_not_poison_the_state() {
+        let mut engine = Engine::new(48_000.0, 64).unwrap();
+        let settings = Settings::default();
+        let mut l = [f32::NAN; 64];
+        let mut r = [f32::INFINITY; 64];
+        engine.process(InputChannels::Stereo, &mut l, &mut r, &settings, None);
+        assert!(l.iter().chain(&r).all(|x| *x == 0.0));
+        assert_eq!(engine.non_finite_inputs(), 128);
+        let mut l = [0.25; 64];
+        let mut r = [0.25; 64];
+        engine.process(InputChannels::Stereo, &mut l, &mut r, &settings, None);
+        assert!(l.iter().chain(&r).all(|x| x.is_finite()));
+        assert!(l[63] != 0.0);
+    }
+}

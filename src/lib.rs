@@ -1,0 +1,155 @@
+//! Murmur: binaural ASMR trigger generator and soft-panner (CLAP + VST3).
+//!
+//! This file is only the plugin glue: the plugin description, activate/reset/process and the
+//! exports. The DSP lives in [`engine`] and below, free of framework types, so the command-line
+//! renderer, the tests and the benchmarks run exactly the same code.
+
+use nice_plug::prelude::*;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+
+pub mod binaural;
+pub mod calm_guard;
+pub mod dsp;
+pub mod engine;
+pub mod format;
+pub mod motion;
+pub mod params;
+
+use engine::{Engine, InputChannels};
+use params::MurmurParams;
+
+/// The plugin instance the host talks to.
+pub struct Murmur {
+    params: Arc<MurmurParams>,
+    /// Made in `activate` (it allocates); `None` until then.
+    engine: Option<Engine>,
+    input: InputChannels,
+}
+
+impl Default for Murmur {
+    fn default() -> Self {
+        Self {
+            params: Arc::new(MurmurParams::default()),
+            engine: None,
+            input: InputChannels::Stereo,
+        }
+    }
+}
+
+/// The host's transport in the engine's terms.
+fn engine_transport(transport: &Transport) -> engine::Transport {
+    let numerator = transport.time_sig_numerator.unwrap_or(4).max(1) as f64;
+    let denominator = transport.time_sig_denominator.unwrap_or(4).max(1) as f64;
+    engine::Transport {
+        playing: transport.playing,
+        tempo_bpm: transport.tempo.unwrap_or(120.0),
+        position_quarters: transport.pos_beats(),
+        quarters_per_bar: numerator * 4.0 / denominator,
+    }
+}
+
+impl Plugin for Murmur {
+    const NAME: &'static str = "Murmur";
+    const VENDOR: &'static str = "Murmur";
+    const URL: &'static str = env!("CARGO_PKG_HOMEPAGE");
+    const EMAIL: &'static str = "murmur@example.invalid";
+    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+
+    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[
+        AudioIOLayout {
+            main_input_channels: NonZeroU32::new(2),
+            main_output_channels: NonZeroU32::new(2),
+            ..AudioIOLayout::const_default()
+        },
+        AudioIOLayout {
+            main_input_channels: NonZeroU32::new(1),
+            main_output_channels: NonZeroU32::new(2),
+            ..AudioIOLayout::const_default()
+        },
+    ];
+
+    // Notes will fire the trigger layers.
+    const MIDI_INPUT: MidiConfig = MidiConfig::Basic;
+    const SAMPLE_ACCURATE_AUTOMATION: bool = true;
+
+    type Editor = ();
+    type SysExMessage = ();
+    type BackgroundTask = ();
+
+    fn params(&self) -> Arc<dyn Params> {
+        self.params.clone()
+    }
+
+    fn activate(
+        &mut self,
+        audio_io_layout: &AudioIOLayout,
+        buffer_config: &BufferConfig,
+        _context: &mut impl ActivateContext<Self>,
+    ) -> bool {
+        self.input = match audio_io_layout.main_input_channels.map(NonZeroU32::get) {
+            Some(1) => InputChannels::Mono,
+            _ => InputChannels::Stereo,
+        };
+        match Engine::new(
+            buffer_config.sample_rate,
+            buffer_config.max_buffer_size as usize,
+        ) {
+            Ok(engine) => {
+                self.engine = Some(engine);
+                true
+            }
+            Err(err) => {
+                nice_error!("Murmur cannot activate: {err}");
+                self.engine = None;
+                false
+            }
+        }
+    }
+
+    fn reset(&mut self) {
+        if let Some(engine) = &mut self.engine {
+            engine.reset();
+        }
+    }
+
+    fn process(
+        &mut self,
+        buffer: &mut Buffer,
+        _aux: &mut AuxiliaryBuffers,
+        context: &mut impl ProcessContext<Self>,
+    ) -> ProcessStatus {
+        let Some(engine) = &mut self.engine else {
+            return ProcessStatus::Error("Murmur was not activated");
+        };
+        let settings = self.params.settings();
+        let transport = engine_transport(context.transport());
+        let [left, right, ..] = buffer.as_slice() else {
+            return ProcessStatus::Error("Murmur needs two output channels");
+        };
+        engine.process(self.input, left, right, &settings, Some(&transport));
+        ProcessStatus::Normal
+    }
+}
+
+impl ClapPlugin for Murmur {
+    const CLAP_ID: &'static str = "audio.murmur.murmur";
+    const CLAP_DESCRIPTION: Option<&'static str> =
+        Some("Binaural ASMR trigger generator and soft-panner");
+    const CLAP_MANUAL_URL: Option<&'static str> = None;
+    const CLAP_SUPPORT_URL: Option<&'static str> = None;
+    const CLAP_FEATURES: &'static [ClapFeature] = &[
+        ClapFeature::AudioEffect,
+        ClapFeature::Stereo,
+        ClapFeature::Mono,
+    ];
+}
+
+impl Vst3Plugin for Murmur {
+    const VST3_CLASS_ID: [u8; 16] = *b"MurmurBinauralFx";
+    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] =
+        &[Vst3SubCategory::Fx, Vst3SubCategory::Spatial];
+}
+
+nice_export_clap!(Murmur);
+nice_export_vst3!(Murmur);

@@ -1,0 +1,269 @@
+//! Every host parameter, with the IDs from the design's parameter table.
+//!
+//! The `#[id]` strings are what saved sessions and automation lanes store: they are frozen
+//! (`tests/param_ids.rs` fails if one changes or disappears). Field names and display names may
+//! be improved; IDs may not.
+
+use nice_plug::prelude::*;
+
+use crate::engine::Settings;
+use crate::format::{
+    s2v_centimetres, s2v_hertz, s2v_metres, s2v_number, s2v_percent, v2s_decimals, v2s_percent,
+};
+use crate::motion::{MotionMode, SyncDivision};
+
+/// Motion path choices as the host sees them (stable variant ids for saved sessions).
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MotionParam {
+    #[id = "static"]
+    #[name = "Static"]
+    Static,
+    #[id = "ear2ear"]
+    #[name = "Ear to Ear"]
+    EarToEar,
+    #[id = "orbit"]
+    #[name = "Orbit"]
+    Orbit,
+    #[id = "fig8"]
+    #[name = "Figure Eight"]
+    FigureEight,
+    #[id = "drift"]
+    #[name = "Drift"]
+    Drift,
+    #[id = "earhop"]
+    #[name = "Ear Hop"]
+    EarHop,
+}
+
+impl From<MotionParam> for MotionMode {
+    fn from(value: MotionParam) -> Self {
+        match value {
+            MotionParam::Static => MotionMode::Static,
+            MotionParam::EarToEar => MotionMode::EarToEar,
+            MotionParam::Orbit => MotionMode::Orbit,
+            MotionParam::FigureEight => MotionMode::FigureEight,
+            MotionParam::Drift => MotionMode::Drift,
+            MotionParam::EarHop => MotionMode::EarHop,
+        }
+    }
+}
+
+/// Sync division choices as the host sees them.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncDivisionParam {
+    #[id = "8bar"]
+    #[name = "8 bars"]
+    Bars8,
+    #[id = "4bar"]
+    #[name = "4 bars"]
+    Bars4,
+    #[id = "2bar"]
+    #[name = "2 bars"]
+    Bars2,
+    #[id = "1bar"]
+    #[name = "1 bar"]
+    Bar1,
+    #[id = "1/2"]
+    #[name = "1/2"]
+    Half,
+    #[id = "1/4"]
+    #[name = "1/4"]
+    Quarter,
+    #[id = "1/8"]
+    #[name = "1/8"]
+    Eighth,
+}
+
+impl From<SyncDivisionParam> for SyncDivision {
+    fn from(value: SyncDivisionParam) -> Self {
+        match value {
+            SyncDivisionParam::Bars8 => SyncDivision::Bars(8),
+            SyncDivisionParam::Bars4 => SyncDivision::Bars(4),
+            SyncDivisionParam::Bars2 => SyncDivision::Bars(2),
+            SyncDivisionParam::Bar1 => SyncDivision::Bars(1),
+            SyncDivisionParam::Half => SyncDivision::Note(2),
+            SyncDivisionParam::Quarter => SyncDivision::Note(4),
+            SyncDivisionParam::Eighth => SyncDivision::Note(8),
+        }
+    }
+}
+
+/// All of Murmur's host parameters.
+///
+/// The engine smooths every continuous value itself (so the CLI and the plugin share it), which
+/// is why no parameter here carries a framework smoother.
+#[derive(Params)]
+pub struct MurmurParams {
+    /// Which path the voice follows.
+    #[id = "motion"]
+    pub motion: EnumParam<MotionParam>,
+    /// Centre azimuth of the voice, degrees (0 = front, +90 = right ear).
+    #[id = "azim"]
+    pub azimuth: FloatParam,
+    /// Centre elevation of the voice, degrees (+90 = above).
+    #[id = "elev"]
+    pub elevation: FloatParam,
+    /// Centre distance from the head's centre, metres.
+    #[id = "dist"]
+    pub distance: FloatParam,
+    /// Motion cycles per second when not synced.
+    #[id = "mrate"]
+    pub motion_rate: FloatParam,
+    /// Lock the motion to the host's song position.
+    #[id = "msync"]
+    pub motion_sync: BoolParam,
+    /// Length of one motion cycle when synced.
+    #[id = "mdiv"]
+    pub sync_division: EnumParam<SyncDivisionParam>,
+    /// Swing around the centre, degrees.
+    #[id = "mdepth"]
+    pub motion_depth: FloatParam,
+    /// Rounding of turns and hops, `0..=1`.
+    #[id = "msoft"]
+    pub softness: FloatParam,
+    /// Sphere radius of the head model, centimetres.
+    #[id = "head"]
+    pub head_size: FloatParam,
+    /// Proximity bass when close, `0..=1`.
+    #[id = "prox"]
+    pub proximity: FloatParam,
+    /// Stereo input spread, `0..=1` (0 sums to mono).
+    #[id = "width"]
+    pub width: FloatParam,
+    /// Voice input level, dB.
+    #[id = "vgain"]
+    pub voice_level: FloatParam,
+    /// Binaural share of the voice path, `0..=1`.
+    #[id = "vmix"]
+    pub voice_mix: FloatParam,
+    /// Seed of every random choice (drift path, later the triggers).
+    #[id = "seed"]
+    pub seed: IntParam,
+    /// Output safety limiter on/off.
+    #[id = "calm"]
+    pub calm_guard: BoolParam,
+    /// Calm Guard ceiling, dBFS.
+    #[id = "ceil"]
+    pub ceiling: FloatParam,
+    /// Output level, dB (before the Calm Guard).
+    #[id = "out"]
+    pub output: FloatParam,
+    /// The host's bypass switch.
+    #[id = "bypass"]
+    pub bypass: BoolParam,
+}
+
+/// Voice distance, 0.1…3 m, skewed so the close range (where proximity matters) gets most travel.
+pub fn distance_range() -> FloatRange {
+    FloatRange::Skewed {
+        min: 0.1,
+        max: 3.0,
+        factor: FloatRange::skew_factor(-1.5),
+    }
+}
+
+/// Free-running motion rate, 0.01…2 Hz, skewed towards the slow rates ASMR uses.
+pub fn motion_rate_range() -> FloatRange {
+    FloatRange::Skewed {
+        min: 0.01,
+        max: 2.0,
+        factor: FloatRange::skew_factor(-2.0),
+    }
+}
+
+/// Head radius, 7.5…10.5 cm (adult heads; 8.75 cm is Brown & Duda's average).
+pub fn head_size_range() -> FloatRange {
+    FloatRange::Linear {
+        min: 7.5,
+        max: 10.5,
+    }
+}
+
+fn degrees(name: &str, default: f32, min: f32, max: f32) -> FloatParam {
+    FloatParam::new(name, default, FloatRange::Linear { min, max })
+        .with_unit(" °")
+        .with_step_size(0.1)
+        .with_value_to_string(v2s_decimals(1))
+        .with_string_to_value(s2v_number(&["°", "deg"]))
+}
+
+fn percent(name: &str, default: f32) -> FloatParam {
+    FloatParam::new(name, default, FloatRange::Linear { min: 0.0, max: 1.0 })
+        .with_unit(" %")
+        .with_value_to_string(v2s_percent())
+        .with_string_to_value(s2v_percent())
+}
+
+fn decibels(name: &str, default: f32, min: f32, max: f32) -> FloatParam {
+    FloatParam::new(name, default, FloatRange::Linear { min, max })
+        .with_unit(" dB")
+        .with_step_size(0.1)
+        .with_value_to_string(v2s_decimals(1))
+        .with_string_to_value(s2v_number(&["db", "dbfs"]))
+}
+
+impl Default for MurmurParams {
+    fn default() -> Self {
+        Self {
+            motion: EnumParam::new("Motion", MotionParam::Static),
+            azimuth: degrees("Azimuth", 0.0, -180.0, 180.0),
+            elevation: degrees("Elevation", 0.0, -40.0, 80.0),
+            distance: FloatParam::new("Distance", 0.5, distance_range())
+                .with_unit(" m")
+                .with_value_to_string(v2s_decimals(2))
+                .with_string_to_value(s2v_metres()),
+            motion_rate: FloatParam::new("Motion Rate", 0.1, motion_rate_range())
+                .with_unit(" Hz")
+                .with_value_to_string(v2s_decimals(2))
+                .with_string_to_value(s2v_hertz()),
+            motion_sync: BoolParam::new("Motion Sync", false),
+            sync_division: EnumParam::new("Sync Division", SyncDivisionParam::Bar1),
+            motion_depth: degrees("Motion Depth", 90.0, 0.0, 180.0),
+            softness: percent("Softness", 0.5),
+            head_size: FloatParam::new("Head Size", 8.75, head_size_range())
+                .with_unit(" cm")
+                .with_step_size(0.01)
+                .with_value_to_string(v2s_decimals(2))
+                .with_string_to_value(s2v_centimetres()),
+            proximity: percent("Proximity", 1.0),
+            width: percent("Stereo Width", 0.0),
+            voice_level: decibels("Voice Level", 0.0, -60.0, 12.0),
+            voice_mix: percent("Voice Mix", 1.0),
+            seed: IntParam::new("Seed", 1, IntRange::Linear { min: 1, max: 65535 }),
+            calm_guard: BoolParam::new("Calm Guard", true),
+            ceiling: decibels("Ceiling", -6.0, -30.0, 0.0),
+            output: decibels("Output", 0.0, -24.0, 12.0),
+            bypass: BoolParam::new("Bypass", false)
+                .make_bypass()
+                .with_value_to_string(formatters::v2s_bool_bypass())
+                .with_string_to_value(formatters::s2v_bool_bypass()),
+        }
+    }
+}
+
+impl MurmurParams {
+    /// The current (unsmoothed) values as engine settings; the engine smooths them.
+    pub fn settings(&self) -> Settings {
+        Settings {
+            motion: self.motion.value().into(),
+            azimuth_deg: self.azimuth.value(),
+            elevation_deg: self.elevation.value(),
+            distance_m: self.distance.value(),
+            motion_rate_hz: self.motion_rate.value(),
+            motion_sync: self.motion_sync.value(),
+            sync_division: self.sync_division.value().into(),
+            motion_depth_deg: self.motion_depth.value(),
+            softness: self.softness.value(),
+            head_radius_m: self.head_size.value() / 100.0,
+            proximity: self.proximity.value(),
+            width: self.width.value(),
+            voice_level_db: self.voice_level.value(),
+            voice_mix: self.voice_mix.value(),
+            seed: self.seed.value() as u32,
+            calm_guard: self.calm_guard.value(),
+            ceiling_db: self.ceiling.value(),
+            output_db: self.output.value(),
+            bypass: self.bypass.value(),
+        }
+    }
+}
