@@ -117,10 +117,13 @@ pub fn shadow_alpha(theta: f32) -> f32 {
 }
 
 /// Pinna echo delays at the host rate: τₙ = Aₙ cos(θ/2) sin(Dₙ(90° − φ)) + Bₙ (samples at
-/// 44.1 kHz, rescaled), θ the ear incidence angle, φ the elevation.
-pub fn pinna_delays(cos_theta: f32, elevation_rad: f32, sample_rate: f32) -> [f32; 5] {
-    // cos(θ/2) from cos θ without another trig call.
-    let cos_half = ((1.0 + cos_theta) * 0.5).max(0.0).sqrt();
+/// 44.1 kHz, rescaled), θ the source azimuth, φ the elevation.
+///
+/// Both ears get the same echoes: the pinna cue is a spectral (elevation, front/back) cue, and
+/// ear-specific echo patterns would smear the interaural correlation peak away from the ITD.
+pub fn pinna_delays(cos_azimuth: f32, elevation_rad: f32, sample_rate: f32) -> [f32; 5] {
+    // cos(θ/2) from cos θ without another trig call (θ within ±180°, so cos(θ/2) ≥ 0).
+    let cos_half = ((1.0 + cos_azimuth) * 0.5).max(0.0).sqrt();
     let scale = sample_rate / PINNA_RATE;
     let from_top = FRAC_PI_2 - elevation_rad;
     let mut out = [0.0; 5];
@@ -171,7 +174,11 @@ pub fn ear_cues(position: &Position, ear: Ear, head_radius_m: f32, sample_rate: 
         delay_s: ear_delay_s(theta, head_radius_m),
         low_gain: gain * near_field_gain(position.distance_m, cos_theta, head_radius_m),
         high_gain: gain * shadow_alpha(theta) * rear_shade_gain(direction),
-        pinna_delays: pinna_delays(cos_theta, position.elevation_deg.to_radians(), sample_rate),
+        pinna_delays: pinna_delays(
+            position.azimuth_deg.to_radians().cos(),
+            position.elevation_deg.to_radians(),
+            sample_rate,
+        ),
     }
 }
 
