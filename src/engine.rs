@@ -97,6 +97,38 @@ impl Default for Settings {
     }
 }
 
+impl Settings {
+    /// A copy with every value inside its parameter range; a non-finite value becomes the
+    /// default. Settings can come from saved sessions and files, so the engine never trusts them.
+    pub fn sanitized(&self) -> Settings {
+        let d = Settings::default();
+        let fix = |value: f32, default: f32, min: f32, max: f32| {
+            if value.is_finite() {
+                value.clamp(min, max)
+            } else {
+                default
+            }
+        };
+        Settings {
+            azimuth_deg: fix(self.azimuth_deg, d.azimuth_deg, -180.0, 180.0),
+            elevation_deg: fix(self.elevation_deg, d.elevation_deg, -40.0, 80.0),
+            distance_m: fix(self.distance_m, d.distance_m, 0.1, 3.0),
+            motion_rate_hz: fix(self.motion_rate_hz, d.motion_rate_hz, 0.01, 2.0),
+            motion_depth_deg: fix(self.motion_depth_deg, d.motion_depth_deg, 0.0, 180.0),
+            softness: fix(self.softness, d.softness, 0.0, 1.0),
+            head_radius_m: fix(self.head_radius_m, d.head_radius_m, 0.075, 0.105),
+            proximity: fix(self.proximity, d.proximity, 0.0, 1.0),
+            width: fix(self.width, d.width, 0.0, 1.0),
+            voice_level_db: fix(self.voice_level_db, d.voice_level_db, -60.0, 12.0),
+            voice_mix: fix(self.voice_mix, d.voice_mix, 0.0, 1.0),
+            seed: self.seed.clamp(1, 65535),
+            ceiling_db: fix(self.ceiling_db, d.ceiling_db, -30.0, 0.0),
+            output_db: fix(self.output_db, d.output_db, -24.0, 12.0),
+            ..*self
+        }
+    }
+}
+
 /// The host's transport at the first sample of a block.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Transport {
@@ -253,11 +285,12 @@ impl Engine {
         settings: &Settings,
         transport: Option<&Transport>,
     ) {
+        let settings = &settings.sanitized();
         let len = left.len().min(right.len());
         let voice_gain = db_to_gain(settings.voice_level_db);
         let output_gain = db_to_gain(settings.output_db);
         let ceiling = db_to_gain(settings.ceiling_db);
-        let voice_mix = settings.voice_mix.clamp(0.0, 1.0);
+        let voice_mix = settings.voice_mix;
         if std::mem::take(&mut self.fresh) {
             self.voice_gain.snap(voice_gain);
             self.voice_mix.snap(voice_mix);
@@ -353,7 +386,7 @@ impl Engine {
             let per_tick = CONTROL_PERIOD as f64 * quarters_per_sample / cycle_quarters;
             (phase, per_tick, cycle_quarters * 60.0 / tempo)
         } else {
-            let rate = (settings.motion_rate_hz as f64).clamp(0.001, 100.0);
+            let rate = settings.motion_rate_hz as f64;
             (
                 self.free_phase,
                 CONTROL_PERIOD as f64 * rate / fs,
@@ -364,24 +397,24 @@ impl Engine {
 
         let centre = Position {
             azimuth_deg: settings.azimuth_deg,
-            elevation_deg: settings.elevation_deg.clamp(-40.0, 80.0),
-            distance_m: settings.distance_m.clamp(0.1, 3.0),
+            elevation_deg: settings.elevation_deg,
+            distance_m: settings.distance_m,
         };
         let shape = PathShape {
             mode: settings.motion,
-            depth_deg: settings.motion_depth_deg.clamp(0.0, 180.0),
-            softness: settings.softness.clamp(0.0, 1.0),
+            depth_deg: settings.motion_depth_deg,
+            softness: settings.softness,
             seed: settings.seed,
             cycle_s,
         };
         self.position = path_position(&centre, &shape, phase);
 
-        let head = settings.head_radius_m.clamp(0.075, 0.105);
-        let proximity = settings.proximity.clamp(0.0, 1.0);
+        let head = settings.head_radius_m;
+        let proximity = settings.proximity;
         match input {
             InputChannels::Mono => self.sources[0].set_target(&self.position, head, proximity),
             InputChannels::Stereo => {
-                let spread = STEREO_SPREAD_DEG * settings.width.clamp(0.0, 1.0);
+                let spread = STEREO_SPREAD_DEG * settings.width;
                 for (source, side) in self.sources.iter_mut().zip([-1.0, 1.0]) {
                     let mut at = self.position;
                     at.azimuth_deg += side * spread;
@@ -416,6 +449,25 @@ mod tests {
         }
         assert!(Engine::new(48_000.0, 0).is_err());
         assert!(Engine::new(22_050.0, 1).is_ok());
+    }
+
+    #[test]
+    fn out_of_range_settings_are_clamped_and_non_finite_ones_defaulted() {
+        let wild = Settings {
+            ceiling_db: 1e30,
+            output_db: f32::NAN,
+            voice_level_db: f32::INFINITY,
+            distance_m: -1e30,
+            seed: 0,
+            ..Settings::default()
+        }
+        .sanitized();
+        assert_eq!(wild.ceiling_db, 0.0);
+        assert_eq!(wild.output_db, 0.0);
+        assert_eq!(wild.voice_level_db, 0.0);
+        assert_eq!(wild.distance_m, 0.1);
+        assert_eq!(wild.seed, 1);
+        assert_eq!(Settings::default().sanitized(), Settings::default());
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! (`tests/param_ids.rs` fails if one changes or disappears). Field names and display names may
 //! be improved; IDs may not.
 
+use nice_plug::plugin::ParamValue;
 use nice_plug::prelude::*;
 
 use crate::engine::Settings;
@@ -265,5 +266,72 @@ impl MurmurParams {
             output_db: self.output.value(),
             bypass: self.bypass.value(),
         }
+    }
+}
+
+/// Keeps every value of a saved state inside its parameter's range before it is loaded: a
+/// session file edited by hand or written by an older version must not push the engine (or the
+/// values a host displays) outside the table. Non-finite numbers become the default.
+pub fn sanitize_state(state: &mut PluginState) {
+    let reference = MurmurParams::default();
+    for (id, param, _group) in reference.param_map() {
+        let Some(value) = state.params.get_mut(&id) else {
+            continue;
+        };
+        // SAFETY: `param` points into `reference`, which lives until the end of this function.
+        let (min, max, default) = unsafe {
+            (
+                param.preview_plain(0.0),
+                param.preview_plain(1.0),
+                param.default_plain_value(),
+            )
+        };
+        match value {
+            ParamValue::F32(v) if !v.is_finite() => *v = default,
+            ParamValue::F32(v) => *v = v.clamp(min, max),
+            ParamValue::I32(v) => *v = (*v).clamp(min.round() as i32, max.round() as i32),
+            ParamValue::Bool(_) | ParamValue::String(_) => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_match_the_engine_defaults() {
+        assert_eq!(MurmurParams::default().settings(), Settings::default());
+    }
+
+    #[test]
+    fn saved_values_are_kept_in_range() {
+        let mut state = PluginState {
+            version: String::new(),
+            params: [
+                ("ceil", ParamValue::F32(1e30)),
+                ("dist", ParamValue::F32(-5.0)),
+                ("out", ParamValue::F32(f32::NAN)),
+                ("azim", ParamValue::F32(33.3)),
+                ("seed", ParamValue::I32(-7)),
+                ("mdiv", ParamValue::I32(99)),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
+            fields: Default::default(),
+        };
+        sanitize_state(&mut state);
+        let f = |id: &str| match state.params[id] {
+            ParamValue::F32(v) => v,
+            ParamValue::I32(v) => v as f32,
+            _ => unreachable!(),
+        };
+        assert_eq!(f("ceil"), 0.0);
+        assert!((f("dist") - 0.1).abs() < 1e-6);
+        assert_eq!(f("out"), 0.0);
+        assert_eq!(f("azim"), 33.3);
+        assert_eq!(f("seed"), 1.0);
+        assert_eq!(f("mdiv"), 6.0);
     }
 }

@@ -1,6 +1,13 @@
 //! Murmur as a host sees it: the CLAP build of the plugin is loaded from disk by a small
 //! `clack-host` host, and its parameters, audio processing and state are checked through the CLAP
-//! API only.
+//! API only:
+//!
+//! 1. the parameters in DESIGN.md's table: string ids (through the CLAP ids nice-plug derives from
+//!    them), names, ranges, defaults, choices and the bypass flag;
+//! 2. ten seconds of automated processing at 44.1 and 48 kHz, stereo and mono input: finite,
+//!    within the Calm Guard ceiling, audible and moving;
+//! 3. state: an exact save/load round trip, and refusal of damaged or mistyped state;
+//! 4. state holding values outside the parameter ranges must not break the output.
 //!
 //! The library under test is the `libmurmur.so` that `cargo test` builds next to this test
 //! executable. In that debug build `process()` aborts on any allocation, so every block processed
@@ -262,7 +269,8 @@ fn built_library() -> PathBuf {
         .map(|name| name.to_os_string())
         .unwrap_or_else(|| "debug".into());
 
-    let mut candidates = vec![profile_dir.join(LIBRARY_NAME), deps_dir.join(LIBRARY_NAME)];
+    // `cargo test` leaves the cdylib in `deps/`; `cargo build` also copies one up a level.
+    let mut candidates = vec![deps_dir.join(LIBRARY_NAME), profile_dir.join(LIBRARY_NAME)];
     if let Some(target_dir) = std::env::var_os("CARGO_TARGET_DIR") {
         let target_dir = PathBuf::from(target_dir);
         candidates.push(target_dir.join(&profile).join(LIBRARY_NAME));
@@ -310,6 +318,16 @@ fn bundle() -> &'static Bundle {
     static BUNDLE: OnceLock<Bundle> = OnceLock::new();
     BUNDLE.get_or_init(|| {
         let library = built_library();
+        if cfg!(debug_assertions) {
+            // Only a library built with nice-plug's `assert_process_allocs` (which `cargo test`
+            // enables through the dev-dependency) proves that processing does not allocate.
+            let bytes = std::fs::read(&library).unwrap_or_else(|e| panic!("read {library:?}: {e}"));
+            assert!(
+                bytes.windows(13).any(|w| w == b"AllocDisabler"),
+                "{library:?} was built without allocation checks in process(); rebuild it with \
+                 `cargo test` (a concurrent `cargo build` may have replaced it)"
+            );
+        }
         let dir = fresh_temp_dir();
         let bundle_path = dir.join("Murmur.clap");
         std::fs::copy(&library, &bundle_path)
@@ -362,7 +380,6 @@ struct ParamInfo {
     id: u32,
     flags: u32,
     name: String,
-    module: String,
     min_value: f64,
     max_value: f64,
     default_value: f64,
@@ -432,7 +449,6 @@ impl Murmur {
             id: raw.id,
             flags: raw.flags,
             name: c_text(&raw.name),
-            module: c_text(&raw.module),
             min_value: raw.min_value,
             max_value: raw.max_value,
             default_value: raw.default_value,
@@ -701,20 +717,29 @@ fn leading_number(text: &str) -> Option<(f64, f64)> {
     Some((value, half_last_digit))
 }
 
-fn assert_text_shows(murmur: &Murmur, info: &ParamInfo, value: f64, expected: f64, what: &str) {
+/// Checks that the parameter's text for `value` shows the plain value `expected`; returns the
+/// problem if not.
+fn check_text(
+    murmur: &Murmur,
+    info: &ParamInfo,
+    value: f64,
+    expected: f64,
+    what: &str,
+) -> Option<String> {
     let text = murmur.value_to_text(info.id, value);
-    let (shown, precision) = leading_number(&text).unwrap_or_else(|| {
-        panic!(
+    let Some((shown, precision)) = leading_number(&text) else {
+        return Some(format!(
             "{}: the text for {what} ({value}) is {text:?}, which does not start with a number",
             info.name
-        )
-    });
+        ));
+    };
     let tolerance = precision + 1e-4 * expected.abs() + 1e-9;
-    assert!(
-        (shown - expected).abs() <= tolerance,
-        "{}: {what} should read {expected}, the plugin shows {text:?}",
-        info.name
-    );
+    ((shown - expected).abs() > tolerance).then(|| {
+        format!(
+            "{}: {what} should read {expected}, the plugin shows {text:?}",
+            info.name
+        )
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -799,9 +824,15 @@ fn parameters_match_the_design() {
                     ));
                     continue;
                 }
-                assert_text_shows(&murmur, info, 0.0, min, "the minimum");
-                assert_text_shows(&murmur, info, 1.0, max, "the maximum");
-                assert_text_shows(&murmur, info, info.default_value, default, "the default");
+                problems.extend(
+                    [
+                        check_text(&murmur, info, 0.0, min, "the minimum"),
+                        check_text(&murmur, info, 1.0, max, "the maximum"),
+                        check_text(&murmur, info, info.default_value, default, "the default"),
+                    ]
+                    .into_iter()
+                    .flatten(),
+                );
                 if skewed {
                     let linear = (default - min) / (max - min);
                     if info.default_value <= linear + 0.02 {
@@ -832,14 +863,20 @@ fn parameters_match_the_design() {
                     ));
                     continue;
                 }
-                assert_text_shows(&murmur, info, 0.0, min as f64, "the minimum");
-                assert_text_shows(&murmur, info, steps, max as f64, "the maximum");
-                assert_text_shows(
-                    &murmur,
-                    info,
-                    info.default_value,
-                    default as f64,
-                    "the default",
+                problems.extend(
+                    [
+                        check_text(&murmur, info, 0.0, min as f64, "the minimum"),
+                        check_text(&murmur, info, steps, max as f64, "the maximum"),
+                        check_text(
+                            &murmur,
+                            info,
+                            info.default_value,
+                            default as f64,
+                            "the default",
+                        ),
+                    ]
+                    .into_iter()
+                    .flatten(),
                 );
             }
             Kind::Enum { variants, default } => {
@@ -897,10 +934,7 @@ fn parameters_match_the_design() {
         problems.is_empty(),
         "Murmur's parameters differ from DESIGN.md:\n  {}\n(parameters exposed: {:?})",
         problems.join("\n  "),
-        params
-            .iter()
-            .map(|p| (p.name.as_str(), p.module.as_str()))
-            .collect::<Vec<_>>()
+        params.iter().map(|p| p.name.as_str()).collect::<Vec<_>>()
     );
 }
 
@@ -997,8 +1031,14 @@ fn process_with_automation(sample_rate: f64, input_channels: usize) {
             }
         }
 
+        // About one block in eight carries changes, so positions hold long enough to be heard.
         changes.clear();
-        for _ in 0..rng.random_range(0..3u32) {
+        let count = if rng.random_range(0..8u32) == 0 {
+            rng.random_range(1..=2u32)
+        } else {
+            0
+        };
+        for _ in 0..count {
             let target = &targets[rng.random_range(0..targets.len())];
             let value = match target.steps {
                 Some(steps) => f64::from(rng.random_range(0..=steps)),
@@ -1031,7 +1071,7 @@ fn process_with_automation(sample_rate: f64, input_channels: usize) {
         done += frames;
     }
     murmur.deactivate(processor);
-    assert!(events_sent > 100, "the test sent too few parameter changes");
+    assert!(events_sent > 50, "the test sent too few parameter changes");
 
     let mut balances = Vec::new();
     for second in 0..SECONDS {
@@ -1197,7 +1237,7 @@ fn state_round_trips_and_bad_state_is_refused() {
     let json = state[8..].to_vec();
     let bad_states: Vec<(&str, Vec<u8>)> = vec![
         ("an empty stream", Vec::new()),
-        ("random bytes", garbage.clone()),
+        ("random bytes", garbage),
         ("random bytes behind a valid length", framed_garbage),
         (
             "the saved state cut in half",
@@ -1298,60 +1338,4 @@ fn leading_number_reads_parameter_text() {
     assert_eq!(leading_number("Static"), None);
     assert_eq!(clap_param_id("a"), 97);
     assert_eq!(clap_param_id("ab"), 97 * 31 + 98);
-}
-
-#[test]
-fn zz_probe_hostile() {
-    let cases = [
-        r#""vgain": {"f32": 1e30}"#,
-        r#""out": {"f32": 1e30}"#,
-        r#""ceil": {"f32": 1e30}"#,
-        r#""dist": {"f32": -1e30}"#,
-        r#""azim": {"f32": 1e30}"#,
-        r#""elev": {"f32": -1e30}"#,
-        r#""mrate": {"f32": 1e30}"#,
-        r#""mdepth": {"f32": -1e30}"#,
-        r#""msoft": {"f32": 1e30}"#,
-        r#""head": {"f32": -1e30}"#,
-        r#""prox": {"f32": 1e30}"#,
-        r#""width": {"f32": -1e30}"#,
-        r#""vmix": {"f32": 1e30}"#,
-        r#""seed": {"i32": -7}"#,
-        r#""motion": {"i32": 99}"#,
-        r#""mdiv": {"i32": -3}"#,
-        r#""dist": {"f32": 1e30}"#,
-        r#""head": {"f32": 1e30}"#,
-        r#""vgain": {"f32": -1e30}"#,
-        r#""ceil": {"f32": -1e30}"#,
-        r#""dist": {"f32": 0.0}"#,
-        r#""head": {"f32": 0.0}"#,
-        r#""ceil": {"f32": 20.0}"#,
-        r#""out": {"f32": 40.0}"#,
-    ];
-    for case in cases {
-        let mut murmur = Murmur::new();
-        let mut processor = murmur.activate(48000.0, 2);
-        let json = format!(r#"{{"version": "0.1.0", "params": {{ {case} }}, "fields": {{}}}}"#);
-        let ok = murmur.load_state(&framed(json.as_bytes()));
-        let mut worst = 0f32;
-        let mut nan = false;
-        for _ in 0..20 {
-            for b in &mut processor.inputs {
-                for (i, s) in b.iter_mut().enumerate() {
-                    *s = 0.25 * (i as f32 * 0.04).sin();
-                }
-            }
-            processor.process(BLOCK, &[]);
-            let (l, r) = processor.output(BLOCK);
-            for (&l, &r) in l.iter().zip(r) {
-                if !l.is_finite() || !r.is_finite() {
-                    nan = true;
-                } else {
-                    worst = worst.max(l.abs()).max(r.abs());
-                }
-            }
-        }
-        eprintln!("PROBE {case}: accepted {ok}, nan {nan}, peak {worst}");
-        murmur.deactivate(processor);
-    }
 }
