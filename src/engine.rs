@@ -12,7 +12,7 @@
 
 use crate::binaural::{BinauralRenderer, CONTROL_PERIOD, Position};
 use crate::calm_guard::CalmGuard;
-use crate::dsp::{LinearFade, OnePole, db_to_gain};
+use crate::dsp::{ControlRamp, LinearFade, db_to_gain};
 use crate::motion::{MotionMode, PathShape, SyncDivision, path_position};
 
 /// Lowest sample rate the engine accepts, Hz.
@@ -21,8 +21,13 @@ pub const MIN_SAMPLE_RATE: f32 = 8_000.0;
 pub const MAX_SAMPLE_RATE: f32 = 768_000.0;
 /// Half the angle between the two sources of a stereo input at 100 % width, degrees.
 pub const STEREO_SPREAD_DEG: f32 = 45.0;
-/// Time constant of the gain and mix smoothers, seconds.
-const GAIN_SMOOTHING_S: f32 = 0.010;
+/// Time constant of each of the two stages of the gain and mix smoothers, seconds.
+const LEVEL_GLIDE_S: f32 = 0.005;
+/// Indices into the engine's smoothed levels.
+const VOICE_GAIN: usize = 0;
+const VOICE_MIX: usize = 1;
+const OUTPUT_GAIN: usize = 2;
+const CEILING: usize = 3;
 /// Length of the bypass and Calm Guard on/off crossfades, seconds.
 const SWITCH_FADE_S: f32 = 0.010;
 /// Tempo assumed when the host reports none, BPM.
@@ -181,10 +186,8 @@ pub struct Engine {
     /// One renderer per input channel (the second is used for stereo input).
     sources: [BinauralRenderer; 2],
     guard: CalmGuard,
-    voice_gain: OnePole,
-    voice_mix: OnePole,
-    output_gain: OnePole,
-    ceiling: OnePole,
+    /// Smoothed voice gain, voice mix, output gain and ceiling (see the `GAIN`… indices).
+    levels: ControlRamp<4>,
     guard_fade: LinearFade,
     bypass_fade: LinearFade,
     /// Samples left until the next control tick.
@@ -218,10 +221,7 @@ impl Engine {
                 BinauralRenderer::new(sample_rate),
             ],
             guard: CalmGuard::new(sample_rate),
-            voice_gain: OnePole::new(GAIN_SMOOTHING_S, sample_rate, 1.0),
-            voice_mix: OnePole::new(GAIN_SMOOTHING_S, sample_rate, 1.0),
-            output_gain: OnePole::new(GAIN_SMOOTHING_S, sample_rate, 1.0),
-            ceiling: OnePole::new(GAIN_SMOOTHING_S, sample_rate, 1.0),
+            levels: ControlRamp::new(LEVEL_GLIDE_S, sample_rate, CONTROL_PERIOD),
             guard_fade: LinearFade::new(SWITCH_FADE_S, sample_rate, true),
             bypass_fade: LinearFade::new(SWITCH_FADE_S, sample_rate, false),
             until_tick: 0,
@@ -287,59 +287,89 @@ impl Engine {
     ) {
         let settings = &settings.sanitized();
         let len = left.len().min(right.len());
-        let voice_gain = db_to_gain(settings.voice_level_db);
-        let output_gain = db_to_gain(settings.output_db);
-        let ceiling = db_to_gain(settings.ceiling_db);
-        let voice_mix = settings.voice_mix;
-        if std::mem::take(&mut self.fresh) {
-            self.voice_gain.snap(voice_gain);
-            self.voice_mix.snap(voice_mix);
-            self.output_gain.snap(output_gain);
-            self.ceiling.snap(ceiling);
-            self.guard_fade.snap(settings.calm_guard);
-            self.bypass_fade.snap(settings.bypass);
-        }
-
-        for i in 0..len {
+        let mut start = 0;
+        while start < len {
             if self.until_tick == 0 {
-                self.control_tick(input, settings, transport, i);
+                self.control_tick(input, settings, transport, start);
                 self.until_tick = CONTROL_PERIOD;
             }
-            self.until_tick -= 1;
+            // Chunks never cross a control tick.
+            let n = self.until_tick.min(len - start);
+            let k0 = CONTROL_PERIOD - self.until_tick;
+            let end = start + n;
+            self.render_chunk(
+                input,
+                &mut left[start..end],
+                &mut right[start..end],
+                settings,
+                k0,
+            );
+            self.until_tick -= n;
+            start = end;
+        }
+    }
 
-            let in_l = self.sanitize(left[i]);
-            let in_r = match input {
-                InputChannels::Mono => in_l,
-                InputChannels::Stereo => self.sanitize(right[i]),
+    /// Renders up to one control period; `k0` is the chunk's first sample within the period.
+    fn render_chunk(
+        &mut self,
+        input: InputChannels,
+        left: &mut [f32],
+        right: &mut [f32],
+        settings: &Settings,
+        k0: usize,
+    ) {
+        let n = left.len();
+        let mut in_l = [0.0f32; CONTROL_PERIOD];
+        let mut in_r = [0.0f32; CONTROL_PERIOD];
+        for j in 0..n {
+            in_l[j] = self.sanitize(left[j]);
+            in_r[j] = match input {
+                InputChannels::Mono => in_l[j],
+                InputChannels::Stereo => self.sanitize(right[j]),
             };
+        }
 
-            let gain = self.voice_gain.next(voice_gain);
-            let (dry_l, dry_r) = (in_l * gain, in_r * gain);
-            let [wet_l, wet_r] = match input {
-                InputChannels::Mono => self.sources[0].process(dry_l),
-                InputChannels::Stereo => {
-                    // Each channel at half level: at 0 % width the two sources coincide and sum
-                    // to the mono mix at the input's level.
-                    let [ll, lr] = self.sources[0].process(0.5 * dry_l);
-                    let [rl, rr] = self.sources[1].process(0.5 * dry_r);
-                    [ll + rl, lr + rr]
+        let mut dry_l = [0.0f32; CONTROL_PERIOD];
+        let mut dry_r = [0.0f32; CONTROL_PERIOD];
+        for j in 0..n {
+            let gain = self.levels.at(VOICE_GAIN, k0 + j);
+            dry_l[j] = in_l[j] * gain;
+            dry_r[j] = in_r[j] * gain;
+        }
+
+        let mut wet_l = [0.0f32; CONTROL_PERIOD];
+        let mut wet_r = [0.0f32; CONTROL_PERIOD];
+        match input {
+            InputChannels::Mono => {
+                self.sources[0].render_add(&dry_l[..n], &mut wet_l[..n], &mut wet_r[..n]);
+            }
+            InputChannels::Stereo => {
+                // Each channel at half level: at 0 % width the two sources coincide and sum to
+                // the mono mix at the input's level.
+                let mut half = [0.0f32; CONTROL_PERIOD];
+                for (side, dry) in [&dry_l, &dry_r].into_iter().enumerate() {
+                    for j in 0..n {
+                        half[j] = 0.5 * dry[j];
+                    }
+                    self.sources[side].render_add(&half[..n], &mut wet_l[..n], &mut wet_r[..n]);
                 }
-            };
-            let mix = self.voice_mix.next(voice_mix);
-            let out = self.output_gain.next(output_gain);
-            let signal = [
-                (dry_l + (wet_l - dry_l) * mix) * out,
-                (dry_r + (wet_r - dry_r) * mix) * out,
-            ];
+            }
+        }
 
-            let guarded = self.guard.process(signal, self.ceiling.next(ceiling));
+        for j in 0..n {
+            let k = k0 + j;
+            let mix = self.levels.at(VOICE_MIX, k);
+            let out = self.levels.at(OUTPUT_GAIN, k);
+            let signal = [
+                (dry_l[j] + (wet_l[j] - dry_l[j]) * mix) * out,
+                (dry_r[j] + (wet_r[j] - dry_r[j]) * mix) * out,
+            ];
+            let guarded = self.guard.process(signal, self.levels.at(CEILING, k));
             let engaged = self.guard_fade.next(settings.calm_guard);
             let signal = crossfade(signal, guarded, engaged);
 
             let bypassed = self.bypass_fade.next(settings.bypass);
-            let [l, r] = crossfade(signal, [in_l, in_r], bypassed);
-            left[i] = l;
-            right[i] = r;
+            [left[j], right[j]] = crossfade(signal, [in_l[j], in_r[j]], bypassed);
         }
     }
 
@@ -362,6 +392,20 @@ impl Engine {
         transport: Option<&Transport>,
         offset: usize,
     ) {
+        let snap = std::mem::take(&mut self.fresh);
+        if snap {
+            self.guard_fade.snap(settings.calm_guard);
+            self.bypass_fade.snap(settings.bypass);
+        }
+        self.levels.retarget(
+            [
+                db_to_gain(settings.voice_level_db),
+                settings.voice_mix,
+                db_to_gain(settings.output_db),
+                db_to_gain(settings.ceiling_db),
+            ],
+            snap,
+        );
         let fs = self.sample_rate as f64;
         let (phase, phase_per_tick, cycle_s) = if settings.motion_sync {
             let tempo = transport

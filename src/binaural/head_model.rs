@@ -84,8 +84,6 @@ pub struct EarCues {
     pub low_gain: f32,
     /// High-frequency gain (head shadow α × rear shading × distance gain).
     pub high_gain: f32,
-    /// Pinna echo delays, samples at the host rate.
-    pub pinna_delays: [f32; 5],
 }
 
 /// Angle between the source direction and the ear's axis, radians in `[0, π]`, as its cosine.
@@ -127,8 +125,13 @@ pub fn pinna_delays(cos_azimuth: f32, elevation_rad: f32, sample_rate: f32) -> [
     let scale = sample_rate / PINNA_RATE;
     let from_top = FRAC_PI_2 - elevation_rad;
     let mut out = [0.0; 5];
+    let mut sine = 0.0;
     for n in 0..5 {
-        out[n] = (PINNA_A[n] * cos_half * (PINNA_D[n] * from_top).sin() + PINNA_B[n]) * scale;
+        // Neighbouring echoes mostly share Dₙ: reuse the sine.
+        if n == 0 || PINNA_D[n] != PINNA_D[n - 1] {
+            sine = (PINNA_D[n] * from_top).sin();
+        }
+        out[n] = (PINNA_A[n] * cos_half * sine + PINNA_B[n]) * scale;
     }
     out
 }
@@ -164,18 +167,40 @@ pub fn rear_shade_gain(direction: [f32; 3]) -> f32 {
     (-REAR_SHADE_DB * behind * (std::f32::consts::LN_10 / 20.0)).exp()
 }
 
-/// All cues for one ear.
-pub fn ear_cues(position: &Position, ear: Ear, head_radius_m: f32, sample_rate: f32) -> EarCues {
+/// Everything the renderer needs for one source position.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SourceCues {
+    /// Left, then right.
+    pub ears: [EarCues; 2],
+    /// Pinna echo delays, samples at the host rate (the same for both ears).
+    pub pinna_delays: [f32; 5],
+}
+
+/// All cues for a source: the direction and the shared factors are computed once.
+pub fn source_cues(position: &Position, head_radius_m: f32, sample_rate: f32) -> SourceCues {
     let direction = position.direction();
-    let cos_theta = ear_incidence_cos(direction, ear);
-    let theta = cos_theta.acos();
-    let gain = distance_gain(position.distance_m);
-    EarCues {
-        delay_s: ear_delay_s(theta, head_radius_m),
-        low_gain: gain * near_field_gain(position.distance_m, cos_theta, head_radius_m),
-        high_gain: gain * shadow_alpha(theta) * rear_shade_gain(direction),
+    let common_gain = distance_gain(position.distance_m);
+    let rear = rear_shade_gain(direction);
+    let ear = |ear| {
+        let cos_theta = ear_incidence_cos(direction, ear);
+        let theta = cos_theta.acos();
+        EarCues {
+            delay_s: ear_delay_s(theta, head_radius_m),
+            low_gain: common_gain * near_field_gain(position.distance_m, cos_theta, head_radius_m),
+            high_gain: common_gain * shadow_alpha(theta) * rear,
+        }
+    };
+    // The azimuth's cosine in the horizontal plane, from the direction vector.
+    let horizontal = direction[0].hypot(direction[1]);
+    let cos_azimuth = if horizontal > 1e-6 {
+        direction[1] / horizontal
+    } else {
+        1.0
+    };
+    SourceCues {
+        ears: [ear(Ear::Left), ear(Ear::Right)],
         pinna_delays: pinna_delays(
-            position.azimuth_deg.to_radians().cos(),
+            cos_azimuth,
             position.elevation_deg.to_radians(),
             sample_rate,
         ),
@@ -203,8 +228,8 @@ mod tests {
 
     #[test]
     fn interaural_delay_is_woodworths_656_us_at_90_degrees() {
-        let left = ear_cues(&at(90.0), Ear::Left, A, 48_000.0).delay_s;
-        let right = ear_cues(&at(90.0), Ear::Right, A, 48_000.0).delay_s;
+        let left = source_cues(&at(90.0), A, 48_000.0).ears[0].delay_s;
+        let right = source_cues(&at(90.0), A, 48_000.0).ears[1].delay_s;
         let itd_us = (left - right) * 1e6;
         assert!((itd_us - 655.8).abs() < 1.0, "{itd_us}");
     }
@@ -212,8 +237,8 @@ mod tests {
     #[test]
     fn interaural_delay_follows_woodworth_everywhere() {
         for az in [-150.0f32, -90.0, -60.0, -30.0, 0.0, 30.0, 60.0, 90.0, 150.0] {
-            let left = ear_cues(&at(az), Ear::Left, A, 48_000.0).delay_s;
-            let right = ear_cues(&at(az), Ear::Right, A, 48_000.0).delay_s;
+            let left = source_cues(&at(az), A, 48_000.0).ears[0].delay_s;
+            let right = source_cues(&at(az), A, 48_000.0).ears[1].delay_s;
             let lateral = az.to_radians().sin().asin();
             let expect = woodworth_itd_s(lateral, A);
             assert!(((left - right) - expect).abs() < 1e-7, "az {az}");

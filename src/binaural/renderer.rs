@@ -1,19 +1,20 @@
 //! Sphere-model binaural renderer: one mono source in, left/right headphone signal out.
 //!
-//! Per ear: a fractional delay (ITD), five pinna echoes read from the same delay line, and one
-//! shelf that carries the head shadow (high band) and the near-field bass (low band). A
-//! proximity low shelf, the same for both ears, is applied to the mono input.
+//! Mono part (shared by both ears): a proximity low shelf, then Brown & Duda's five pinna
+//! echoes. Per ear: a fractional delay (ITD) and one shelf that carries the head shadow (high
+//! band) and the near-field bass (low band). All of it is linear, so the order only matters for
+//! cost: the shared part runs once per sample.
 //!
 //! The position may change every sample without clicks: the cues are recomputed every
 //! `CONTROL_PERIOD` samples, glided with a critically damped smoother and ramped linearly per
 //! sample, so delays and gains move continuously with a continuous slope.
 
-use super::head_model::{self, Ear, PINNA_GAINS, PINNA_MAX_DELAY_44K, Position, SPEED_OF_SOUND};
-use crate::dsp::{BilinearLowpass, ControlSmoother, DelayLine};
+use super::head_model::{self, PINNA_GAINS, PINNA_MAX_DELAY_44K, Position, SPEED_OF_SOUND};
+use crate::dsp::{BilinearLowpass, ControlRamp, ControlSmoother, DelayLine};
 
 /// Samples between two cue updates. Every stateful choice is tied to the absolute sample count
 /// (never to the host's block boundaries), so output does not depend on the block size.
-pub const CONTROL_PERIOD: usize = 16;
+pub const CONTROL_PERIOD: usize = 32;
 
 /// Time constant of each of the two smoothing stages for the cues, seconds: a jump across the
 /// head becomes a ~40 ms glide (audible as motion, never as a click).
@@ -32,114 +33,83 @@ const PROXIMITY_MAX_DB: f32 = 6.0;
 /// Closest distance, m; the proximity boost grows with log(1/r) from 1 m down to here.
 const PROXIMITY_MIN_DISTANCE: f32 = 0.1;
 
-/// Number of smoothed cues per ear: delay, low gain, high gain, five pinna delays.
-const CUES: usize = 8;
+/// Shared cues: proximity gain, then the five pinna echo delays.
+const PROXIMITY: usize = 0;
+const PINNA: usize = 1;
+/// Per-ear cues: delay (samples), low-band gain, high-band gain.
 const DELAY: usize = 0;
 const LOW: usize = 1;
 const HIGH: usize = 2;
-const PINNA: usize = 3;
 
-/// One ear's signal path and its ramped cues.
+/// One ear's delay and shelf.
 #[derive(Debug, Clone)]
 struct EarPath {
-    ear: Ear,
-    smoothers: [ControlSmoother; CUES],
-    /// Cue values at the current sample.
-    current: [f32; CUES],
-    /// Per-sample increments towards the next control tick's values.
-    step: [f32; CUES],
+    cues: ControlRamp<3>,
     shelf: BilinearLowpass,
 }
 
-impl EarPath {
-    fn new(ear: Ear, control_rate: f32) -> Self {
-        Self {
-            ear,
-            smoothers: [ControlSmoother::new(CUE_GLIDE_S, control_rate); CUES],
-            current: [0.0; CUES],
-            step: [0.0; CUES],
-            shelf: BilinearLowpass::default(),
-        }
-    }
-
-    fn targets(position: &Position, ear: Ear, head_radius_m: f32, fs: f32) -> [f32; CUES] {
-        let cues = head_model::ear_cues(position, ear, head_radius_m, fs);
-        let mut t = [0.0; CUES];
-        t[DELAY] = cues.delay_s * fs + INTERPOLATION_MARGIN;
-        t[LOW] = cues.low_gain;
-        t[HIGH] = cues.high_gain;
-        for n in 0..5 {
-            t[PINNA + n] = t[DELAY] + cues.pinna_delays[n];
-        }
-        t
-    }
-
-    #[inline]
-    fn process(&mut self, line: &DelayLine) -> f32 {
-        let c = &mut self.current;
-        for (value, step) in c.iter_mut().zip(&self.step) {
-            *value += step;
-        }
-        let mut x = line.read_cubic(c[DELAY]);
-        for n in 0..5 {
-            x += PINNA_GAINS[n] * line.read_linear(c[PINNA + n]);
-        }
-        let low = self.shelf.process(x);
-        c[LOW] * low + c[HIGH] * (x - low)
-    }
-}
-
 /// Renders one mono source at a (moving) position to two ears.
+///
+/// Works a block at a time, where a block never crosses a control tick: each stage writes its
+/// whole block into a delay line before the next stage reads it, so the reads of one sample do
+/// not wait for the previous one (only the one-pole filters are sample-serial).
 #[derive(Debug, Clone)]
 pub struct BinauralRenderer {
     sample_rate: f32,
-    line: DelayLine,
+    /// Input after the proximity shelf, read by the pinna echoes.
+    pinna_line: DelayLine,
+    /// Input after the pinna, read by the ears' delays.
+    ear_line: DelayLine,
+    shared: ControlRamp<6>,
     ears: [EarPath; 2],
     head_radius: ControlSmoother,
-    proximity_gain: ControlSmoother,
-    proximity_current: f32,
-    proximity_step: f32,
     proximity_shelf: BilinearLowpass,
+    /// Samples rendered since the last control tick.
+    elapsed: usize,
     /// The next control tick jumps straight to its targets (after `reset`).
     snap: bool,
 }
 
 impl BinauralRenderer {
-    /// A renderer for `sample_rate` Hz (allocates its delay line).
+    /// A renderer for `sample_rate` Hz (allocates its delay lines).
     pub fn new(sample_rate: f32) -> Self {
         let control_rate = sample_rate / CONTROL_PERIOD as f32;
-        let max_delay = head_model::max_ear_delay_s(MAX_HEAD_RADIUS_M) * sample_rate
-            + PINNA_MAX_DELAY_44K * sample_rate / 44_100.0
+        // Reads of a block's first sample happen after the whole block is written.
+        let block_margin = CONTROL_PERIOD as f32;
+        let ear_delay = head_model::max_ear_delay_s(MAX_HEAD_RADIUS_M) * sample_rate
             + INTERPOLATION_MARGIN
+            + block_margin
             + 2.0;
+        let pinna_delay = PINNA_MAX_DELAY_44K * sample_rate / 44_100.0 + block_margin + 2.0;
+        let ear = || EarPath {
+            cues: ControlRamp::new(CUE_GLIDE_S, sample_rate, CONTROL_PERIOD),
+            shelf: BilinearLowpass::default(),
+        };
         Self {
             sample_rate,
-            line: DelayLine::new(max_delay.ceil() as usize),
-            ears: [
-                EarPath::new(Ear::Left, control_rate),
-                EarPath::new(Ear::Right, control_rate),
-            ],
+            pinna_line: DelayLine::new(pinna_delay.ceil() as usize),
+            ear_line: DelayLine::new(ear_delay.ceil() as usize),
+            shared: ControlRamp::new(CUE_GLIDE_S, sample_rate, CONTROL_PERIOD),
+            ears: [ear(), ear()],
             head_radius: ControlSmoother::new(CUE_GLIDE_S, control_rate),
-            proximity_gain: ControlSmoother::new(CUE_GLIDE_S, control_rate),
-            proximity_current: 1.0,
-            proximity_step: 0.0,
             proximity_shelf: BilinearLowpass::new(
                 2.0 * std::f32::consts::PI * PROXIMITY_CORNER_HZ,
                 sample_rate,
             ),
+            elapsed: 0,
             snap: true,
         }
     }
 
     /// Silences all state; the next `set_target` places the source without a glide.
     pub fn reset(&mut self) {
-        self.line.reset();
+        self.pinna_line.reset();
+        self.ear_line.reset();
         for ear in &mut self.ears {
             ear.shelf.reset();
-            ear.step = [0.0; CUES];
         }
         self.proximity_shelf.reset();
-        self.proximity_step = 0.0;
+        self.elapsed = 0;
         self.snap = true;
     }
 
@@ -148,6 +118,7 @@ impl BinauralRenderer {
     pub fn set_target(&mut self, position: &Position, head_radius_m: f32, proximity: f32) {
         let fs = self.sample_rate;
         let snap = std::mem::take(&mut self.snap);
+        self.elapsed = 0;
         let head = if snap {
             self.head_radius.snap(head_radius_m);
             head_radius_m
@@ -156,45 +127,62 @@ impl BinauralRenderer {
         };
         // Brown & Duda's shadow corner: β = 2c/a.
         let corner = 2.0 * SPEED_OF_SOUND / head;
-        let inv_period = 1.0 / CONTROL_PERIOD as f32;
-        for path in &mut self.ears {
+        let cues = head_model::source_cues(position, head, fs);
+        for (path, ear) in self.ears.iter_mut().zip(&cues.ears) {
             path.shelf.set_corner(corner, fs);
-            let targets = EarPath::targets(position, path.ear, head, fs);
-            for i in 0..CUES {
-                let smoother = &mut path.smoothers[i];
-                if snap {
-                    smoother.snap(targets[i]);
-                    path.current[i] = targets[i];
-                    path.step[i] = 0.0;
-                } else {
-                    let next = smoother.next(targets[i]);
-                    path.step[i] = (next - path.current[i]) * inv_period;
-                }
-            }
+            let delay = ear.delay_s * fs + INTERPOLATION_MARGIN;
+            path.cues
+                .retarget([delay, ear.low_gain, ear.high_gain], snap);
         }
-
-        let boost = proximity_gain(position.distance_m, proximity);
-        if snap {
-            self.proximity_gain.snap(boost);
-            self.proximity_current = boost;
-            self.proximity_step = 0.0;
-        } else {
-            let next = self.proximity_gain.next(boost);
-            self.proximity_step = (next - self.proximity_current) * inv_period;
-        }
+        let mut shared = [0.0; 6];
+        shared[PROXIMITY] = proximity_gain(position.distance_m, proximity);
+        shared[PINNA..].copy_from_slice(&cues.pinna_delays);
+        self.shared.retarget(shared, snap);
     }
 
-    /// Renders one input sample to `[left, right]`.
-    #[inline]
-    pub fn process(&mut self, input: f32) -> [f32; 2] {
-        self.proximity_current += self.proximity_step;
-        let low = self.proximity_shelf.process(input);
-        self.line
-            .write(input + (self.proximity_current - 1.0) * low);
-        [
-            self.ears[0].process(&self.line),
-            self.ears[1].process(&self.line),
-        ]
+    /// Renders `input` and adds it to `left` and `right` (all the same length, at most what is
+    /// left of the current control period).
+    pub fn render_add(&mut self, input: &[f32], left: &mut [f32], right: &mut [f32]) {
+        let n = input.len();
+        let k0 = self.elapsed;
+        debug_assert!(k0 + n <= CONTROL_PERIOD && left.len() == n && right.len() == n);
+        self.elapsed += n;
+
+        // Proximity shelf into the pinna line.
+        for (j, &x) in input.iter().enumerate() {
+            let boost = self.shared.at(PROXIMITY, k0 + j) - 1.0;
+            let low = self.proximity_shelf.process(x);
+            self.pinna_line.write(x + boost * low);
+        }
+
+        // Pinna echoes into the ear line. Sample j sits `n − 1 − j` behind the line's head.
+        let mut pinna = [0.0f32; CONTROL_PERIOD];
+        for (j, out) in pinna[..n].iter_mut().enumerate() {
+            let behind = n - 1 - j;
+            let mut x = self.pinna_line.read_linear(behind, 0.0);
+            for (e, gain) in PINNA_GAINS.iter().enumerate() {
+                let echo = self.shared.at(PINNA + e, k0 + j);
+                x += gain * self.pinna_line.read_linear(behind, echo);
+            }
+            *out = x;
+        }
+        for &x in &pinna[..n] {
+            self.ear_line.write(x);
+        }
+
+        // Each ear: delay, then the shadow / near-field shelf. Both ears in one loop, so that
+        // their two (sample-serial) filters overlap.
+        let [ear_l, ear_r] = &mut self.ears;
+        for j in 0..n {
+            let k = k0 + j;
+            let behind = n - 1 - j;
+            let x_l = self.ear_line.read_cubic(behind, ear_l.cues.at(DELAY, k));
+            let x_r = self.ear_line.read_cubic(behind, ear_r.cues.at(DELAY, k));
+            let low_l = ear_l.shelf.process(x_l);
+            let low_r = ear_r.shelf.process(x_r);
+            left[j] += ear_l.cues.at(LOW, k) * low_l + ear_l.cues.at(HIGH, k) * (x_l - low_l);
+            right[j] += ear_r.cues.at(LOW, k) * low_r + ear_r.cues.at(HIGH, k) * (x_r - low_r);
+        }
     }
 }
 
@@ -210,14 +198,16 @@ mod tests {
 
     fn impulse_response(position: Position, fs: f32) -> (Vec<f32>, Vec<f32>) {
         let mut r = BinauralRenderer::new(fs);
-        let (mut left, mut right) = (Vec::new(), Vec::new());
-        for n in 0..256 {
-            if n % CONTROL_PERIOD == 0 {
-                r.set_target(&position, 0.0875, 0.0);
-            }
-            let [l, rr] = r.process(if n == 0 { 1.0 } else { 0.0 });
-            left.push(l);
-            right.push(rr);
+        let (mut left, mut right) = (vec![0.0; 256], vec![0.0; 256]);
+        let mut input = vec![0.0; 256];
+        input[0] = 1.0;
+        for ((x, l), rr) in input
+            .chunks(CONTROL_PERIOD)
+            .zip(left.chunks_mut(CONTROL_PERIOD))
+            .zip(right.chunks_mut(CONTROL_PERIOD))
+        {
+            r.set_target(&position, 0.0875, 0.0);
+            r.render_add(x, l, rr);
         }
         (left, right)
     }

@@ -1,12 +1,18 @@
 //! A power-of-two ring buffer read at fractional delays, for the interaural delay and the pinna
 //! echoes. Delays are modulated every sample, so reads interpolate (never jump by whole samples).
+//!
+//! The buffer is stored twice over (every sample is written at `i` and `i + len`), so that any
+//! read window is one contiguous run of memory with no wrap-around: the inner loops read four
+//! neighbouring samples with one index computation.
 
-/// Mono delay line; `write` one sample, then read any delay in `[1, capacity − 3]` samples.
+/// Mono delay line; `write` one sample, then read delays up to `max_delay()` samples.
 #[derive(Debug, Clone)]
 pub struct DelayLine {
+    /// Two copies of the ring, `2 · len` samples.
     buffer: Vec<f32>,
+    len: usize,
     mask: usize,
-    /// Index of the most recently written sample.
+    /// Index (in the first copy) of the most recently written sample.
     head: usize,
 }
 
@@ -15,7 +21,8 @@ impl DelayLine {
     pub fn new(max_delay_samples: usize) -> Self {
         let len = (max_delay_samples + 4).next_power_of_two();
         Self {
-            buffer: vec![0.0; len],
+            buffer: vec![0.0; 2 * len],
+            len,
             mask: len - 1,
             head: 0,
         }
@@ -23,7 +30,7 @@ impl DelayLine {
 
     /// Longest delay that `read_cubic` can serve.
     pub fn max_delay(&self) -> f32 {
-        (self.buffer.len() - 4) as f32
+        (self.len - 3) as f32
     }
 
     /// Silences the line.
@@ -33,38 +40,46 @@ impl DelayLine {
     }
 
     /// Pushes the newest sample.
-    #[inline]
+    #[inline(always)]
     pub fn write(&mut self, x: f32) {
         self.head = (self.head + 1) & self.mask;
-        self.buffer[self.head] = x;
+        let (first, second) = self.buffer.split_at_mut(self.len);
+        first[self.head] = x;
+        second[self.head] = x;
     }
 
-    #[inline]
-    fn at(&self, delay: usize) -> f32 {
-        self.buffer[self.head.wrapping_sub(delay) & self.mask]
+    /// Index in the doubled buffer of the sample `whole` samples old, with `whole` clamped to
+    /// `[min_whole, len − 3]`, so that the indices `i − 2 ..= i + 1` are always inside the
+    /// buffer (the caller needs `i + 1` only when `min_whole ≥ 1`).
+    #[inline(always)]
+    fn index(&self, whole: usize, min_whole: usize) -> usize {
+        self.head + self.len - whole.clamp(min_whole, self.len - 3)
     }
 
-    /// Linear interpolation at `delay` samples (≥ 0); for the short pinna echoes, whose error is
-    /// far below the comb they form.
-    #[inline]
-    pub fn read_linear(&self, delay: f32) -> f32 {
+    /// Linear interpolation at `offset + delay` samples (`delay` ≥ 0); for the short pinna
+    /// echoes, whose error is far below the comb they form. The whole-sample `offset` is kept
+    /// apart so that the fraction does not lose precision to it.
+    #[inline(always)]
+    pub fn read_linear(&self, offset: usize, delay: f32) -> f32 {
         let whole = delay as usize;
         let frac = delay - whole as f32;
-        let a = self.at(whole);
-        let b = self.at(whole + 1);
+        let i = self.index(whole + offset, 0);
+        // `index` keeps i − 1 and i inside the buffer.
+        let (a, b) = (self.buffer[i], self.buffer[i - 1]);
         a + frac * (b - a)
     }
 
-    /// Third-order Lagrange interpolation at `delay` samples (≥ 1): flat to within 0.1 dB up
-    /// to a quarter of the sample rate, so the interaural delay keeps its timing and its timbre.
-    #[inline]
-    pub fn read_cubic(&self, delay: f32) -> f32 {
+    /// Third-order Lagrange interpolation at `offset + delay` samples (`delay` ≥ 1): flat to
+    /// within 0.1 dB up to a quarter of the sample rate, so the interaural delay keeps its
+    /// timing and its timbre.
+    #[inline(always)]
+    pub fn read_cubic(&self, offset: usize, delay: f32) -> f32 {
         let whole = delay as usize;
         let f = delay - whole as f32;
-        let xm1 = self.at(whole - 1);
-        let x0 = self.at(whole);
-        let x1 = self.at(whole + 1);
-        let x2 = self.at(whole + 2);
+        let i = self.index(whole + offset, 1);
+        // Oldest first: x[i−2] = x(n − whole − 2) … x[i+1] = x(n − whole + 1).
+        let taps = &self.buffer[i - 2..i + 2];
+        let (x2, x1, x0, xm1) = (taps[0], taps[1], taps[2], taps[3]);
         // Lagrange weights for the points −1, 0, 1, 2 evaluated at f.
         let fm1 = f - 1.0;
         let fm2 = f - 2.0;
@@ -87,8 +102,8 @@ mod tests {
         for i in 0..40 {
             line.write(i as f32);
         }
-        assert_eq!(line.read_cubic(3.0), 36.0);
-        assert_eq!(line.read_linear(5.0), 34.0);
+        assert_eq!(line.read_cubic(0, 3.0), 36.0);
+        assert_eq!(line.read_linear(2, 3.0), 34.0);
     }
 
     #[test]
@@ -98,8 +113,8 @@ mod tests {
         for i in 0..40 {
             line.write(i as f32);
         }
-        assert!((line.read_cubic(2.25) - 36.75).abs() < 1e-4);
-        assert!((line.read_linear(2.25) - 36.75).abs() < 1e-4);
+        assert!((line.read_cubic(1, 1.25) - 36.75).abs() < 1e-4);
+        assert!((line.read_linear(0, 2.25) - 36.75).abs() < 1e-4);
     }
 
     #[test]
@@ -112,7 +127,7 @@ mod tests {
             line.write((w * n as f32).sin());
             if n > 20 {
                 let expect = (w * (n as f32 - delay)).sin();
-                worst = worst.max((line.read_cubic(delay) - expect).abs());
+                worst = worst.max((line.read_cubic(0, delay) - expect).abs());
             }
         }
         assert!(worst < 2e-3, "{worst}");

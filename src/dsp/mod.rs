@@ -6,7 +6,7 @@ pub mod smoother;
 
 pub use delay_line::DelayLine;
 pub use lowpass::BilinearLowpass;
-pub use smoother::{ControlSmoother, LinearFade, OnePole};
+pub use smoother::{ControlRamp, ControlSmoother, LinearFade, OnePole};
 
 /// Decibels to a linear gain factor.
 #[inline]

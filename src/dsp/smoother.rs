@@ -97,6 +97,60 @@ mod tests {
     }
 }
 
+/// `N` control values that glide (a `ControlSmoother` each, ticked every `period` samples) and
+/// ramp linearly between ticks. The value at sample `k` of a period is `start + step·(k + 1)`,
+/// computed from the index rather than accumulated, so any split of a period into blocks gives
+/// the same samples, and loops over a block carry no dependency from one sample to the next.
+#[derive(Debug, Clone)]
+pub struct ControlRamp<const N: usize> {
+    smoothers: [ControlSmoother; N],
+    start: [f32; N],
+    end: [f32; N],
+    step: [f32; N],
+    inv_period: f32,
+}
+
+impl<const N: usize> ControlRamp<N> {
+    /// Ramps for ticks every `period` samples at `sample_rate`, each gliding with two stages of
+    /// time constant `glide_s`.
+    pub fn new(glide_s: f32, sample_rate: f32, period: usize) -> Self {
+        Self {
+            smoothers: [ControlSmoother::new(glide_s, sample_rate / period as f32); N],
+            start: [0.0; N],
+            end: [0.0; N],
+            step: [0.0; N],
+            inv_period: 1.0 / period as f32,
+        }
+    }
+
+    /// Starts a new period heading for `targets` (or sitting on them when `snap`).
+    pub fn retarget(&mut self, targets: [f32; N], snap: bool) {
+        for i in 0..N {
+            if snap {
+                self.smoothers[i].snap(targets[i]);
+                self.start[i] = targets[i];
+                self.end[i] = targets[i];
+            } else {
+                self.start[i] = self.end[i];
+                self.end[i] = self.smoothers[i].next(targets[i]);
+            }
+            self.step[i] = (self.end[i] - self.start[i]) * self.inv_period;
+        }
+    }
+
+    /// Value `i` at sample `k` (0-based) of the current period.
+    #[inline(always)]
+    pub fn at(&self, i: usize, k: usize) -> f32 {
+        self.start[i] + self.step[i] * (k + 1) as f32
+    }
+
+    /// Whether value `i` is constant over the current period.
+    #[inline]
+    pub fn is_flat(&self, i: usize) -> bool {
+        self.step[i] == 0.0
+    }
+}
+
 /// A linear fade between 0 and 1 that lands exactly on its end points (for crossfades where
 /// "fully on" must mean exactly 1.0, such as bypass and the Calm Guard's engagement).
 #[derive(Debug, Clone, Copy)]
@@ -135,6 +189,21 @@ impl LinearFade {
 #[cfg(test)]
 mod fade_tests {
     use super::*;
+
+    #[test]
+    fn ramp_reaches_each_smoothed_value_at_the_end_of_its_period() {
+        let mut ramp = ControlRamp::<1>::new(0.001, 48_000.0, 32);
+        ramp.retarget([0.0], true);
+        assert_eq!(ramp.at(0, 5), 0.0);
+        ramp.retarget([1.0], false);
+        let mut previous = 0.0;
+        for k in 0..32 {
+            let v = ramp.at(0, k);
+            assert!(v > previous);
+            previous = v;
+        }
+        assert!((previous - ramp.end[0]).abs() < 1e-6);
+    }
 
     #[test]
     fn fade_lands_exactly_on_its_end_points_after_its_duration() {
