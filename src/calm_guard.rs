@@ -52,7 +52,7 @@ impl CalmGuard {
     }
 
     /// Processes one stereo sample against `ceiling` (linear, > 0).
-    #[inline]
+    #[inline(always)]
     pub fn process(&mut self, [left, right]: [f32; 2], ceiling: f32) -> [f32; 2] {
         let knee = ceiling * KNEE_GAIN;
         let peak = left.abs().max(right.abs());
@@ -80,7 +80,7 @@ const KNEE_GAIN: f32 = 0.707_945_8;
 
 /// Identity up to `knee`; above it `knee + (ceiling − knee)·tanh((|x| − knee)/(ceiling − knee))`,
 /// which has slope 1 at the knee (no kink) and never reaches past `ceiling`.
-#[inline]
+#[inline(always)]
 pub fn soft_clip(x: f32, knee: f32, ceiling: f32) -> f32 {
     let magnitude = x.abs();
     if magnitude <= knee {

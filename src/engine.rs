@@ -321,12 +321,10 @@ impl Engine {
         let n = left.len();
         let mut in_l = [0.0f32; CONTROL_PERIOD];
         let mut in_r = [0.0f32; CONTROL_PERIOD];
-        for j in 0..n {
-            in_l[j] = self.sanitize(left[j]);
-            in_r[j] = match input {
-                InputChannels::Mono => in_l[j],
-                InputChannels::Stereo => self.sanitize(right[j]),
-            };
+        self.non_finite_inputs += sanitize(left, &mut in_l[..n]);
+        match input {
+            InputChannels::Mono => in_r = in_l,
+            InputChannels::Stereo => self.non_finite_inputs += sanitize(right, &mut in_r[..n]),
         }
 
         let mut dry_l = [0.0f32; CONTROL_PERIOD];
@@ -356,30 +354,36 @@ impl Engine {
             }
         }
 
+        // Voice mix and output level (no sample-to-sample dependency: vectorised), written
+        // over the wet buffers.
         for j in 0..n {
             let k = k0 + j;
             let mix = self.levels.at(VOICE_MIX, k);
             let out = self.levels.at(OUTPUT_GAIN, k);
-            let signal = [
-                (dry_l[j] + (wet_l[j] - dry_l[j]) * mix) * out,
-                (dry_r[j] + (wet_r[j] - dry_r[j]) * mix) * out,
-            ];
-            let guarded = self.guard.process(signal, self.levels.at(CEILING, k));
+            wet_l[j] = (dry_l[j] + (wet_l[j] - dry_l[j]) * mix) * out;
+            wet_r[j] = (dry_r[j] + (wet_r[j] - dry_r[j]) * mix) * out;
+        }
+
+        let steady = settings.calm_guard
+            && self.guard_fade.value == 1.0
+            && !settings.bypass
+            && self.bypass_fade.value == 0.0;
+        if steady {
+            // The usual case: guard fully on, not bypassed, no crossfade to compute.
+            for j in 0..n {
+                let ceiling = self.levels.at(CEILING, k0 + j);
+                [left[j], right[j]] = self.guard.process([wet_l[j], wet_r[j]], ceiling);
+            }
+            return;
+        }
+        for j in 0..n {
+            let signal = [wet_l[j], wet_r[j]];
+            let guarded = self.guard.process(signal, self.levels.at(CEILING, k0 + j));
             let engaged = self.guard_fade.next(settings.calm_guard);
             let signal = crossfade(signal, guarded, engaged);
 
             let bypassed = self.bypass_fade.next(settings.bypass);
             [left[j], right[j]] = crossfade(signal, [in_l[j], in_r[j]], bypassed);
-        }
-    }
-
-    #[inline]
-    fn sanitize(&mut self, x: f32) -> f32 {
-        if x.is_finite() {
-            x
-        } else {
-            self.non_finite_inputs += 1;
-            0.0
         }
     }
 
@@ -467,6 +471,22 @@ impl Engine {
             }
         }
     }
+}
+
+/// Copies `input` to `out`, replacing non-finite samples with silence; returns how many were.
+#[inline]
+fn sanitize(input: &[f32], out: &mut [f32]) -> u64 {
+    let all_finite = input.iter().fold(true, |ok, x| ok & x.is_finite());
+    if all_finite {
+        out.copy_from_slice(input);
+        return 0;
+    }
+    let mut replaced = 0;
+    for (o, &x) in out.iter_mut().zip(input) {
+        *o = if x.is_finite() { x } else { 0.0 };
+        replaced += u64::from(!x.is_finite());
+    }
+    replaced
 }
 
 /// `a` at `t = 0`, exactly `b` at `t = 1`, linear between.

@@ -10,11 +10,11 @@
 //! sample, so delays and gains move continuously with a continuous slope.
 
 use super::head_model::{self, PINNA_GAINS, PINNA_MAX_DELAY_44K, Position, SPEED_OF_SOUND};
-use crate::dsp::{BilinearLowpass, ControlRamp, ControlSmoother, DelayLine};
+use crate::dsp::{BilinearLowpass, ControlRamp, ControlSmoother, DelayLine, lagrange_weights};
 
 /// Samples between two cue updates. Every stateful choice is tied to the absolute sample count
 /// (never to the host's block boundaries), so output does not depend on the block size.
-pub const CONTROL_PERIOD: usize = 32;
+pub const CONTROL_PERIOD: usize = 64;
 
 /// Time constant of each of the two smoothing stages for the cues, seconds: a jump across the
 /// head becomes a ~40 ms glide (audible as motion, never as a click).
@@ -48,6 +48,78 @@ struct EarPath {
     shelf: BilinearLowpass,
 }
 
+/// Every per-sample value of one control period, filled at the tick by loops with no
+/// dependencies (which the compiler vectorises), so the audio loops only look them up.
+#[derive(Debug, Clone)]
+struct PeriodTable {
+    proximity_boost: [f32; CONTROL_PERIOD],
+    pinna_whole: [[i32; CONTROL_PERIOD]; 5],
+    pinna_frac: [[f32; CONTROL_PERIOD]; 5],
+    ear_whole: [[i32; CONTROL_PERIOD]; 2],
+    /// Lagrange weights per ear, one array per tap (oldest first).
+    ear_weights: [[[f32; CONTROL_PERIOD]; 4]; 2],
+    ear_low: [[f32; CONTROL_PERIOD]; 2],
+    ear_high: [[f32; CONTROL_PERIOD]; 2],
+}
+
+/// Fills `out[k]` with the ramp value `i` at every sample of the period.
+#[inline(always)]
+fn ramp_values<const N: usize>(ramp: &ControlRamp<N>, i: usize, out: &mut [f32; CONTROL_PERIOD]) {
+    for (k, v) in out.iter_mut().enumerate() {
+        *v = ramp.at(i, k);
+    }
+}
+
+/// Splits delays (≥ 0, far below 2³¹ samples) into whole samples and fractions.
+#[inline(always)]
+fn split_delays(
+    delays: &[f32; CONTROL_PERIOD],
+    whole: &mut [i32; CONTROL_PERIOD],
+    frac: &mut [f32; CONTROL_PERIOD],
+) {
+    for k in 0..CONTROL_PERIOD {
+        whole[k] = delays[k] as i32;
+        frac[k] = delays[k] - whole[k] as f32;
+    }
+}
+
+impl PeriodTable {
+    fn new() -> Self {
+        Self {
+            proximity_boost: [0.0; CONTROL_PERIOD],
+            pinna_whole: [[0; CONTROL_PERIOD]; 5],
+            pinna_frac: [[0.0; CONTROL_PERIOD]; 5],
+            ear_whole: [[1; CONTROL_PERIOD]; 2],
+            ear_weights: [[[0.0; CONTROL_PERIOD]; 4]; 2],
+            ear_low: [[0.0; CONTROL_PERIOD]; 2],
+            ear_high: [[0.0; CONTROL_PERIOD]; 2],
+        }
+    }
+
+    fn fill(&mut self, shared: &ControlRamp<6>, ears: &[EarPath; 2]) {
+        ramp_values(shared, PROXIMITY, &mut self.proximity_boost);
+        for v in &mut self.proximity_boost {
+            *v -= 1.0;
+        }
+        let mut delays = [0.0f32; CONTROL_PERIOD];
+        for e in 0..5 {
+            ramp_values(shared, PINNA + e, &mut delays);
+            split_delays(&delays, &mut self.pinna_whole[e], &mut self.pinna_frac[e]);
+        }
+        for (side, path) in ears.iter().enumerate() {
+            let mut frac = [0.0f32; CONTROL_PERIOD];
+            ramp_values(&path.cues, DELAY, &mut delays);
+            split_delays(&delays, &mut self.ear_whole[side], &mut frac);
+            let [w0, w1, w2, w3] = &mut self.ear_weights[side];
+            for k in 0..CONTROL_PERIOD {
+                [w0[k], w1[k], w2[k], w3[k]] = lagrange_weights(frac[k]);
+            }
+            ramp_values(&path.cues, LOW, &mut self.ear_low[side]);
+            ramp_values(&path.cues, HIGH, &mut self.ear_high[side]);
+        }
+    }
+}
+
 /// Renders one mono source at a (moving) position to two ears.
 ///
 /// Works a block at a time, where a block never crosses a control tick: each stage writes its
@@ -62,6 +134,8 @@ pub struct BinauralRenderer {
     ear_line: DelayLine,
     shared: ControlRamp<6>,
     ears: [EarPath; 2],
+    /// The current period's per-sample values (boxed: a few kilobytes).
+    table: Box<PeriodTable>,
     head_radius: ControlSmoother,
     proximity_shelf: BilinearLowpass,
     /// Samples rendered since the last control tick.
@@ -91,6 +165,7 @@ impl BinauralRenderer {
             ear_line: DelayLine::new(ear_delay.ceil() as usize),
             shared: ControlRamp::new(CUE_GLIDE_S, sample_rate, CONTROL_PERIOD),
             ears: [ear(), ear()],
+            table: Box::new(PeriodTable::new()),
             head_radius: ControlSmoother::new(CUE_GLIDE_S, control_rate),
             proximity_shelf: BilinearLowpass::new(
                 2.0 * std::f32::consts::PI * PROXIMITY_CORNER_HZ,
@@ -138,6 +213,7 @@ impl BinauralRenderer {
         shared[PROXIMITY] = proximity_gain(position.distance_m, proximity);
         shared[PINNA..].copy_from_slice(&cues.pinna_delays);
         self.shared.retarget(shared, snap);
+        self.table.fill(&self.shared, &self.ears);
     }
 
     /// Renders `input` and adds it to `left` and `right` (all the same length, at most what is
@@ -148,21 +224,24 @@ impl BinauralRenderer {
         debug_assert!(k0 + n <= CONTROL_PERIOD && left.len() == n && right.len() == n);
         self.elapsed += n;
 
-        // Proximity shelf into the pinna line.
+        let t = &*self.table;
+
+        // Proximity shelf into the pinna line (and the direct sound of the pinna stage).
+        let mut pinna = [0.0f32; CONTROL_PERIOD];
         for (j, &x) in input.iter().enumerate() {
-            let boost = self.shared.at(PROXIMITY, k0 + j) - 1.0;
             let low = self.proximity_shelf.process(x);
-            self.pinna_line.write(x + boost * low);
+            pinna[j] = x + t.proximity_boost[k0 + j] * low;
+            self.pinna_line.write(pinna[j]);
         }
 
         // Pinna echoes into the ear line. Sample j sits `n − 1 − j` behind the line's head.
-        let mut pinna = [0.0f32; CONTROL_PERIOD];
         for (j, out) in pinna[..n].iter_mut().enumerate() {
-            let behind = n - 1 - j;
-            let mut x = self.pinna_line.read_linear(behind, 0.0);
+            let (k, behind) = (k0 + j, n - 1 - j);
+            let mut x = *out;
             for (e, gain) in PINNA_GAINS.iter().enumerate() {
-                let echo = self.shared.at(PINNA + e, k0 + j);
-                x += gain * self.pinna_line.read_linear(behind, echo);
+                let whole = behind + t.pinna_whole[e][k] as usize;
+                let echo = self.pinna_line.read_linear_split(whole, t.pinna_frac[e][k]);
+                x += gain * echo;
             }
             *out = x;
         }
@@ -174,14 +253,18 @@ impl BinauralRenderer {
         // their two (sample-serial) filters overlap.
         let [ear_l, ear_r] = &mut self.ears;
         for j in 0..n {
-            let k = k0 + j;
-            let behind = n - 1 - j;
-            let x_l = self.ear_line.read_cubic(behind, ear_l.cues.at(DELAY, k));
-            let x_r = self.ear_line.read_cubic(behind, ear_r.cues.at(DELAY, k));
+            let (k, behind) = (k0 + j, n - 1 - j);
+            let line = &self.ear_line;
+            let weights = |side: usize| {
+                let w = &t.ear_weights[side];
+                [w[0][k], w[1][k], w[2][k], w[3][k]]
+            };
+            let x_l = line.read_cubic_split(behind + t.ear_whole[0][k] as usize, &weights(0));
+            let x_r = line.read_cubic_split(behind + t.ear_whole[1][k] as usize, &weights(1));
             let low_l = ear_l.shelf.process(x_l);
             let low_r = ear_r.shelf.process(x_r);
-            left[j] += ear_l.cues.at(LOW, k) * low_l + ear_l.cues.at(HIGH, k) * (x_l - low_l);
-            right[j] += ear_r.cues.at(LOW, k) * low_r + ear_r.cues.at(HIGH, k) * (x_r - low_r);
+            left[j] += t.ear_low[0][k] * low_l + t.ear_high[0][k] * (x_l - low_l);
+            right[j] += t.ear_low[1][k] * low_r + t.ear_high[1][k] * (x_r - low_r);
         }
     }
 }

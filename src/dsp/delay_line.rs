@@ -8,7 +8,8 @@
 /// Mono delay line; `write` one sample, then read delays up to `max_delay()` samples.
 #[derive(Debug, Clone)]
 pub struct DelayLine {
-    /// Two copies of the ring, `2 · len` samples.
+    /// Two copies of the ring, `2 · len` samples, plus one slot that a zero delay's cubic
+    /// read may touch.
     buffer: Vec<f32>,
     len: usize,
     mask: usize,
@@ -21,14 +22,14 @@ impl DelayLine {
     pub fn new(max_delay_samples: usize) -> Self {
         let len = (max_delay_samples + 4).next_power_of_two();
         Self {
-            buffer: vec![0.0; 2 * len],
+            buffer: vec![0.0; 2 * len + 1],
             len,
             mask: len - 1,
             head: 0,
         }
     }
 
-    /// Longest delay that `read_cubic` can serve.
+    /// Longest delay that `read_cubic` can serve exactly.
     pub fn max_delay(&self) -> f32 {
         (self.len - 3) as f32
     }
@@ -48,12 +49,13 @@ impl DelayLine {
         second[self.head] = x;
     }
 
-    /// Index in the doubled buffer of the sample `whole` samples old, with `whole` clamped to
-    /// `[min_whole, len − 3]`, so that the indices `i − 2 ..= i + 1` are always inside the
-    /// buffer (the caller needs `i + 1` only when `min_whole ≥ 1`).
+    /// Index in the doubled buffer of the sample `whole` samples old (at most `len − 3`;
+    /// longer delays read the oldest sample that still has neighbours). The indices
+    /// `i − 2 ..= i + 1` are always inside the buffer: `i − 2 ≥ head + 1` and
+    /// `i + 1 ≤ head + len + 1 ≤ 2·len`, the buffer's extra last slot.
     #[inline(always)]
-    fn index(&self, whole: usize, min_whole: usize) -> usize {
-        self.head + self.len - whole.clamp(min_whole, self.len - 3)
+    fn index(&self, whole: usize) -> usize {
+        self.head + self.len - whole.min(self.len - 3)
     }
 
     /// Linear interpolation at `offset + delay` samples (`delay` ≥ 0); for the short pinna
@@ -61,11 +63,21 @@ impl DelayLine {
     /// apart so that the fraction does not lose precision to it.
     #[inline(always)]
     pub fn read_linear(&self, offset: usize, delay: f32) -> f32 {
-        let whole = delay as usize;
-        let frac = delay - whole as f32;
-        let i = self.index(whole + offset, 0);
-        // `index` keeps i − 1 and i inside the buffer.
-        let (a, b) = (self.buffer[i], self.buffer[i - 1]);
+        let (whole, frac) = split_delay(delay);
+        self.read_linear_split(offset + whole, frac)
+    }
+
+    /// Linear interpolation `whole + frac` samples back (`frac` in `[0, 1)`).
+    #[inline(always)]
+    pub fn read_linear_split(&self, whole: usize, frac: f32) -> f32 {
+        let i = self.index(whole);
+        // SAFETY: `index` keeps i − 2 ..= i + 1 inside the buffer (see there).
+        let (a, b) = unsafe {
+            (
+                *self.buffer.get_unchecked(i),
+                *self.buffer.get_unchecked(i - 1),
+            )
+        };
         a + frac * (b - a)
     }
 
@@ -74,22 +86,41 @@ impl DelayLine {
     /// timing and its timbre.
     #[inline(always)]
     pub fn read_cubic(&self, offset: usize, delay: f32) -> f32 {
-        let whole = delay as usize;
-        let f = delay - whole as f32;
-        let i = self.index(whole + offset, 1);
-        // Oldest first: x[i−2] = x(n − whole − 2) … x[i+1] = x(n − whole + 1).
-        let taps = &self.buffer[i - 2..i + 2];
-        let (x2, x1, x0, xm1) = (taps[0], taps[1], taps[2], taps[3]);
-        // Lagrange weights for the points −1, 0, 1, 2 evaluated at f.
-        let fm1 = f - 1.0;
-        let fm2 = f - 2.0;
-        let fp1 = f + 1.0;
-        let h_m1 = -f * fm1 * fm2 * (1.0 / 6.0);
-        let h0 = fp1 * fm1 * fm2 * 0.5;
-        let h1 = -fp1 * f * fm2 * 0.5;
-        let h2 = fp1 * f * fm1 * (1.0 / 6.0);
-        h_m1 * xm1 + h0 * x0 + h1 * x1 + h2 * x2
+        let (whole, frac) = split_delay(delay);
+        self.read_cubic_split(offset + whole, &lagrange_weights(frac))
     }
+
+    /// Cubic interpolation `whole` samples back with precomputed `lagrange_weights`.
+    #[inline(always)]
+    pub fn read_cubic_split(&self, whole: usize, weights: &[f32; 4]) -> f32 {
+        let i = self.index(whole);
+        // Oldest first: x[i−2] = x(n − whole − 2) … x[i+1] = x(n − whole + 1).
+        // SAFETY: `index` keeps i − 2 ..= i + 1 inside the buffer (see there).
+        let taps = unsafe { self.buffer.get_unchecked(i - 2..i + 2) };
+        weights[0] * taps[0] + weights[1] * taps[1] + weights[2] * taps[2] + weights[3] * taps[3]
+    }
+}
+
+/// Splits a delay (≥ 0) into whole samples and a fraction in `[0, 1)`.
+#[inline(always)]
+pub fn split_delay(delay: f32) -> (usize, f32) {
+    let whole = delay as usize;
+    (whole, delay - whole as f32)
+}
+
+/// Third-order Lagrange weights for a fractional delay `f` in `[0, 1)`, for the samples
+/// `whole + 2, whole + 1, whole, whole − 1` back (oldest first, as `read_cubic_split` reads).
+#[inline(always)]
+pub fn lagrange_weights(f: f32) -> [f32; 4] {
+    let fm1 = f - 1.0;
+    let fm2 = f - 2.0;
+    let fp1 = f + 1.0;
+    [
+        fp1 * f * fm1 * (1.0 / 6.0),
+        -fp1 * f * fm2 * 0.5,
+        fp1 * fm1 * fm2 * 0.5,
+        -f * fm1 * fm2 * (1.0 / 6.0),
+    ]
 }
 
 #[cfg(test)]
