@@ -15,6 +15,7 @@ pub mod engine;
 pub mod format;
 pub mod motion;
 pub mod params;
+pub mod settings;
 
 use engine::{Engine, InputChannels};
 use params::MurmurParams;

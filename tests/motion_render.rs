@@ -137,7 +137,8 @@ fn output_does_not_depend_on_the_host_block_size() {
         position_quarters: Some(3.3),
         quarters_per_bar: 4.0,
     };
-    let cases: [(&str, &[(usize, Settings)], Option<Transport>); 3] = [
+    type Case<'a> = (&'a str, &'a [(usize, Settings)], Option<Transport>);
+    let cases: [Case; 3] = [
         ("constant", &constant, None),
         ("automated", &automated, None),
         ("synced", &[(0, synced)], Some(transport)),

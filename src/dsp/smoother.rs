@@ -125,6 +125,7 @@ impl<const N: usize> ControlRamp<N> {
 
     /// Starts a new period heading for `targets` (or sitting on them when `snap`).
     pub fn retarget(&mut self, targets: [f32; N], snap: bool) {
+        #[allow(clippy::needless_range_loop)] // five arrays indexed in step
         for i in 0..N {
             if snap {
                 self.smoothers[i].snap(targets[i]);

@@ -82,8 +82,8 @@ pub fn render_automated(
         let end = end.min(input.len());
         let settings = changes
             .iter()
-            .filter(|(at, _)| *at <= start)
-            .last()
+            .rev()
+            .find(|(at, _)| *at <= start)
             .map(|(_, s)| *s)
             .unwrap_or_default();
         let transport = transport.map(|t| Transport {

@@ -1,0 +1,406 @@
+//! A minimal CLAP host for Murmur's integration tests: loads the CLAP build of the plugin from disk
+//! as `Murmur.clap` (`clap_bundle.rs`), runs one instance through `clack-host`, and reaches its
+//! parameter, state and audio-ports-config extensions through their raw C ABI (`clap_abi.rs`).
+//! Also reads parameter text and derives the CLAP ids of string parameter ids.
+
+#[path = "clap_abi.rs"]
+mod abi;
+#[path = "clap_bundle.rs"]
+mod bundle;
+
+use std::ffi::{CString, c_char, c_void};
+
+use clack_host::events::event_types::ParamValueEvent;
+use clack_host::prelude::*;
+use clack_host::stream::{InputStream, OutputStream};
+
+use abi::{
+    AudioPortsConfigExt, CLAP_NAME_SIZE, ParamsExt, RawAudioPortsConfig, RawParamInfo, StateExt,
+    c_text,
+};
+pub use abi::{
+    CLAP_PARAM_IS_AUTOMATABLE, CLAP_PARAM_IS_BYPASS, CLAP_PARAM_IS_HIDDEN, CLAP_PARAM_IS_STEPPED,
+};
+use bundle::bundle;
+
+// ---------------------------------------------------------------------------------------------
+// A minimal host around one plugin instance
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone)]
+pub struct ParamInfo {
+    pub id: u32,
+    pub flags: u32,
+    pub name: String,
+    pub min_value: f64,
+    pub max_value: f64,
+    pub default_value: f64,
+}
+
+impl ParamInfo {
+    pub fn has(&self, flag: u32) -> bool {
+        self.flags & flag != 0
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct PortsConfig {
+    id: u32,
+    name: String,
+    main_input_channels: Option<u32>,
+    main_output_channels: Option<u32>,
+}
+
+pub struct Murmur {
+    instance: PluginInstance<()>,
+    params: ParamsExt,
+    state: StateExt,
+    ports_config: Option<AudioPortsConfigExt>,
+}
+
+impl Murmur {
+    pub fn new() -> Self {
+        let bundle = bundle();
+        let instance = PluginInstance::<()>::new(
+            |_| (),
+            |_| (),
+            &bundle.entry,
+            &bundle.plugin_id,
+            &bundle.host_info,
+        )
+        .expect("instantiate Murmur");
+        let handle = instance.plugin_shared_handle();
+        let params = handle
+            .get_extension::<ParamsExt>()
+            .expect("Murmur implements clap.params");
+        let state = handle
+            .get_extension::<StateExt>()
+            .expect("Murmur implements clap.state");
+        let ports_config = handle.get_extension::<AudioPortsConfigExt>();
+        Self {
+            instance,
+            params,
+            state,
+            ports_config,
+        }
+    }
+
+    pub fn param_count(&self) -> u32 {
+        let (vtable, plugin) = self.params.raw();
+        unsafe { vtable.count.expect("params.count")(plugin) }
+    }
+
+    pub fn param_info(&self, index: u32) -> ParamInfo {
+        assert!(index < self.param_count());
+        let (vtable, plugin) = self.params.raw();
+        // SAFETY: all-zero is a valid bit pattern for this plain C struct.
+        let mut raw: RawParamInfo = unsafe { std::mem::zeroed() };
+        let ok = unsafe { vtable.get_info.expect("params.get_info")(plugin, index, &mut raw) };
+        assert!(ok, "params.get_info({index}) failed");
+        ParamInfo {
+            id: raw.id,
+            flags: raw.flags,
+            name: c_text(&raw.name),
+            min_value: raw.min_value,
+            max_value: raw.max_value,
+            default_value: raw.default_value,
+        }
+    }
+
+    pub fn all_params(&self) -> Vec<ParamInfo> {
+        (0..self.param_count())
+            .map(|i| self.param_info(i))
+            .collect()
+    }
+
+    pub fn value(&self, id: u32) -> f64 {
+        let (vtable, plugin) = self.params.raw();
+        let mut value = f64::NAN;
+        let ok = unsafe { vtable.get_value.expect("params.get_value")(plugin, id, &mut value) };
+        assert!(ok, "params.get_value({id}) failed");
+        value
+    }
+
+    /// Every parameter's current value, by CLAP id, in the plugin's order.
+    pub fn all_values(&self) -> Vec<(u32, String, f64)> {
+        self.all_params()
+            .into_iter()
+            .map(|p| (p.id, p.name, self.value(p.id)))
+            .collect()
+    }
+
+    pub fn value_to_text(&self, id: u32, value: f64) -> String {
+        let (vtable, plugin) = self.params.raw();
+        let mut buffer = [0 as c_char; CLAP_NAME_SIZE];
+        let ok = unsafe {
+            vtable.value_to_text.expect("params.value_to_text")(
+                plugin,
+                id,
+                value,
+                buffer.as_mut_ptr(),
+                buffer.len() as u32,
+            )
+        };
+        assert!(ok, "params.value_to_text({id}, {value}) failed");
+        c_text(&buffer)
+    }
+
+    pub fn text_to_value(&self, id: u32, text: &str) -> Option<f64> {
+        let (vtable, plugin) = self.params.raw();
+        let text = CString::new(text).expect("no NUL in text");
+        let mut value = f64::NAN;
+        let ok = unsafe {
+            vtable.text_to_value.expect("params.text_to_value")(
+                plugin,
+                id,
+                text.as_ptr(),
+                &mut value,
+            )
+        };
+        ok.then_some(value)
+    }
+
+    pub fn save_state(&self) -> Vec<u8> {
+        let (vtable, plugin) = self.state.raw();
+        let mut bytes = Vec::new();
+        let mut stream = OutputStream::from_writer(&mut bytes);
+        let raw_stream = std::ptr::from_mut(stream.as_raw_mut()) as *const c_void;
+        let ok = unsafe { vtable.save.expect("state.save")(plugin, raw_stream) };
+        assert!(ok, "state.save failed");
+        bytes
+    }
+
+    pub fn load_state(&self, bytes: &[u8]) -> bool {
+        let (vtable, plugin) = self.state.raw();
+        let mut reader = bytes;
+        let mut stream = InputStream::from_reader(&mut reader);
+        let raw_stream = std::ptr::from_mut(stream.as_raw_mut()) as *const c_void;
+        unsafe { vtable.load.expect("state.load")(plugin, raw_stream) }
+    }
+
+    pub fn ports_configs(&self) -> Vec<PortsConfig> {
+        let Some(ext) = self.ports_config else {
+            return Vec::new();
+        };
+        let (vtable, plugin) = ext.raw();
+        let count = unsafe { vtable.count.expect("audio_ports_config.count")(plugin) };
+        (0..count)
+            .map(|index| {
+                // SAFETY: all-zero is a valid bit pattern for this plain C struct.
+                let mut raw: RawAudioPortsConfig = unsafe { std::mem::zeroed() };
+                let ok =
+                    unsafe { vtable.get.expect("audio_ports_config.get")(plugin, index, &mut raw) };
+                assert!(ok, "audio_ports_config.get({index}) failed");
+                PortsConfig {
+                    id: raw.id,
+                    name: c_text(&raw.name),
+                    main_input_channels: raw.has_main_input.then_some(raw.main_input_channel_count),
+                    main_output_channels: raw
+                        .has_main_output
+                        .then_some(raw.main_output_channel_count),
+                }
+            })
+            .collect()
+    }
+
+    /// Selects the audio-ports configuration with this main input/output channel count.
+    pub fn select_layout(&self, inputs: u32, outputs: u32) {
+        let configs = self.ports_configs();
+        let config = configs
+            .iter()
+            .find(|c| c.main_input_channels == Some(inputs) && c.main_output_channels == Some(outputs))
+            .unwrap_or_else(|| {
+                panic!("Murmur offers no {inputs} in / {outputs} out audio-ports configuration; it offers {configs:?}")
+            });
+        let ext = self.ports_config.expect("audio-ports-config extension");
+        let (vtable, plugin) = ext.raw();
+        let ok = unsafe { vtable.select.expect("audio_ports_config.select")(plugin, config.id) };
+        assert!(
+            ok,
+            "selecting audio-ports configuration {:?} failed",
+            config.name
+        );
+    }
+
+    pub fn param_by_id(&self, id: &str) -> ParamInfo {
+        let hash = clap_param_id(id);
+        self.all_params()
+            .into_iter()
+            .find(|p| p.id == hash)
+            .unwrap_or_else(|| panic!("Murmur has no parameter with id {id:?}"))
+    }
+
+    pub fn activate(&mut self, sample_rate: f64, input_channels: usize) -> Processor {
+        let processor = self
+            .instance
+            .activate(
+                |_, _| (),
+                PluginAudioConfiguration {
+                    sample_rate,
+                    min_frames_count: 1,
+                    max_frames_count: BLOCK as u32,
+                },
+            )
+            .expect("activate Murmur");
+        let processor = processor
+            .start_processing()
+            .expect("Murmur starts processing");
+        Processor {
+            processor: Some(processor),
+            input_ports: AudioPorts::with_capacity(input_channels, 1),
+            output_ports: AudioPorts::with_capacity(2, 1),
+            inputs: vec![vec![0.0; BLOCK]; input_channels],
+            outputs: vec![vec![0.0; BLOCK]; 2],
+            events: EventBuffer::with_capacity(64),
+        }
+    }
+
+    pub fn deactivate(&mut self, mut processor: Processor) {
+        let started = processor.processor.take().expect("processor is started");
+        self.instance.deactivate(started.stop_processing());
+    }
+}
+
+pub const BLOCK: usize = 512;
+
+/// A parameter change inside a block: sample offset, CLAP id, CLAP value (normalized for
+/// continuous parameters, the step index for stepped ones).
+#[derive(Debug, Clone, Copy)]
+pub struct ParamChange {
+    pub offset: u32,
+    pub id: u32,
+    pub value: f64,
+}
+
+pub struct Processor {
+    processor: Option<StartedPluginAudioProcessor<()>>,
+    input_ports: AudioPorts,
+    output_ports: AudioPorts,
+    /// One buffer per input channel; fill before calling [`Processor::process`].
+    pub inputs: Vec<Vec<f32>>,
+    /// Left and right output of the last block.
+    outputs: Vec<Vec<f32>>,
+    events: EventBuffer,
+}
+
+impl Processor {
+    /// Processes `frames` samples of `self.inputs` into `self.outputs`.
+    pub fn process(&mut self, frames: usize, changes: &[ParamChange]) {
+        assert!(frames <= BLOCK);
+        self.events.clear();
+        for change in changes {
+            assert!((change.offset as usize) < frames);
+            self.events.push(&ParamValueEvent::new(
+                change.offset,
+                ClapId::new(change.id),
+                Pckn::match_all(),
+                change.value,
+            ));
+        }
+        self.events.sort();
+
+        for channel in &mut self.outputs {
+            channel.fill(f32::NAN);
+        }
+
+        let input_audio = self.input_ports.with_input_buffers([AudioPortBuffer {
+            latency: 0,
+            channels: AudioPortBufferType::f32_input_only(
+                self.inputs
+                    .iter_mut()
+                    .map(|b| InputChannel::variable(&mut b[..frames])),
+            ),
+        }]);
+        let mut output_audio = self.output_ports.with_output_buffers([AudioPortBuffer {
+            latency: 0,
+            channels: AudioPortBufferType::f32_output_only(
+                self.outputs.iter_mut().map(|b| &mut b[..frames]),
+            ),
+        }]);
+        let input_events = InputEvents::from_buffer(&self.events);
+        let mut output_events = OutputEvents::void();
+        self.processor
+            .as_mut()
+            .expect("processor is started")
+            .process(
+                &input_audio,
+                &mut output_audio,
+                &input_events,
+                &mut output_events,
+                None,
+                None,
+            )
+            .expect("Murmur's process() succeeds");
+    }
+
+    pub fn output(&self, frames: usize) -> (&[f32], &[f32]) {
+        (&self.outputs[0][..frames], &self.outputs[1][..frames])
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parameter text and CLAP ids
+// ---------------------------------------------------------------------------------------------
+
+/// The number a parameter's text starts with, and the tolerance its printed precision implies.
+/// Accepts a leading `+`, the Unicode minus sign and "-inf".
+pub fn leading_number(text: &str) -> Option<(f64, f64)> {
+    let text = text.trim().replace('\u{2212}', "-");
+    let text = text.strip_prefix('+').unwrap_or(&text);
+    let lower = text.to_ascii_lowercase();
+    if lower.starts_with("-inf") {
+        return Some((f64::NEG_INFINITY, 0.0));
+    }
+    if lower.starts_with("inf") {
+        return Some((f64::INFINITY, 0.0));
+    }
+    let mut end = 0;
+    for (i, c) in text.char_indices() {
+        let accept = c.is_ascii_digit() || c == '.' || (i == 0 && c == '-');
+        if !accept {
+            break;
+        }
+        end = i + c.len_utf8();
+    }
+    let number = &text[..end];
+    let value: f64 = number.parse().ok()?;
+    let decimals = number.split_once('.').map_or(0, |(_, frac)| frac.len());
+    let half_last_digit = 0.5 * 10f64.powi(-(decimals as i32));
+    Some((value, half_last_digit))
+}
+
+/// Checks that the parameter's text for `value` shows the plain value `expected`; returns the
+/// problem if not.
+pub fn check_text(
+    murmur: &Murmur,
+    info: &ParamInfo,
+    value: f64,
+    expected: f64,
+    what: &str,
+) -> Option<String> {
+    let text = murmur.value_to_text(info.id, value);
+    let Some((shown, precision)) = leading_number(&text) else {
+        return Some(format!(
+            "{}: the text for {what} ({value}) is {text:?}, which does not start with a number",
+            info.name
+        ));
+    };
+    let tolerance = precision + 1e-4 * expected.abs() + 1e-9;
+    ((shown - expected).abs() > tolerance).then(|| {
+        format!(
+            "{}: {what} should read {expected}, the plugin shows {text:?}",
+            info.name
+        )
+    })
+}
+
+/// The CLAP id nice-plug derives from a string parameter id (a Java-style string hash with the
+/// top bit cleared). A parameter whose string id changes gets a different CLAP id, so matching on
+/// this hash checks the string ids themselves.
+pub fn clap_param_id(id: &str) -> u32 {
+    let mut hash: u32 = 0;
+    for byte in id.bytes() {
+        hash = hash.wrapping_mul(31).wrapping_add(u32::from(byte));
+    }
+    hash & !(1 << 31)
+}
