@@ -75,6 +75,33 @@ impl CalmGuard {
     }
 }
 
+impl CalmGuard {
+    /// Processes a block in place against per-sample `ceiling`s (linear, > 0). Same samples as
+    /// calling `process` for each; cheaper when the whole block stays under the knee and no gain
+    /// reduction is in progress (then only the envelope needs following).
+    pub fn process_block(&mut self, left: &mut [f32], right: &mut [f32], ceiling: &[f32]) {
+        let n = left.len().min(right.len()).min(ceiling.len());
+        let (left, right, ceiling) = (&mut left[..n], &mut right[..n], &ceiling[..n]);
+        // `ceiling · KNEE_GAIN` rounds monotonically, so this is the smallest per-sample knee.
+        let knee = ceiling.iter().fold(f32::INFINITY, |m, c| m.min(*c)) * KNEE_GAIN;
+        let peak = left
+            .iter()
+            .chain(right.iter())
+            .fold(0.0f32, |m, x| m.max(x.abs()));
+        if self.gain == 1.0 && self.envelope <= knee && peak <= knee {
+            // The envelope stays under every knee, so the gain stays exactly 1 and the clipper
+            // is the identity: only the envelope moves.
+            for (l, r) in left.iter().zip(right.iter()) {
+                self.envelope = l.abs().max(r.abs()).max(self.envelope * self.release_mul);
+            }
+            return;
+        }
+        for j in 0..n {
+            [left[j], right[j]] = self.process([left[j], right[j]], ceiling[j]);
+        }
+    }
+}
+
 /// 10^(−3/20): the knee relative to the ceiling.
 const KNEE_GAIN: f32 = 0.707_945_8;
 
@@ -158,6 +185,33 @@ mod tests {
         }
         let t = recovered_after.expect("never recovered");
         assert!((0.1..=0.3).contains(&t), "recovered after {t} s");
+    }
+
+    #[test]
+    fn block_processing_matches_sample_processing() {
+        let fs = 48_000.0;
+        let (mut by_sample, mut by_block) = (CalmGuard::new(fs), CalmGuard::new(fs));
+        let mut x = 0.3_f32;
+        for block in 0..200 {
+            // Quiet blocks, loud blocks and a moving ceiling.
+            let loudness = if (block / 20) % 2 == 0 { 0.2 } else { 3.0 };
+            let mut l = [0.0f32; 64];
+            let mut r = [0.0f32; 64];
+            let mut c = [0.0f32; 64];
+            for j in 0..64 {
+                x = (x * 997.0 + 0.31).fract();
+                l[j] = (x - 0.5) * loudness;
+                r[j] = (0.5 - x) * loudness * 0.5;
+                c[j] = 0.3 + 0.2 * ((block * 64 + j) as f32 * 1e-3).sin().abs();
+            }
+            let expected: Vec<[f32; 2]> = (0..64)
+                .map(|j| by_sample.process([l[j], r[j]], c[j]))
+                .collect();
+            by_block.process_block(&mut l, &mut r, &c);
+            for j in 0..64 {
+                assert_eq!([l[j], r[j]], expected[j], "block {block}, sample {j}");
+            }
+        }
     }
 
     #[test]

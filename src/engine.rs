@@ -248,10 +248,14 @@ impl Engine {
             && self.bypass_fade.value == 0.0;
         if steady {
             // The usual case: guard fully on, not bypassed, no crossfade to compute.
-            for j in 0..n {
-                let ceiling = self.levels.at(CEILING, k0 + j);
-                [left[j], right[j]] = self.guard.process([wet_l[j], wet_r[j]], ceiling);
+            let mut ceiling = [0.0f32; CONTROL_PERIOD];
+            for (j, c) in ceiling[..n].iter_mut().enumerate() {
+                *c = self.levels.at(CEILING, k0 + j);
             }
+            self.guard
+                .process_block(&mut wet_l[..n], &mut wet_r[..n], &ceiling[..n]);
+            left.copy_from_slice(&wet_l[..n]);
+            right.copy_from_slice(&wet_r[..n]);
             return;
         }
         for j in 0..n {

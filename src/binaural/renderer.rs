@@ -70,7 +70,12 @@ fn ramp_values<const N: usize>(ramp: &ControlRamp<N>, i: usize, out: &mut [f32; 
     }
 }
 
-/// Splits delays (≥ 0, far below 2³¹ samples) into whole samples and fractions.
+/// Longest delay a table entry may hold, samples (far beyond any delay line here, far below
+/// the largest `i32`).
+const MAX_TABLE_DELAY: f32 = 1_048_576.0;
+
+/// Splits delays into whole samples and fractions (delays are clamped to
+/// `[0, MAX_TABLE_DELAY]`; a NaN becomes 0).
 #[inline(always)]
 fn split_delays(
     delays: &[f32; CONTROL_PERIOD],
@@ -78,8 +83,13 @@ fn split_delays(
     frac: &mut [f32; CONTROL_PERIOD],
 ) {
     for k in 0..CONTROL_PERIOD {
-        whole[k] = delays[k] as i32;
-        frac[k] = delays[k] - whole[k] as f32;
+        // `max` returns the non-NaN operand, so `d` is finite and in range (`clamp` would keep
+        // a NaN).
+        #[allow(clippy::manual_clamp)]
+        let d = delays[k].max(0.0).min(MAX_TABLE_DELAY);
+        // SAFETY: `d` is finite, non-negative and below 2³¹ (the conversion's requirement).
+        whole[k] = unsafe { d.to_int_unchecked::<i32>() };
+        frac[k] = d - whole[k] as f32;
     }
 }
 

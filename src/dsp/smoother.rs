@@ -142,7 +142,8 @@ impl<const N: usize> ControlRamp<N> {
     /// Value `i` at sample `k` (0-based) of the current period.
     #[inline(always)]
     pub fn at(&self, i: usize, k: usize) -> f32 {
-        self.start[i] + self.step[i] * (k + 1) as f32
+        // Through i32: a signed conversion is one instruction, an unsigned 64-bit one is not.
+        self.start[i] + self.step[i] * (k as i32 + 1) as f32
     }
 
     /// Whether value `i` is constant over the current period.
