@@ -64,7 +64,7 @@ pub struct Engine {
     /// One renderer per input channel (the second is used for stereo input).
     sources: [BinauralRenderer; 2],
     guard: CalmGuard,
-    /// Smoothed voice gain, voice mix, output gain and ceiling (see the `GAIN`… indices).
+    /// Smoothed voice gain, voice mix, output gain and ceiling (indexed by `VOICE_GAIN` …).
     levels: ControlRamp<4>,
     guard_fade: LinearFade,
     bypass_fade: LinearFade,

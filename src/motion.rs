@@ -240,16 +240,27 @@ mod tests {
             MotionMode::Drift,
             MotionMode::EarHop,
             MotionMode::Orbit,
+            MotionMode::FigureEight,
         ] {
             let s = shape(mode, 0.3);
             let n = 20_000;
-            let az =
-                |i: usize| path_position(&centre(), &s, i as f64 / n as f64).azimuth_deg as f64;
+            // Azimuth, elevation (degrees) and distance (centimetres) at step i.
+            let at = |i: usize| {
+                let p = path_position(&centre(), &s, i as f64 / n as f64);
+                [
+                    p.azimuth_deg as f64,
+                    p.elevation_deg as f64,
+                    100.0 * p.distance_m as f64,
+                ]
+            };
             let mut worst: f64 = 0.0;
             for i in 1..2 * n {
-                let a = wrap_degrees(az(i + 1) - az(i));
-                let b = wrap_degrees(az(i) - az(i - 1));
-                worst = worst.max((a - b).abs());
+                let (prev, here, next) = (at(i - 1), at(i), at(i + 1));
+                for axis in 0..3 {
+                    let a = wrap_degrees(next[axis] - here[axis]);
+                    let b = wrap_degrees(here[axis] - prev[axis]);
+                    worst = worst.max((a - b).abs());
+                }
             }
             assert!(worst < 0.01, "{mode:?}: {worst}");
         }

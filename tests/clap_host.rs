@@ -2,8 +2,8 @@
 //! `clack-host` host, and its parameters, audio processing and state are checked through the CLAP
 //! API only:
 //!
-//! 1. the parameters in DESIGN.md's table: string ids (through the CLAP ids nice-plug derives from
-//!    them), names, ranges, defaults, choices and the bypass flag;
+//! 1. the parameters of the design's table (the README's "Parameters"): string ids (through the
+//!    CLAP ids nice-plug derives from them), names, ranges, defaults, choices and the bypass flag;
 //! 2. ten seconds of automated processing at 44.1 and 48 kHz, stereo and mono input: finite,
 //!    within the Calm Guard ceiling, audible and moving;
 //! 3. state: an exact save/load round trip, and refusal of damaged or mistyped state;
@@ -220,7 +220,7 @@ fn parameters_match_the_design() {
 
     assert!(
         problems.is_empty(),
-        "Murmur's parameters differ from DESIGN.md:\n  {}\n(parameters exposed: {:?})",
+        "Murmur's parameters differ from the parameter table:\n  {}\n(parameters exposed: {:?})",
         problems.join("\n  "),
         params.iter().map(|p| p.name.as_str()).collect::<Vec<_>>()
     );

@@ -7,7 +7,7 @@
 //!
 //! The position may change every sample without clicks: the cues are recomputed every
 //! `CONTROL_PERIOD` samples, glided with a critically damped smoother and ramped linearly per
-//! sample, so delays and gains move continuously with a continuous slope.
+//! sample, so delays and gains move continuously, without steps.
 
 use super::head_model::{self, PINNA_GAINS, PINNA_MAX_DELAY_44K, Position, SPEED_OF_SOUND};
 use crate::dsp::{BilinearLowpass, ControlRamp, ControlSmoother, DelayLine, lagrange_weights};

@@ -1,5 +1,5 @@
-//! The parameters Murmur should expose to a CLAP host, as DESIGN.md's "Parameters" table lists
-//! them. Checked by `parameters_match_the_design` in `clap_host.rs`.
+//! The parameters Murmur should expose to a CLAP host, as the design's parameter table (the
+//! README's "Parameters") lists them. Checked by `parameters_match_the_design` in `clap_host.rs`.
 
 /// What a parameter should look like to a CLAP host.
 #[derive(Debug, Clone, Copy)]
