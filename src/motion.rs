@@ -32,6 +32,18 @@ pub enum MotionMode {
     EarHop,
 }
 
+impl MotionMode {
+    /// Every mode, in the order the host lists them.
+    pub const ALL: [MotionMode; 6] = [
+        MotionMode::Static,
+        MotionMode::EarToEar,
+        MotionMode::Orbit,
+        MotionMode::FigureEight,
+        MotionMode::Drift,
+        MotionMode::EarHop,
+    ];
+}
+
 /// Length of one motion cycle when locked to the host's transport.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SyncDivision {

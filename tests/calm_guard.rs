@@ -4,19 +4,10 @@
 mod common;
 
 use common::*;
-use murmur::engine::{Engine, InputChannels, Settings};
+use murmur::engine::Settings;
 use murmur::motion::MotionMode;
 
 const FS: f32 = 48_000.0;
-
-fn render_stereo(left: &[f32], right: &[f32], settings: &Settings) -> (Vec<f32>, Vec<f32>) {
-    let mut engine = Engine::new(FS, 480).unwrap();
-    let (mut l, mut r) = (left.to_vec(), right.to_vec());
-    for (a, b) in l.chunks_mut(480).zip(r.chunks_mut(480)) {
-        engine.process(InputChannels::Stereo, a, b, settings, None);
-    }
-    (l, r)
-}
 
 #[test]
 fn full_scale_noise_at_plus_12_db_never_exceeds_the_ceiling() {
@@ -33,7 +24,7 @@ fn full_scale_noise_at_plus_12_db_never_exceeds_the_ceiling() {
             ceiling_db,
             ..Settings::default()
         };
-        let (l, r) = render_stereo(&left, &right, &settings);
+        let (l, r) = render_stereo(&left, &right, FS, &settings, 480);
         let ceiling = 10f32.powf(ceiling_db / 20.0);
         let worst = peak(&l).max(peak(&r));
         println!(
@@ -61,21 +52,18 @@ fn signals_3_db_under_the_ceiling_pass_bit_identical() {
             ..Settings::default()
         };
         // Scale the input so that the unguarded output peaks just under ceiling − 3 dB.
-        let (l, r) = render_stereo(&input, &input, &guard_off);
+        let (l, r) = render_stereo(&input, &input, FS, &guard_off, 480);
         let knee = 10f32.powf((ceiling_db - 3.0) / 20.0);
         let scale = 0.999 * knee / peak(&l).max(peak(&r));
         let scaled: Vec<f32> = input.iter().map(|x| x * scale).collect();
 
-        let off = render_stereo(&scaled, &scaled, &guard_off);
+        let off = render_stereo(&scaled, &scaled, FS, &guard_off, 480);
         assert!(peak(&off.0).max(peak(&off.1)) <= knee);
-        let on = render_stereo(
-            &scaled,
-            &scaled,
-            &Settings {
-                calm_guard: true,
-                ..guard_off
-            },
-        );
+        let guard_on = Settings {
+            calm_guard: true,
+            ..guard_off
+        };
+        let on = render_stereo(&scaled, &scaled, FS, &guard_on, 480);
         assert!(
             off == on,
             "ceiling {ceiling_db}: the guard changed a signal below its knee"

@@ -12,15 +12,6 @@ const FS: f32 = 48_000.0;
 /// The click criterion: energy above 4 kHz in every 10 ms window, relative to the window.
 const CLICK_LIMIT_DB: f64 = -50.0;
 
-const MODES: [MotionMode; 6] = [
-    MotionMode::Static,
-    MotionMode::EarToEar,
-    MotionMode::Orbit,
-    MotionMode::FigureEight,
-    MotionMode::Drift,
-    MotionMode::EarHop,
-];
-
 fn moving(mode: MotionMode, softness: f32) -> Settings {
     Settings {
         motion: mode,
@@ -34,7 +25,7 @@ fn moving(mode: MotionMode, softness: f32) -> Settings {
 fn no_motion_mode_clicks_on_a_500_hz_sine() {
     let input = sine((2.0 * FS) as usize, 500.0, 0.1, FS);
     let mut worst = f64::NEG_INFINITY;
-    for mode in MODES {
+    for mode in MotionMode::ALL {
         for softness in [0.0, 1.0] {
             let (l, r) = render_mono(&input, FS, &moving(mode, softness), 512);
             for ear in [&l, &r] {
@@ -73,6 +64,50 @@ fn a_180_degree_jump_inside_one_block_does_not_click() {
 }
 
 #[test]
+fn distance_elevation_and_head_jumps_do_not_click() {
+    let input = sine(FS as usize, 500.0, 0.1, FS);
+    let base = Settings {
+        azimuth_deg: 70.0,
+        ..Settings::default()
+    };
+    let jumps = [
+        Settings {
+            distance_m: 3.0,
+            ..base
+        },
+        Settings {
+            distance_m: 0.1,
+            ..base
+        },
+        Settings {
+            elevation_deg: 80.0,
+            ..base
+        },
+        Settings {
+            elevation_deg: -40.0,
+            head_radius_m: 0.105,
+            ..base
+        },
+        Settings {
+            width: 1.0,
+            voice_mix: 0.0,
+            ..base
+        },
+    ];
+    for jumped in jumps {
+        let start = Settings {
+            distance_m: 0.1,
+            ..base
+        };
+        let (l, r) = render_automated(&input, FS, 512, &[(0, start), (10_000, jumped)], None);
+        for ear in [&l, &r] {
+            let ratio = worst_hf_ratio_db(ear, FS);
+            assert!(ratio <= CLICK_LIMIT_DB, "jump to {jumped:?}: {ratio:.1} dB");
+        }
+    }
+}
+
+#[test]
 fn bypass_passes_the_input_and_switches_without_clicks() {
     let input = sine(FS as usize, 500.0, 0.1, FS);
     let bypassed = Settings {
@@ -101,7 +136,7 @@ fn bypass_passes_the_input_and_switches_without_clicks() {
 
 fn automated_changes() -> Vec<(usize, Settings)> {
     let mut changes = Vec::new();
-    for (i, mode) in MODES.iter().enumerate() {
+    for (i, mode) in MotionMode::ALL.iter().enumerate() {
         let at = i * 7_919 + 1; // odd offsets, never on a block boundary
         changes.push((
             at,
@@ -144,15 +179,10 @@ fn output_does_not_depend_on_the_host_block_size() {
         ("synced", &[(0, synced)], Some(transport)),
     ];
     for (name, changes, transport) in cases {
-        let (ref_l, ref_r) = render_automated(&input, FS, 1, changes, transport);
+        let reference = render_automated(&input, FS, 1, changes, transport);
         for block in [17, 64, 512, 4096] {
-            let (l, r) = render_automated(&input, FS, block, changes, transport);
-            let diff = ref_l
-                .iter()
-                .zip(&l)
-                .chain(ref_r.iter().zip(&r))
-                .map(|(a, b)| (a - b).abs())
-                .fold(0.0f32, f32::max);
+            let rendered = render_automated(&input, FS, block, changes, transport);
+            let diff = max_abs_diff(&reference, &rendered);
             assert!(diff <= 1e-6, "{name}, block {block}: max difference {diff}");
         }
     }

@@ -2,31 +2,12 @@
 //! A failure here means an ID was renamed, removed or reordered into a new one — restore it.
 //! New parameters are appended to the list when they land.
 
+#[path = "common/frozen_params.rs"]
+mod frozen_params;
+
+use frozen_params::FROZEN;
 use murmur::params::MurmurParams;
 use nice_plug::prelude::Params;
-
-/// Every parameter ID, in declaration order, with its display name.
-const FROZEN: &[(&str, &str)] = &[
-    ("motion", "Motion"),
-    ("azim", "Azimuth"),
-    ("elev", "Elevation"),
-    ("dist", "Distance"),
-    ("mrate", "Motion Rate"),
-    ("msync", "Motion Sync"),
-    ("mdiv", "Sync Division"),
-    ("mdepth", "Motion Depth"),
-    ("msoft", "Softness"),
-    ("head", "Head Size"),
-    ("prox", "Proximity"),
-    ("width", "Stereo Width"),
-    ("vgain", "Voice Level"),
-    ("vmix", "Voice Mix"),
-    ("seed", "Seed"),
-    ("calm", "Calm Guard"),
-    ("ceil", "Ceiling"),
-    ("out", "Output"),
-    ("bypass", "Bypass"),
-];
 
 #[test]
 fn parameter_ids_are_frozen() {

@@ -10,15 +10,6 @@ use murmur::engine::{Engine, InputChannels, Settings, Transport};
 use murmur::motion::{MotionMode, SyncDivision};
 use nice_assert_no_alloc::assert_no_alloc;
 
-const MODES: [MotionMode; 6] = [
-    MotionMode::Static,
-    MotionMode::EarToEar,
-    MotionMode::Orbit,
-    MotionMode::FigureEight,
-    MotionMode::Drift,
-    MotionMode::EarHop,
-];
-
 #[test]
 fn processing_never_allocates() {
     let fs = 44_100.0;
@@ -29,7 +20,7 @@ fn processing_never_allocates() {
         let mut right = vec![0.0f32; 512];
         for (block, chunk) in input.chunks(333).cycle().take(120).enumerate() {
             let settings = Settings {
-                motion: MODES[block % MODES.len()],
+                motion: MotionMode::ALL[block % MotionMode::ALL.len()],
                 motion_sync: block % 3 == 0,
                 sync_division: SyncDivision::Note(8),
                 azimuth_deg: (block as f32 * 37.0) % 360.0 - 180.0,

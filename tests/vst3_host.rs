@@ -10,8 +10,12 @@
 
 #![cfg(all(target_os = "linux", target_arch = "x86_64"))]
 
+#[path = "common/frozen_params.rs"]
+mod frozen_params;
 #[path = "common/vst3.rs"]
 mod vst3_host_support;
+
+use frozen_params::FROZEN;
 
 use std::time::Instant;
 
@@ -32,31 +36,6 @@ const TONE_HZ: f64 = 300.0;
 const TONE_AMPLITUDE: f32 = 0.9;
 /// The Calm Guard's default ceiling of −6 dBFS as a linear gain (10^(−6/20) = 0.501187…).
 const DEFAULT_CEILING: f32 = 0.5012;
-
-/// Every host parameter Murmur exposes today as `(string id, name)`, in no particular order. VST3
-/// sees the ids only through nice-plug's hash of them, which is what saved sessions and automation
-/// lanes store, so both sides of this table are frozen.
-const EXPECTED_PARAMS: [(&str, &str); 19] = [
-    ("motion", "Motion"),
-    ("azim", "Azimuth"),
-    ("elev", "Elevation"),
-    ("dist", "Distance"),
-    ("mrate", "Motion Rate"),
-    ("msync", "Motion Sync"),
-    ("mdiv", "Sync Division"),
-    ("mdepth", "Motion Depth"),
-    ("msoft", "Softness"),
-    ("head", "Head Size"),
-    ("prox", "Proximity"),
-    ("width", "Stereo Width"),
-    ("vgain", "Voice Level"),
-    ("vmix", "Voice Mix"),
-    ("seed", "Seed"),
-    ("calm", "Calm Guard"),
-    ("ceil", "Ceiling"),
-    ("out", "Output"),
-    ("bypass", "Bypass"),
-];
 
 /// `seconds` of the test tone at [`SAMPLE_RATE`].
 fn sine(seconds: f64) -> Vec<f32> {
@@ -138,7 +117,7 @@ fn edit_controller_exposes_voice_and_global_params() {
     let infos = instance.parameter_infos();
     assert_eq!(
         infos.len(),
-        EXPECTED_PARAMS.len(),
+        FROZEN.len(),
         "parameter count; titles: {:?}",
         infos
             .iter()
@@ -146,7 +125,7 @@ fn edit_controller_exposes_voice_and_global_params() {
             .collect::<Vec<_>>()
     );
 
-    for (string_id, name) in EXPECTED_PARAMS {
+    for &(string_id, name) in FROZEN {
         let id = vst3_param_id(string_id);
         let info = infos
             .iter()

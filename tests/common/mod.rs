@@ -42,6 +42,22 @@ pub fn sine(len: usize, freq: f32, amplitude: f32, fs: f32) -> Vec<f32> {
         .collect()
 }
 
+/// Renders `left`/`right` in place with constant settings in host blocks of `block` samples.
+fn render(
+    input: InputChannels,
+    mut left: Vec<f32>,
+    mut right: Vec<f32>,
+    fs: f32,
+    settings: &Settings,
+    block: usize,
+) -> (Vec<f32>, Vec<f32>) {
+    let mut engine = Engine::new(fs, block).expect("engine");
+    for (l, r) in left.chunks_mut(block).zip(right.chunks_mut(block)) {
+        engine.process(input, l, r, settings, None);
+    }
+    (left, right)
+}
+
 /// Renders a mono input with constant settings in host blocks of `block` samples.
 pub fn render_mono(
     input: &[f32],
@@ -49,13 +65,42 @@ pub fn render_mono(
     settings: &Settings,
     block: usize,
 ) -> (Vec<f32>, Vec<f32>) {
-    let mut engine = Engine::new(fs, block).expect("engine");
-    let mut left = input.to_vec();
-    let mut right = vec![0.0; input.len()];
-    for (l, r) in left.chunks_mut(block).zip(right.chunks_mut(block)) {
-        engine.process(InputChannels::Mono, l, r, settings, None);
-    }
-    (left, right)
+    let silence = vec![0.0; input.len()];
+    render(
+        InputChannels::Mono,
+        input.to_vec(),
+        silence,
+        fs,
+        settings,
+        block,
+    )
+}
+
+/// Renders a stereo input with constant settings in host blocks of `block` samples.
+pub fn render_stereo(
+    left: &[f32],
+    right: &[f32],
+    fs: f32,
+    settings: &Settings,
+    block: usize,
+) -> (Vec<f32>, Vec<f32>) {
+    render(
+        InputChannels::Stereo,
+        left.to_vec(),
+        right.to_vec(),
+        fs,
+        settings,
+        block,
+    )
+}
+
+/// Largest absolute sample difference between two stereo renders.
+pub fn max_abs_diff(a: &(Vec<f32>, Vec<f32>), b: &(Vec<f32>, Vec<f32>)) -> f32 {
+    a.0.iter()
+        .zip(&b.0)
+        .chain(a.1.iter().zip(&b.1))
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max)
 }
 
 /// A block-splitting renderer with settings that change at given sample positions (as a host

@@ -1,14 +1,15 @@
 //! A minimal VST3 host for Murmur's integration tests: lays out a `Murmur.vst3` bundle around the
 //! plugin library Cargo built for the test run, loads it through the Linux module entry points and
 //! drives it through the COM interfaces of the `vst3` crate, with no nice-plug code on the host
-//! side.
+//! side. The library is found and checked by `plugin_files.rs`.
+
+#[path = "plugin_files.rs"]
+mod plugin_files;
 
 use std::ffi::{CStr, c_char, c_void};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::ptr;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use libloading::Library;
 use vst3::Steinberg::Vst::BusDirections_::{kInput, kOutput};
@@ -29,8 +30,7 @@ use vst3::Steinberg::{
 };
 use vst3::{Class, ComPtr, ComWrapper, Interface};
 
-/// The file name Cargo gives Murmur's `cdylib` on Linux.
-const LIBRARY_FILE_NAME: &str = "libmurmur.so";
+use plugin_files::{assert_alloc_guard_compiled_in, built_plugin_library, fresh_temp_dir};
 
 /// The sample rate the host runs at, Hz.
 pub const SAMPLE_RATE: f64 = 48_000.0;
@@ -56,10 +56,10 @@ impl Module {
     /// Lays out `Murmur.vst3/Contents/x86_64-linux/Murmur.so` in a fresh temporary directory, loads
     /// it and calls `ModuleEntry()` like a Linux host does.
     pub fn load() -> Module {
-        let source = plugin_library_path();
+        let source = built_plugin_library();
         assert_alloc_guard_compiled_in(&source);
 
-        let bundle_root = fresh_temp_dir();
+        let bundle_root = fresh_temp_dir("murmur-vst3-host");
         let binary_dir = bundle_root.join("Murmur.vst3/Contents/x86_64-linux");
         std::fs::create_dir_all(&binary_dir).expect("creating the bundle directories");
         let binary = binary_dir.join("Murmur.so");
@@ -119,71 +119,6 @@ impl Drop for Module {
         }
         let _ = std::fs::remove_dir_all(&self.bundle_root);
     }
-}
-
-/// Finds the plugin library Cargo built for this test run. Integration test binaries live in
-/// `<target>/<profile>/deps/`, next to the `cdylib` that was built as their dependency; Cargo
-/// uplifts that file to `<target>/<profile>/` only when the library itself is being built, so the
-/// copy in `deps/` is the one that matches this test binary.
-fn plugin_library_path() -> PathBuf {
-    let exe = std::env::current_exe().expect("current_exe()");
-    let deps_dir = exe.parent().expect("test binary has a parent directory");
-    let profile_dir = deps_dir
-        .parent()
-        .expect("deps directory has a parent directory");
-
-    let mut candidates = vec![
-        deps_dir.join(LIBRARY_FILE_NAME),
-        profile_dir.join(LIBRARY_FILE_NAME),
-    ];
-    if let (Some(target_dir), Some(profile)) = (
-        std::env::var_os("CARGO_TARGET_DIR"),
-        profile_dir.file_name(),
-    ) {
-        candidates.push(Path::new(&target_dir).join(profile).join(LIBRARY_FILE_NAME));
-    }
-
-    candidates
-        .iter()
-        .find(|path| path.is_file())
-        .cloned()
-        .unwrap_or_else(|| {
-            panic!(
-                "Murmur's cdylib was not found; looked at {candidates:?}. `cargo test` builds it \
-                 because the crate's `crate-type` includes \"cdylib\"."
-            )
-        })
-}
-
-/// Makes sure the library was built with the allocation guard in process(), which is what turns
-/// an allocation on the audio thread into a test failure. A build of the library without it (for
-/// example a plain `cargo build` that replaced the file) would make the processing test
-/// meaningless.
-fn assert_alloc_guard_compiled_in(library: &Path) {
-    let bytes = std::fs::read(library).expect("reading the plugin library");
-    // The guard's error message, logged right before it aborts.
-    let marker: &[u8] = b"Memory allocation of ";
-    assert!(
-        bytes.windows(marker.len()).any(|window| window == marker),
-        "{} was built without nice-plug's `assert_process_allocs`; rebuild it with `cargo test`",
-        library.display()
-    );
-}
-
-/// A new, empty directory under the system's temporary directory.
-fn fresh_temp_dir() -> PathBuf {
-    static COUNTER: AtomicU32 = AtomicU32::new(0);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or_default();
-    let dir = std::env::temp_dir().join(format!(
-        "murmur-vst3-host-{}-{}-{nanos}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&dir).expect("creating a temporary directory");
-    dir
 }
 
 // ---------------------------------------------------------------------------------------------
