@@ -196,3 +196,28 @@ fn sources_behind_are_darker_than_in_front() {
         );
     }
 }
+
+#[test]
+fn odd_sample_rates_keep_the_itd_and_stay_finite() {
+    // Below 44.1 kHz a broadband measurement leans towards the head shadow's low-frequency
+    // delay (the sphere's low-frequency ITD is larger than Woodworth's high-frequency one,
+    // Kuhn 1977), so the bound here is relative: within 10 % (20 % at 8 kHz).
+    for fs in [
+        8_000.0f32, 22_050.0, 32_000.0, 88_200.0, 192_000.0, 384_000.0, 768_000.0,
+    ] {
+        let (l, r) = ears(fs, 60.0, 0.0, 1.0, 8.75);
+        assert!(
+            l.iter().chain(&r).all(|x| x.is_finite()),
+            "{fs} Hz: non-finite output"
+        );
+        let n = (0.2 * fs) as usize;
+        let itd_us = itd_s(&l[..n], &r[..n], fs) * 1e6;
+        let expected = woodworth_itd_s(60f32.to_radians(), 0.0875) as f64 * 1e6;
+        println!("{fs} Hz: ITD at 60° {itd_us:.1} µs (Woodworth {expected:.1})");
+        let tolerance = if fs < 20_000.0 { 0.2 } else { 0.1 };
+        assert!(
+            (itd_us - expected).abs() <= tolerance * expected,
+            "{fs} Hz: {itd_us:.1} µs"
+        );
+    }
+}
