@@ -73,9 +73,7 @@ impl CalmGuard {
             soft_clip(right * self.gain, knee, ceiling),
         ]
     }
-}
 
-impl CalmGuard {
     /// Processes a block in place against per-sample `ceiling`s (linear, > 0). Same samples as
     /// calling `process` for each; cheaper when the whole block stays under the knee and no gain
     /// reduction is in progress (then only the envelope needs following).

@@ -60,6 +60,7 @@ fn itd_is_656_us_at_90_degrees_and_scales_with_head_size() {
         for head_cm in [7.5f32, 10.5] {
             let scaled = measured_itd_us(fs, 90.0, 1.0, head_cm);
             let expected = 656.0 * head_cm as f64 / 8.75;
+            println!("{fs} Hz: head {head_cm} cm: ITD {scaled:.1} µs (expected {expected:.1})");
             assert!(
                 (scaled - expected).abs() <= 20.0,
                 "{fs} Hz, head {head_cm} cm: {scaled:.1} µs, expected {expected:.1}"
@@ -112,6 +113,7 @@ fn near_field_adds_low_frequency_ild_but_keeps_the_itd() {
         assert!(low >= 6.0, "{fs} Hz: near-field low ILD {low:.1} dB");
         let near = measured_itd_us(fs, 90.0, 0.15, 8.75);
         let far = measured_itd_us(fs, 90.0, 1.0, 8.75);
+        println!("{fs} Hz: ITD at 0.15 m {near:.1} µs, at 1 m {far:.1} µs");
         assert!(
             (near - far).abs() <= 0.15 * far,
             "{fs} Hz: near-field ITD {near:.1} µs vs far {far:.1} µs"
@@ -129,6 +131,14 @@ fn level_falls_about_6_db_per_doubling_of_distance() {
                 10.0 * e.log10()
             };
             let levels: Vec<f64> = [0.25, 0.5, 1.0, 2.0].into_iter().map(level).collect();
+            let drops: Vec<String> = levels
+                .windows(2)
+                .map(|p| format!("{:.2}", p[0] - p[1]))
+                .collect();
+            println!(
+                "{fs} Hz {az}°: dB per doubling 0.25→2 m: {}",
+                drops.join(", ")
+            );
             for pair in levels.windows(2) {
                 let drop = pair[0] - pair[1];
                 assert!(
