@@ -46,6 +46,11 @@ impl CalmGuard {
         self.gain = 1.0;
     }
 
+    /// Flushes a fully released envelope to exactly zero (no subnormal tail).
+    pub fn flush_tiny(&mut self) {
+        self.envelope = crate::dsp::flush_tiny(self.envelope);
+    }
+
     /// Current gain reduction of the rider, as a linear factor (1 = none); for meters.
     pub fn gain(&self) -> f32 {
         self.gain

@@ -12,12 +12,12 @@
 
 use crate::binaural::{BinauralRenderer, CONTROL_PERIOD, Position};
 use crate::calm_guard::CalmGuard;
-use crate::dsp::{ControlRamp, LinearFade, db_to_gain};
+use crate::dsp::{ControlRamp, LinearFade, db_to_gain, flush_tiny};
 use crate::motion::{PathShape, path_position};
 pub use crate::settings::{InputChannels, Settings, Transport};
 
 /// Lowest sample rate the engine accepts, Hz.
-pub const MIN_SAMPLE_RATE: f32 = 8_000.0;
+pub const MIN_SAMPLE_RATE: f32 = 1_000.0;
 /// Highest sample rate the engine accepts, Hz.
 pub const MAX_SAMPLE_RATE: f32 = 768_000.0;
 /// Half the angle between the two sources of a stereo input at 100 % width, degrees.
@@ -37,7 +37,7 @@ const DEFAULT_TEMPO_BPM: f64 = 120.0;
 /// Why an engine could not be made.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum EngineError {
-    /// The sample rate is outside 8 kHz…768 kHz (or not a number).
+    /// The sample rate is outside 1 kHz…768 kHz (or not a number).
     UnsupportedSampleRate(f32),
     /// The maximum block size is zero.
     ZeroBlockSize,
@@ -254,8 +254,10 @@ impl Engine {
             }
             self.guard
                 .process_block(&mut wet_l[..n], &mut wet_r[..n], &ceiling[..n]);
-            left.copy_from_slice(&wet_l[..n]);
-            right.copy_from_slice(&wet_r[..n]);
+            for j in 0..n {
+                left[j] = flush_tiny(wet_l[j]);
+                right[j] = flush_tiny(wet_r[j]);
+            }
             return;
         }
         for j in 0..n {
@@ -265,7 +267,9 @@ impl Engine {
             let signal = crossfade(signal, guarded, engaged);
 
             let bypassed = self.bypass_fade.next(settings.bypass);
-            [left[j], right[j]] = crossfade(signal, [in_l[j], in_r[j]], bypassed);
+            let [l, r] = crossfade(signal, [in_l[j], in_r[j]], bypassed);
+            left[j] = flush_tiny(l);
+            right[j] = flush_tiny(r);
         }
     }
 
@@ -278,6 +282,7 @@ impl Engine {
         transport: Option<&Transport>,
         offset: usize,
     ) {
+        self.guard.flush_tiny();
         let snap = std::mem::take(&mut self.fresh);
         if snap {
             self.guard_fade.snap(settings.calm_guard);
@@ -389,12 +394,13 @@ mod tests {
 
     #[test]
     fn rejects_odd_sample_rates_with_a_clear_error() {
-        for rate in [0.0, 4000.0, 1e7, f32::NAN, f32::INFINITY] {
+        for rate in [0.0, 500.0, 1e7, f32::NAN, f32::INFINITY] {
             let err = Engine::new(rate, 512).err().expect("accepted");
             assert!(err.to_string().contains("sample rate"), "{err}");
         }
         assert!(Engine::new(48_000.0, 0).is_err());
         assert!(Engine::new(22_050.0, 1).is_ok());
+        assert!(Engine::new(1_234.57, 1).is_ok());
     }
 
     #[test]
@@ -414,6 +420,47 @@ mod tests {
         assert_eq!(wild.distance_m, 0.1);
         assert_eq!(wild.seed, 1);
         assert_eq!(Settings::default().sanitized(), Settings::default());
+    }
+
+    #[test]
+    fn silence_after_sound_ends_in_exact_zeros_without_subnormals() {
+        for fs in [1_000.0, 8_000.0, 48_000.0, 192_000.0] {
+            let mut engine = Engine::new(fs, 256).unwrap();
+            let settings = Settings {
+                distance_m: 0.1,
+                voice_mix: 0.5,
+                ..Settings::default()
+            };
+            let mut seed = 1u32;
+            let seconds = |s: f32| (s * fs) as usize / 256;
+            for block in 0..seconds(0.5) + seconds(3.0) {
+                let loud = block < seconds(0.5);
+                let mut l = [0.0f32; 256];
+                let mut r = [0.0f32; 256];
+                for (a, b) in l.iter_mut().zip(&mut r) {
+                    seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                    let x = if loud {
+                        (seed >> 8) as f32 / (1 << 24) as f32 - 0.5
+                    } else {
+                        0.0
+                    };
+                    (*a, *b) = (x, 0.25 * x * x);
+                }
+                engine.process(InputChannels::Stereo, &mut l, &mut r, &settings, None);
+                for x in l.iter().chain(&r) {
+                    assert!(
+                        *x == 0.0 || x.is_normal(),
+                        "{fs} Hz: subnormal output {x:e}"
+                    );
+                }
+                if block + seconds(0.5) > seconds(3.5) {
+                    assert!(
+                        l.iter().chain(&r).all(|x| *x == 0.0),
+                        "{fs} Hz: no silence yet"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -224,6 +224,11 @@ impl BinauralRenderer {
         shared[PINNA..].copy_from_slice(&cues.pinna_delays);
         self.shared.retarget(shared, snap);
         self.table.fill(&self.shared, &self.ears);
+        // Silence stays exactly silent (no subnormal tails).
+        self.proximity_shelf.flush_tiny();
+        for path in &mut self.ears {
+            path.shelf.flush_tiny();
+        }
     }
 
     /// Renders `input` and adds it to `left` and `right` (all the same length, at most what is

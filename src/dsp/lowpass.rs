@@ -32,6 +32,13 @@ impl BilinearLowpass {
         self.y1 = 0.0;
     }
 
+    /// Flushes a decayed state to exactly zero (call now and then, e.g. once per control
+    /// period), so that silence stays silent instead of decaying into subnormal numbers.
+    pub fn flush_tiny(&mut self) {
+        self.x1 = super::flush_tiny(self.x1);
+        self.y1 = super::flush_tiny(self.y1);
+    }
+
     /// Filters one sample.
     #[inline]
     pub fn process(&mut self, x: f32) -> f32 {

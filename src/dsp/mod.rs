@@ -6,7 +6,7 @@ pub mod smoother;
 
 pub use delay_line::{DelayLine, lagrange_weights, split_delay};
 pub use lowpass::BilinearLowpass;
-pub use smoother::{ControlRamp, ControlSmoother, LinearFade, OnePole};
+pub use smoother::{ControlRamp, ControlSmoother, LinearFade};
 
 /// Decibels to a linear gain factor.
 #[inline]
@@ -18,6 +18,16 @@ pub fn db_to_gain(db: f32) -> f32 {
 #[inline]
 pub fn gain_to_db(gain: f32) -> f32 {
     20.0 * gain.log10()
+}
+
+/// Magnitude below which filter states are flushed to zero (−400 dBFS): far below anything
+/// audible, far above the subnormal range that is slow on most CPUs and that hosts reject.
+pub const TINY: f32 = 1e-20;
+
+/// `x`, or exactly 0 when it is smaller than [`TINY`].
+#[inline(always)]
+pub fn flush_tiny(x: f32) -> f32 {
+    if x.abs() < TINY { 0.0 } else { x }
 }
 
 /// Coefficient `k` of a one-pole smoother `y += k (x - y)` that reaches 63 % of a step after

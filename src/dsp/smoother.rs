@@ -1,38 +1,12 @@
-//! Parameter smoothers: a per-sample one-pole for gains and mixes, and a critically damped
-//! two-pole for control-rate targets (positions, delays), whose output has a continuous slope so
-//! that a jump in a target never becomes a step in pitch or level.
+//! Parameter smoothers: a critically damped two-pole for control-rate targets (positions,
+//! delays, levels), whose output has a continuous slope so that a jump in a target never becomes
+//! a step in pitch or level; per-sample linear ramps between its ticks; and linear fades for
+//! switches.
 
 use super::one_pole_coef;
 
-/// One-pole smoother, ticked once per sample: `value += coef · (target − value)`.
-#[derive(Debug, Clone, Copy)]
-pub struct OnePole {
-    /// Current smoothed value.
-    pub value: f32,
-    coef: f32,
-}
-
-impl OnePole {
-    /// A smoother with the given time constant (seconds) at `rate_hz` ticks per second.
-    pub fn new(time_s: f32, rate_hz: f32, initial: f32) -> Self {
-        Self {
-            value: initial,
-            coef: one_pole_coef(time_s, rate_hz),
-        }
-    }
-
-    /// Jumps straight to `value` (used by `reset()`).
-    pub fn snap(&mut self, value: f32) {
-        self.value = value;
-    }
-
-    /// One tick towards `target`; returns the new value.
-    #[inline]
-    pub fn next(&mut self, target: f32) -> f32 {
-        self.value += self.coef * (target - self.value);
-        self.value
-    }
-}
+/// How close (relative) a `ControlSmoother` gets before it snaps onto its target.
+const SETTLE_RELATIVE: f32 = 1e-6;
 
 /// Two cascaded one-poles (critically damped): starts moving with zero slope, so a target jump
 /// gives an S-shaped glide. Ticked at control rate.
@@ -65,6 +39,13 @@ impl ControlSmoother {
     pub fn next(&mut self, target: f32) -> f32 {
         self.stage1 += self.coef * (target - self.stage1);
         self.value += self.coef * (self.stage1 - self.value);
+        // Land exactly on the target once within a millionth of it: an exponential approach to
+        // zero would otherwise end in subnormal numbers (slow, and leaking into the audio).
+        let settle = SETTLE_RELATIVE * (1.0 + target.abs());
+        if (self.value - target).abs() < settle && (self.stage1 - target).abs() < settle {
+            self.stage1 = target;
+            self.value = target;
+        }
         self.value
     }
 }
@@ -72,15 +53,6 @@ impl ControlSmoother {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn one_pole_reaches_63_percent_after_one_time_constant() {
-        let mut s = OnePole::new(0.01, 48_000.0, 0.0);
-        for _ in 0..480 {
-            s.next(1.0);
-        }
-        assert!((s.value - 0.632).abs() < 0.005, "{}", s.value);
-    }
 
     #[test]
     fn control_smoother_starts_with_zero_slope_and_settles() {
