@@ -5,7 +5,8 @@
 //! read window is one contiguous run of memory with no wrap-around: the inner loops read four
 //! neighbouring samples with one index computation.
 
-/// Mono delay line; `write` one sample, then read delays up to `max_delay()` samples.
+/// Mono delay line; `write` one sample, then read delays up to the `max_delay_samples` it was
+/// made for.
 #[derive(Debug, Clone)]
 pub struct DelayLine {
     /// Two copies of the ring, `2 · len` samples, plus one slot that a zero delay's cubic
@@ -27,11 +28,6 @@ impl DelayLine {
             mask: len - 1,
             head: 0,
         }
-    }
-
-    /// Longest delay that `read_cubic` can serve exactly.
-    pub fn max_delay(&self) -> f32 {
-        (self.len - 3) as f32
     }
 
     /// Silences the line.
