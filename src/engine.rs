@@ -60,7 +60,6 @@ impl std::error::Error for EngineError {}
 /// All of Murmur's DSP state.
 pub struct Engine {
     sample_rate: f32,
-    max_block: usize,
     /// One renderer per input channel (the second is used for stereo input).
     sources: [BinauralRenderer; 2],
     guard: CalmGuard,
@@ -82,7 +81,9 @@ pub struct Engine {
 
 impl Engine {
     /// An engine for `sample_rate` Hz and host blocks of up to `max_block` samples. Allocates;
-    /// call from the host's activation, never from the audio thread.
+    /// call from the host's activation, never from the audio thread. The engine works in
+    /// control periods of its own, so it keeps no buffer sized by `max_block` and `process`
+    /// accepts blocks of any length; `max_block` is only checked to be at least 1.
     pub fn new(sample_rate: f32, max_block: usize) -> Result<Self, EngineError> {
         if !(MIN_SAMPLE_RATE..=MAX_SAMPLE_RATE).contains(&sample_rate) {
             return Err(EngineError::UnsupportedSampleRate(sample_rate));
@@ -93,7 +94,6 @@ impl Engine {
         let defaults = Settings::default();
         let mut engine = Self {
             sample_rate,
-            max_block,
             sources: [
                 BinauralRenderer::new(sample_rate),
                 BinauralRenderer::new(sample_rate),
@@ -121,11 +121,6 @@ impl Engine {
         self.sample_rate
     }
 
-    /// The largest block the host promised; `process` accepts longer slices too.
-    pub fn max_block(&self) -> usize {
-        self.max_block
-    }
-
     /// Clears all audio state and restarts the motion at phase 0. Real-time safe.
     pub fn reset(&mut self) {
         for source in &mut self.sources {
@@ -141,11 +136,6 @@ impl Engine {
     /// The voice position at the most recent control tick (for the editor and tests).
     pub fn position(&self) -> Position {
         self.position
-    }
-
-    /// The Calm Guard's current gain (1 = no reduction), for meters.
-    pub fn guard_gain(&self) -> f32 {
-        self.guard.gain()
     }
 
     /// Non-finite input samples that were replaced by silence since the last `reset`.

@@ -10,6 +10,7 @@ use rand_pcg::Pcg32;
 use std::f64::consts::TAU;
 
 use crate::binaural::Position;
+use crate::settings::ranges::{DISTANCE_M, ELEVATION_DEG};
 
 /// Shortest Ear Hop glide, seconds, whatever the softness: a hop is never a jump.
 pub const MIN_HOP_GLIDE_S: f64 = 0.020;
@@ -122,8 +123,10 @@ pub fn path_position(centre: &Position, shape: &PathShape, phase: f64) -> Positi
     };
     Position {
         azimuth_deg: wrap_degrees(centre.azimuth_deg as f64 + d_az) as f32,
-        elevation_deg: (centre.elevation_deg as f64 + d_el).clamp(-40.0, 80.0) as f32,
-        distance_m: (centre.distance_m as f64 * dist_scale).clamp(0.1, 3.0) as f32,
+        elevation_deg: ((centre.elevation_deg as f64 + d_el) as f32)
+            .clamp(ELEVATION_DEG.min, ELEVATION_DEG.max),
+        distance_m: ((centre.distance_m as f64 * dist_scale) as f32)
+            .clamp(DISTANCE_M.min, DISTANCE_M.max),
     }
 }
 

@@ -12,6 +12,8 @@ use crate::format::{
     s2v_centimetres, s2v_hertz, s2v_metres, s2v_number, s2v_percent, v2s_decimals, v2s_percent,
 };
 use crate::motion::{MotionMode, SyncDivision};
+use crate::settings::Range;
+use crate::settings::ranges::*;
 
 /// Motion path choices as the host sees them (stable variant ids for saved sessions).
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -157,8 +159,8 @@ pub struct MurmurParams {
 /// Voice distance, 0.1…3 m, skewed so the close range (where proximity matters) gets most travel.
 pub fn distance_range() -> FloatRange {
     FloatRange::Skewed {
-        min: 0.1,
-        max: 3.0,
+        min: DISTANCE_M.min,
+        max: DISTANCE_M.max,
         factor: FloatRange::skew_factor(-1.5),
     }
 }
@@ -166,8 +168,8 @@ pub fn distance_range() -> FloatRange {
 /// Free-running motion rate, 0.01…2 Hz, skewed towards the slow rates ASMR uses.
 pub fn motion_rate_range() -> FloatRange {
     FloatRange::Skewed {
-        min: 0.01,
-        max: 2.0,
+        min: MOTION_RATE_HZ.min,
+        max: MOTION_RATE_HZ.max,
         factor: FloatRange::skew_factor(-2.0),
     }
 }
@@ -175,12 +177,12 @@ pub fn motion_rate_range() -> FloatRange {
 /// Head radius, 7.5…10.5 cm (adult heads; 8.75 cm is Brown & Duda's average).
 pub fn head_size_range() -> FloatRange {
     FloatRange::Linear {
-        min: 7.5,
-        max: 10.5,
+        min: HEAD_RADIUS_M.min * 100.0,
+        max: HEAD_RADIUS_M.max * 100.0,
     }
 }
 
-fn degrees(name: &str, default: f32, min: f32, max: f32) -> FloatParam {
+fn degrees(name: &str, default: f32, Range { min, max }: Range) -> FloatParam {
     FloatParam::new(name, default, FloatRange::Linear { min, max })
         .with_unit(" °")
         .with_step_size(0.1)
@@ -189,13 +191,20 @@ fn degrees(name: &str, default: f32, min: f32, max: f32) -> FloatParam {
 }
 
 fn percent(name: &str, default: f32) -> FloatParam {
-    FloatParam::new(name, default, FloatRange::Linear { min: 0.0, max: 1.0 })
-        .with_unit(" %")
-        .with_value_to_string(v2s_percent())
-        .with_string_to_value(s2v_percent())
+    FloatParam::new(
+        name,
+        default,
+        FloatRange::Linear {
+            min: UNIT.min,
+            max: UNIT.max,
+        },
+    )
+    .with_unit(" %")
+    .with_value_to_string(v2s_percent())
+    .with_string_to_value(s2v_percent())
 }
 
-fn decibels(name: &str, default: f32, min: f32, max: f32) -> FloatParam {
+fn decibels(name: &str, default: f32, Range { min, max }: Range) -> FloatParam {
     FloatParam::new(name, default, FloatRange::Linear { min, max })
         .with_unit(" dB")
         .with_step_size(0.1)
@@ -207,8 +216,8 @@ impl Default for MurmurParams {
     fn default() -> Self {
         Self {
             motion: EnumParam::new("Motion", MotionParam::Static),
-            azimuth: degrees("Azimuth", 0.0, -180.0, 180.0),
-            elevation: degrees("Elevation", 0.0, -40.0, 80.0),
+            azimuth: degrees("Azimuth", 0.0, AZIMUTH_DEG),
+            elevation: degrees("Elevation", 0.0, ELEVATION_DEG),
             distance: FloatParam::new("Distance", 0.5, distance_range())
                 .with_unit(" m")
                 .with_value_to_string(v2s_decimals(2))
@@ -219,7 +228,7 @@ impl Default for MurmurParams {
                 .with_string_to_value(s2v_hertz()),
             motion_sync: BoolParam::new("Motion Sync", false),
             sync_division: EnumParam::new("Sync Division", SyncDivisionParam::Bar1),
-            motion_depth: degrees("Motion Depth", 90.0, 0.0, 180.0),
+            motion_depth: degrees("Motion Depth", 90.0, MOTION_DEPTH_DEG),
             softness: percent("Softness", 0.5),
             head_size: FloatParam::new("Head Size", 8.75, head_size_range())
                 .with_unit(" cm")
@@ -228,12 +237,19 @@ impl Default for MurmurParams {
                 .with_string_to_value(s2v_centimetres()),
             proximity: percent("Proximity", 1.0),
             width: percent("Stereo Width", 0.0),
-            voice_level: decibels("Voice Level", 0.0, -60.0, 12.0),
+            voice_level: decibels("Voice Level", 0.0, VOICE_LEVEL_DB),
             voice_mix: percent("Voice Mix", 1.0),
-            seed: IntParam::new("Seed", 1, IntRange::Linear { min: 1, max: 65535 }),
+            seed: IntParam::new(
+                "Seed",
+                1,
+                IntRange::Linear {
+                    min: SEED.0 as i32,
+                    max: SEED.1 as i32,
+                },
+            ),
             calm_guard: BoolParam::new("Calm Guard", true),
-            ceiling: decibels("Ceiling", -6.0, -30.0, 0.0),
-            output: decibels("Output", 0.0, -24.0, 12.0),
+            ceiling: decibels("Ceiling", -6.0, CEILING_DB),
+            output: decibels("Output", 0.0, OUTPUT_DB),
             bypass: BoolParam::new("Bypass", false)
                 .make_bypass()
                 .with_value_to_string(formatters::v2s_bool_bypass())

@@ -3,6 +3,69 @@
 
 use crate::motion::{MotionMode, SyncDivision};
 
+/// A closed range of plain parameter values.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Range {
+    pub min: f32,
+    pub max: f32,
+}
+
+impl Range {
+    /// `value` inside the range, or `default` when it is not a number.
+    pub fn fix(self, value: f32, default: f32) -> f32 {
+        if value.is_finite() {
+            value.clamp(self.min, self.max)
+        } else {
+            default
+        }
+    }
+}
+
+/// The design's parameter ranges in the engine's units, shared by the host parameters, the
+/// engine's own checks and the motion paths, so the table lives in one place.
+pub mod ranges {
+    use super::Range;
+
+    pub const AZIMUTH_DEG: Range = Range {
+        min: -180.0,
+        max: 180.0,
+    };
+    pub const ELEVATION_DEG: Range = Range {
+        min: -40.0,
+        max: 80.0,
+    };
+    pub const DISTANCE_M: Range = Range { min: 0.1, max: 3.0 };
+    pub const MOTION_RATE_HZ: Range = Range {
+        min: 0.01,
+        max: 2.0,
+    };
+    pub const MOTION_DEPTH_DEG: Range = Range {
+        min: 0.0,
+        max: 180.0,
+    };
+    /// Head (sphere) radius; the host shows it in centimetres.
+    pub const HEAD_RADIUS_M: Range = Range {
+        min: 0.075,
+        max: 0.105,
+    };
+    /// Softness, proximity, width and voice mix.
+    pub const UNIT: Range = Range { min: 0.0, max: 1.0 };
+    pub const VOICE_LEVEL_DB: Range = Range {
+        min: -60.0,
+        max: 12.0,
+    };
+    pub const CEILING_DB: Range = Range {
+        min: -30.0,
+        max: 0.0,
+    };
+    pub const OUTPUT_DB: Range = Range {
+        min: -24.0,
+        max: 12.0,
+    };
+    /// Seed values (whole numbers).
+    pub const SEED: (u32, u32) = (1, 65535);
+}
+
 /// Plain-value settings for one block; the engine smooths the continuous ones itself.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Settings {
@@ -76,29 +139,23 @@ impl Settings {
     /// A copy with every value inside its parameter range; a non-finite value becomes the
     /// default. Settings can come from saved sessions and files, so the engine never trusts them.
     pub fn sanitized(&self) -> Settings {
+        use ranges::*;
         let d = Settings::default();
-        let fix = |value: f32, default: f32, min: f32, max: f32| {
-            if value.is_finite() {
-                value.clamp(min, max)
-            } else {
-                default
-            }
-        };
         Settings {
-            azimuth_deg: fix(self.azimuth_deg, d.azimuth_deg, -180.0, 180.0),
-            elevation_deg: fix(self.elevation_deg, d.elevation_deg, -40.0, 80.0),
-            distance_m: fix(self.distance_m, d.distance_m, 0.1, 3.0),
-            motion_rate_hz: fix(self.motion_rate_hz, d.motion_rate_hz, 0.01, 2.0),
-            motion_depth_deg: fix(self.motion_depth_deg, d.motion_depth_deg, 0.0, 180.0),
-            softness: fix(self.softness, d.softness, 0.0, 1.0),
-            head_radius_m: fix(self.head_radius_m, d.head_radius_m, 0.075, 0.105),
-            proximity: fix(self.proximity, d.proximity, 0.0, 1.0),
-            width: fix(self.width, d.width, 0.0, 1.0),
-            voice_level_db: fix(self.voice_level_db, d.voice_level_db, -60.0, 12.0),
-            voice_mix: fix(self.voice_mix, d.voice_mix, 0.0, 1.0),
-            seed: self.seed.clamp(1, 65535),
-            ceiling_db: fix(self.ceiling_db, d.ceiling_db, -30.0, 0.0),
-            output_db: fix(self.output_db, d.output_db, -24.0, 12.0),
+            azimuth_deg: AZIMUTH_DEG.fix(self.azimuth_deg, d.azimuth_deg),
+            elevation_deg: ELEVATION_DEG.fix(self.elevation_deg, d.elevation_deg),
+            distance_m: DISTANCE_M.fix(self.distance_m, d.distance_m),
+            motion_rate_hz: MOTION_RATE_HZ.fix(self.motion_rate_hz, d.motion_rate_hz),
+            motion_depth_deg: MOTION_DEPTH_DEG.fix(self.motion_depth_deg, d.motion_depth_deg),
+            softness: UNIT.fix(self.softness, d.softness),
+            head_radius_m: HEAD_RADIUS_M.fix(self.head_radius_m, d.head_radius_m),
+            proximity: UNIT.fix(self.proximity, d.proximity),
+            width: UNIT.fix(self.width, d.width),
+            voice_level_db: VOICE_LEVEL_DB.fix(self.voice_level_db, d.voice_level_db),
+            voice_mix: UNIT.fix(self.voice_mix, d.voice_mix),
+            seed: self.seed.clamp(SEED.0, SEED.1),
+            ceiling_db: CEILING_DB.fix(self.ceiling_db, d.ceiling_db),
+            output_db: OUTPUT_DB.fix(self.output_db, d.output_db),
             ..*self
         }
     }

@@ -11,6 +11,7 @@
 
 use super::head_model::{self, PINNA_GAINS, PINNA_MAX_DELAY_44K, Position, SPEED_OF_SOUND};
 use crate::dsp::{BilinearLowpass, ControlRamp, ControlSmoother, DelayLine, lagrange_weights};
+use crate::settings::ranges::HEAD_RADIUS_M;
 
 /// Samples between two cue updates. Every stateful choice is tied to the absolute sample count
 /// (never to the host's block boundaries), so output does not depend on the block size.
@@ -19,9 +20,6 @@ pub const CONTROL_PERIOD: usize = 64;
 /// Time constant of each of the two smoothing stages for the cues, seconds: a jump across the
 /// head becomes a ~40 ms glide (audible as motion, never as a click).
 const CUE_GLIDE_S: f32 = 0.010;
-
-/// Largest head radius the renderer is sized for, metres.
-pub const MAX_HEAD_RADIUS_M: f32 = 0.105;
 
 /// Extra delay so that the cubic interpolator always has one newer sample to read.
 const INTERPOLATION_MARGIN: f32 = 1.0;
@@ -160,7 +158,7 @@ impl BinauralRenderer {
         let control_rate = sample_rate / CONTROL_PERIOD as f32;
         // Reads of a block's first sample happen after the whole block is written.
         let block_margin = CONTROL_PERIOD as f32;
-        let ear_delay = head_model::max_ear_delay_s(MAX_HEAD_RADIUS_M) * sample_rate
+        let ear_delay = head_model::max_ear_delay_s(HEAD_RADIUS_M.max) * sample_rate
             + INTERPOLATION_MARGIN
             + block_margin
             + 2.0;

@@ -54,16 +54,9 @@ impl DelayLine {
         self.head + self.len - whole.min(self.len - 3)
     }
 
-    /// Linear interpolation at `offset + delay` samples (`delay` ≥ 0); for the short pinna
-    /// echoes, whose error is far below the comb they form. The whole-sample `offset` is kept
-    /// apart so that the fraction does not lose precision to it.
-    #[inline(always)]
-    pub fn read_linear(&self, offset: usize, delay: f32) -> f32 {
-        let (whole, frac) = split_delay(delay);
-        self.read_linear_split(offset + whole, frac)
-    }
-
-    /// Linear interpolation `whole + frac` samples back (`frac` in `[0, 1)`).
+    /// Linear interpolation `whole + frac` samples back (`frac` in `[0, 1)`); for the short
+    /// pinna echoes, whose error is far below the comb they form. Callers keep the whole-sample
+    /// part apart so that the fraction does not lose precision to large offsets.
     #[inline(always)]
     pub fn read_linear_split(&self, whole: usize, frac: f32) -> f32 {
         let i = self.index(whole);
@@ -77,16 +70,9 @@ impl DelayLine {
         a + frac * (b - a)
     }
 
-    /// Third-order Lagrange interpolation at `offset + delay` samples (`delay` ≥ 1): flat to
-    /// within 0.1 dB up to a quarter of the sample rate, so the interaural delay keeps its
-    /// timing and its timbre.
-    #[inline(always)]
-    pub fn read_cubic(&self, offset: usize, delay: f32) -> f32 {
-        let (whole, frac) = split_delay(delay);
-        self.read_cubic_split(offset + whole, &lagrange_weights(frac))
-    }
-
-    /// Cubic interpolation `whole` samples back with precomputed `lagrange_weights`.
+    /// Third-order Lagrange interpolation `whole + f` samples back (`whole` ≥ 1), with the
+    /// `lagrange_weights(f)` precomputed: flat to within 0.1 dB up to a quarter of the sample
+    /// rate, so the interaural delay keeps its timing and its timbre.
     #[inline(always)]
     pub fn read_cubic_split(&self, whole: usize, weights: &[f32; 4]) -> f32 {
         let i = self.index(whole);
@@ -95,13 +81,6 @@ impl DelayLine {
         let taps = unsafe { self.buffer.get_unchecked(i - 2..i + 2) };
         weights[0] * taps[0] + weights[1] * taps[1] + weights[2] * taps[2] + weights[3] * taps[3]
     }
-}
-
-/// Splits a delay (≥ 0) into whole samples and a fraction in `[0, 1)`.
-#[inline(always)]
-pub fn split_delay(delay: f32) -> (usize, f32) {
-    let whole = delay as usize;
-    (whole, delay - whole as f32)
 }
 
 /// Third-order Lagrange weights for a fractional delay `f` in `[0, 1)`, for the samples
@@ -129,8 +108,8 @@ mod tests {
         for i in 0..40 {
             line.write(i as f32);
         }
-        assert_eq!(line.read_cubic(0, 3.0), 36.0);
-        assert_eq!(line.read_linear(2, 3.0), 34.0);
+        assert_eq!(line.read_cubic_split(3, &lagrange_weights(0.0)), 36.0);
+        assert_eq!(line.read_linear_split(5, 0.0), 34.0);
     }
 
     #[test]
@@ -140,8 +119,8 @@ mod tests {
         for i in 0..40 {
             line.write(i as f32);
         }
-        assert!((line.read_cubic(1, 1.25) - 36.75).abs() < 1e-4);
-        assert!((line.read_linear(0, 2.25) - 36.75).abs() < 1e-4);
+        assert!((line.read_cubic_split(2, &lagrange_weights(0.25)) - 36.75).abs() < 1e-4);
+        assert!((line.read_linear_split(2, 0.25) - 36.75).abs() < 1e-4);
     }
 
     #[test]
@@ -154,7 +133,8 @@ mod tests {
             line.write((w * n as f32).sin());
             if n > 20 {
                 let expect = (w * (n as f32 - delay)).sin();
-                worst = worst.max((line.read_cubic(0, delay) - expect).abs());
+                worst =
+                    worst.max((line.read_cubic_split(7, &lagrange_weights(0.3)) - expect).abs());
             }
         }
         assert!(worst < 2e-3, "{worst}");

@@ -4,7 +4,7 @@ pub mod delay_line;
 pub mod lowpass;
 pub mod smoother;
 
-pub use delay_line::{DelayLine, lagrange_weights, split_delay};
+pub use delay_line::{DelayLine, lagrange_weights};
 pub use lowpass::BilinearLowpass;
 pub use smoother::{ControlRamp, ControlSmoother, LinearFade};
 

@@ -117,12 +117,6 @@ impl<const N: usize> ControlRamp<N> {
         // Through i32: a signed conversion is one instruction, an unsigned 64-bit one is not.
         self.start[i] + self.step[i] * (k as i32 + 1) as f32
     }
-
-    /// Whether value `i` is constant over the current period.
-    #[inline]
-    pub fn is_flat(&self, i: usize) -> bool {
-        self.step[i] == 0.0
-    }
 }
 
 /// A linear fade between 0 and 1 that lands exactly on its end points (for crossfades where
