@@ -1,11 +1,18 @@
-//! Small shared DSP primitives with no framework types: delay line, smoothers, level helpers.
+//! Small shared DSP primitives with no framework types: delay line, smoothers, filters,
+//! resonators, noise and level helpers.
 
+pub mod biquad;
 pub mod delay_line;
 pub mod lowpass;
+pub mod noise;
+pub mod resonator;
 pub mod smoother;
 
+pub use biquad::Biquad;
 pub use delay_line::{DelayLine, lagrange_weights};
 pub use lowpass::BilinearLowpass;
+pub use noise::WhiteNoise;
+pub use resonator::{Resonator, t60_radius};
 pub use smoother::{ControlRamp, ControlSmoother, LinearFade};
 
 /// Decibels to a linear gain factor.
