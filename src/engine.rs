@@ -6,7 +6,8 @@
 //! transport to [`Transport`].
 //!
 //! Signal flow per sample: input level → binaural render (one source per input channel) →
-//! voice mix against the dry voice → output level → Calm Guard → bypass crossfade.
+//! voice mix against the dry voice → plus the trigger layers → output level → Calm Guard →
+//! bypass crossfade.
 //! Every smoother and every control tick is tied to the absolute sample count, so the output is
 //! identical whatever the host's block size.
 
@@ -14,7 +15,10 @@ use crate::binaural::{BinauralRenderer, CONTROL_PERIOD, Position};
 use crate::calm_guard::CalmGuard;
 use crate::dsp::{ControlRamp, LinearFade, db_to_gain, flush_tiny};
 use crate::motion::{PathShape, path_position};
-pub use crate::settings::{InputChannels, Settings, Transport};
+pub use crate::settings::{InputChannels, LayerSettings, Settings, Transport};
+use crate::triggers::bank::MAX_NOTES_PER_CHUNK;
+use crate::triggers::scheduler::GridClock;
+pub use crate::triggers::{EventRecord, NoteOn, TriggerBank};
 
 /// Lowest sample rate the engine accepts, Hz.
 pub const MIN_SAMPLE_RATE: f32 = 1_000.0;
@@ -77,6 +81,10 @@ pub struct Engine {
     fresh: bool,
     /// Non-finite input samples replaced by silence since the last `reset`.
     non_finite_inputs: u64,
+    /// The trigger layers and their voices.
+    triggers: TriggerBank,
+    /// Beat-grid position when the host's transport is stopped, quarter notes.
+    free_quarters: f64,
 }
 
 impl Engine {
@@ -111,6 +119,8 @@ impl Engine {
             },
             fresh: true,
             non_finite_inputs: 0,
+            triggers: TriggerBank::new(sample_rate),
+            free_quarters: 0.0,
         };
         engine.reset();
         Ok(engine)
@@ -131,6 +141,8 @@ impl Engine {
         self.free_phase = 0.0;
         self.fresh = true;
         self.non_finite_inputs = 0;
+        self.triggers.reset();
+        self.free_quarters = 0.0;
     }
 
     /// The voice position at the most recent control tick (for the editor and tests).
@@ -143,8 +155,14 @@ impl Engine {
         self.non_finite_inputs
     }
 
-    /// Processes one block in place. `left`/`right` hold the input (for `Mono`, only `left`)
-    /// and receive the stereo output. `transport` is the host's transport at `left[0]`.
+    /// The trigger layers (event counts, recent events).
+    pub fn triggers(&self) -> &TriggerBank {
+        &self.triggers
+    }
+
+    /// Processes one block in place. `left`/`right` hold the input (for `Mono`, only `left`;
+    /// for `None`, nothing) and receive the stereo output. `transport` is the host's transport
+    /// at `left[0]`.
     pub fn process(
         &mut self,
         input: InputChannels,
@@ -153,9 +171,24 @@ impl Engine {
         settings: &Settings,
         transport: Option<&Transport>,
     ) {
+        self.process_with_notes(input, left, right, settings, transport, &[]);
+    }
+
+    /// [`process`](Self::process) with MIDI notes for the trigger layers; `notes` are in
+    /// order of their offsets within the block.
+    pub fn process_with_notes(
+        &mut self,
+        input: InputChannels,
+        left: &mut [f32],
+        right: &mut [f32],
+        settings: &Settings,
+        transport: Option<&Transport>,
+        notes: &[NoteOn],
+    ) {
         let settings = &settings.sanitized();
         let len = left.len().min(right.len());
         let mut start = 0;
+        let mut next_note = 0;
         while start < len {
             if self.until_tick == 0 {
                 self.control_tick(input, settings, transport, start);
@@ -165,12 +198,30 @@ impl Engine {
             let n = self.until_tick.min(len - start);
             let k0 = CONTROL_PERIOD - self.until_tick;
             let end = start + n;
+            // This chunk's notes, relative to the chunk (a note out of order plays at once).
+            let mut chunk_notes = [NoteOn {
+                offset: 0,
+                note: 0,
+                velocity: 0.0,
+            }; MAX_NOTES_PER_CHUNK];
+            let mut note_count = 0;
+            while next_note < notes.len() && notes[next_note].offset < end {
+                if note_count < MAX_NOTES_PER_CHUNK {
+                    chunk_notes[note_count] = NoteOn {
+                        offset: notes[next_note].offset.saturating_sub(start),
+                        ..notes[next_note]
+                    };
+                    note_count += 1;
+                }
+                next_note += 1;
+            }
             self.render_chunk(
                 input,
                 &mut left[start..end],
                 &mut right[start..end],
                 settings,
                 k0,
+                &chunk_notes[..note_count],
             );
             self.until_tick -= n;
             start = end;
@@ -185,14 +236,21 @@ impl Engine {
         right: &mut [f32],
         settings: &Settings,
         k0: usize,
+        notes: &[NoteOn],
     ) {
         let n = left.len();
         let mut in_l = [0.0f32; CONTROL_PERIOD];
         let mut in_r = [0.0f32; CONTROL_PERIOD];
-        self.non_finite_inputs += sanitize(left, &mut in_l[..n]);
         match input {
-            InputChannels::Mono => in_r = in_l,
-            InputChannels::Stereo => self.non_finite_inputs += sanitize(right, &mut in_r[..n]),
+            InputChannels::Mono => {
+                self.non_finite_inputs += sanitize(left, &mut in_l[..n]);
+                in_r = in_l;
+            }
+            InputChannels::Stereo => {
+                self.non_finite_inputs += sanitize(left, &mut in_l[..n]);
+                self.non_finite_inputs += sanitize(right, &mut in_r[..n]);
+            }
+            InputChannels::None => {}
         }
 
         let mut dry_l = [0.0f32; CONTROL_PERIOD];
@@ -220,7 +278,14 @@ impl Engine {
                     self.sources[side].render_add(&half[..n], &mut wet_l[..n], &mut wet_r[..n]);
                 }
             }
+            InputChannels::None => {}
         }
+
+        // The trigger layers join after the voice mix (it only blends the voice path).
+        let mut triggers_l = [0.0f32; CONTROL_PERIOD];
+        let mut triggers_r = [0.0f32; CONTROL_PERIOD];
+        self.triggers
+            .render_add(&mut triggers_l[..n], &mut triggers_r[..n], k0, notes);
 
         // Voice mix and output level (no sample-to-sample dependency: vectorised), written
         // over the wet buffers.
@@ -228,8 +293,8 @@ impl Engine {
             let k = k0 + j;
             let mix = self.levels.at(VOICE_MIX, k);
             let out = self.levels.at(OUTPUT_GAIN, k);
-            wet_l[j] = (dry_l[j] + (wet_l[j] - dry_l[j]) * mix) * out;
-            wet_r[j] = (dry_r[j] + (wet_r[j] - dry_r[j]) * mix) * out;
+            wet_l[j] = (dry_l[j] + (wet_l[j] - dry_l[j]) * mix + triggers_l[j]) * out;
+            wet_r[j] = (dry_r[j] + (wet_r[j] - dry_r[j]) * mix + triggers_r[j]) * out;
         }
 
         let steady = settings.calm_guard
@@ -288,23 +353,24 @@ impl Engine {
             snap,
         );
         let fs = self.sample_rate as f64;
+        let tempo = transport
+            .map(|t| t.tempo_bpm)
+            .filter(|t| t.is_finite() && *t > 0.0)
+            .unwrap_or(DEFAULT_TEMPO_BPM);
+        let quarters_per_bar = transport
+            .map(|t| t.quarters_per_bar)
+            .filter(|q| q.is_finite() && *q > 0.0)
+            .unwrap_or(4.0);
+        let quarters_per_sample = tempo / 60.0 / fs;
+        let song_position = transport
+            .filter(|t| t.playing)
+            .and_then(|t| t.position_quarters)
+            .filter(|p| p.is_finite())
+            .map(|start| start + offset as f64 * quarters_per_sample);
         let (phase, phase_per_tick, cycle_s) = if settings.motion_sync {
-            let tempo = transport
-                .map(|t| t.tempo_bpm)
-                .filter(|t| t.is_finite() && *t > 0.0)
-                .unwrap_or(DEFAULT_TEMPO_BPM);
-            let quarters_per_bar = transport
-                .map(|t| t.quarters_per_bar)
-                .filter(|q| q.is_finite() && *q > 0.0)
-                .unwrap_or(4.0);
             let cycle_quarters = settings.sync_division.quarter_notes(quarters_per_bar);
-            let quarters_per_sample = tempo / 60.0 / fs;
-            let song_position = transport
-                .filter(|t| t.playing)
-                .and_then(|t| t.position_quarters)
-                .filter(|p| p.is_finite());
             let phase = match song_position {
-                Some(start) => (start + offset as f64 * quarters_per_sample) / cycle_quarters,
+                Some(position) => position / cycle_quarters,
                 // Stopped: keep moving at the synced rate so live monitoring still moves.
                 None => self.free_phase,
             };
@@ -334,6 +400,18 @@ impl Engine {
         };
         self.position = path_position(&centre, &shape, phase);
 
+        // Synced triggers follow the song position; stopped, a free grid at the host's tempo.
+        let grid_quarters = song_position.unwrap_or(self.free_quarters);
+        self.free_quarters = grid_quarters + CONTROL_PERIOD as f64 * quarters_per_sample;
+        self.triggers.tick(
+            settings,
+            &self.position,
+            GridClock {
+                quarters: grid_quarters,
+                quarters_per_sample,
+            },
+        );
+
         let head = settings.head_radius_m;
         let proximity = settings.proximity;
         match input {
@@ -346,6 +424,7 @@ impl Engine {
                     source.set_target(&at, head, proximity);
                 }
             }
+            InputChannels::None => {}
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Murmur: binaural ASMR trigger generator and soft-panner (CLAP + VST3).
 //!
-//! This file is only the plugin glue: the plugin description, activate/reset/process and the
-//! exports. The DSP lives in [`engine`] and below, free of framework types, so the command-line
+//! This file is only the plugin glue: the two plugins' descriptions (the Murmur effect and the
+//! Murmur Triggers instrument), activate/reset/process, MIDI to engine notes, and the exports. The DSP lives in [`engine`] and below, free of framework types, so the command-line
 //! renderer, the tests and the benchmarks run exactly the same code.
 
 use nice_plug::prelude::*;
@@ -16,25 +16,99 @@ pub mod format;
 pub mod motion;
 pub mod params;
 pub mod settings;
+pub mod triggers;
 
-use engine::{Engine, InputChannels};
+use engine::{Engine, InputChannels, NoteOn};
 use params::MurmurParams;
 
-/// The plugin instance the host talks to.
-pub struct Murmur {
+/// Most MIDI notes taken per host block; more are dropped (the list is preallocated).
+const MAX_NOTES_PER_BLOCK: usize = 1024;
+
+/// What both plugins share: the parameters, the engine and the MIDI note list.
+struct PluginCore {
     params: Arc<MurmurParams>,
     /// Made in `activate` (it allocates); `None` until then.
     engine: Option<Engine>,
     input: InputChannels,
+    /// This block's note-ons (capacity reserved up front: filling it never allocates).
+    notes: Vec<NoteOn>,
 }
 
-impl Default for Murmur {
-    fn default() -> Self {
+impl PluginCore {
+    fn new(input: InputChannels) -> Self {
         Self {
             params: Arc::new(MurmurParams::default()),
             engine: None,
-            input: InputChannels::Stereo,
+            input,
+            notes: Vec::with_capacity(MAX_NOTES_PER_BLOCK),
         }
+    }
+
+    fn activate(&mut self, input: InputChannels, buffer_config: &BufferConfig) -> bool {
+        self.input = input;
+        match Engine::new(
+            buffer_config.sample_rate,
+            buffer_config.max_buffer_size as usize,
+        ) {
+            Ok(engine) => {
+                self.engine = Some(engine);
+                true
+            }
+            Err(err) => {
+                nice_error!("Murmur cannot activate: {err}");
+                self.engine = None;
+                false
+            }
+        }
+    }
+
+    fn reset(&mut self) {
+        if let Some(engine) = &mut self.engine {
+            engine.reset();
+        }
+    }
+
+    fn process<P: Plugin>(
+        &mut self,
+        buffer: &mut Buffer,
+        context: &mut impl ProcessContext<P>,
+    ) -> ProcessStatus {
+        self.notes.clear();
+        while let Some(event) = context.next_event() {
+            if let NoteEvent::NoteOn {
+                timing,
+                key,
+                velocity,
+                ..
+            } = event
+                && let Some(note) = key.number()
+                && velocity > 0.0
+                && self.notes.len() < MAX_NOTES_PER_BLOCK
+            {
+                self.notes.push(NoteOn {
+                    offset: timing as usize,
+                    note,
+                    velocity,
+                });
+            }
+        }
+        let Some(engine) = &mut self.engine else {
+            return ProcessStatus::Error("Murmur was not activated");
+        };
+        let settings = self.params.settings();
+        let transport = engine_transport(context.transport());
+        let [left, right, ..] = buffer.as_slice() else {
+            return ProcessStatus::Error("Murmur needs two output channels");
+        };
+        engine.process_with_notes(
+            self.input,
+            left,
+            right,
+            &settings,
+            Some(&transport),
+            &self.notes,
+        );
+        ProcessStatus::Normal
     }
 }
 
@@ -47,6 +121,19 @@ fn engine_transport(transport: &Transport) -> engine::Transport {
         tempo_bpm: transport.tempo.unwrap_or(120.0),
         position_quarters: transport.pos_beats(),
         quarters_per_bar: numerator * 4.0 / denominator,
+    }
+}
+
+/// The effect: a voice in, moved around the head, with the trigger layers mixed in.
+pub struct Murmur {
+    core: PluginCore,
+}
+
+impl Default for Murmur {
+    fn default() -> Self {
+        Self {
+            core: PluginCore::new(InputChannels::Stereo),
+        }
     }
 }
 
@@ -70,7 +157,7 @@ impl Plugin for Murmur {
         },
     ];
 
-    // Notes will fire the trigger layers.
+    // Notes fire the trigger layers.
     const MIDI_INPUT: MidiConfig = MidiConfig::Basic;
     const SAMPLE_ACCURATE_AUTOMATION: bool = true;
 
@@ -79,7 +166,7 @@ impl Plugin for Murmur {
     type BackgroundTask = ();
 
     fn params(&self) -> Arc<dyn Params> {
-        self.params.clone()
+        self.core.params.clone()
     }
 
     fn filter_state(state: &mut PluginState) {
@@ -92,30 +179,15 @@ impl Plugin for Murmur {
         buffer_config: &BufferConfig,
         _context: &mut impl ActivateContext<Self>,
     ) -> bool {
-        self.input = match audio_io_layout.main_input_channels.map(NonZeroU32::get) {
+        let input = match audio_io_layout.main_input_channels.map(NonZeroU32::get) {
             Some(1) => InputChannels::Mono,
             _ => InputChannels::Stereo,
         };
-        match Engine::new(
-            buffer_config.sample_rate,
-            buffer_config.max_buffer_size as usize,
-        ) {
-            Ok(engine) => {
-                self.engine = Some(engine);
-                true
-            }
-            Err(err) => {
-                nice_error!("Murmur cannot activate: {err}");
-                self.engine = None;
-                false
-            }
-        }
+        self.core.activate(input, buffer_config)
     }
 
     fn reset(&mut self) {
-        if let Some(engine) = &mut self.engine {
-            engine.reset();
-        }
+        self.core.reset();
     }
 
     fn process(
@@ -124,16 +196,7 @@ impl Plugin for Murmur {
         _aux: &mut AuxiliaryBuffers,
         context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
-        let Some(engine) = &mut self.engine else {
-            return ProcessStatus::Error("Murmur was not activated");
-        };
-        let settings = self.params.settings();
-        let transport = engine_transport(context.transport());
-        let [left, right, ..] = buffer.as_slice() else {
-            return ProcessStatus::Error("Murmur needs two output channels");
-        };
-        engine.process(self.input, left, right, &settings, Some(&transport));
-        ProcessStatus::Normal
+        self.core.process(buffer, context)
     }
 }
 
@@ -156,5 +219,92 @@ impl Vst3Plugin for Murmur {
         &[Vst3SubCategory::Fx, Vst3SubCategory::Spatial];
 }
 
-nice_export_clap!(Murmur);
-nice_export_vst3!(Murmur);
+/// The instrument: the same engine and parameters with no voice input, for hosts that only
+/// send MIDI to instruments. The trigger layers are all it plays.
+pub struct MurmurTriggers {
+    core: PluginCore,
+}
+
+impl Default for MurmurTriggers {
+    fn default() -> Self {
+        Self {
+            core: PluginCore::new(InputChannels::None),
+        }
+    }
+}
+
+impl Plugin for MurmurTriggers {
+    const NAME: &'static str = "Murmur Triggers";
+    const VENDOR: &'static str = "Murmur";
+    const URL: &'static str = env!("CARGO_PKG_HOMEPAGE");
+    const EMAIL: &'static str = "murmur@example.invalid";
+    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+
+    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[AudioIOLayout {
+        main_input_channels: None,
+        main_output_channels: NonZeroU32::new(2),
+        ..AudioIOLayout::const_default()
+    }];
+
+    const MIDI_INPUT: MidiConfig = MidiConfig::Basic;
+    const SAMPLE_ACCURATE_AUTOMATION: bool = true;
+
+    type Editor = ();
+    type SysExMessage = ();
+    type BackgroundTask = ();
+
+    fn params(&self) -> Arc<dyn Params> {
+        self.core.params.clone()
+    }
+
+    fn filter_state(state: &mut PluginState) {
+        params::sanitize_state(state);
+    }
+
+    fn activate(
+        &mut self,
+        _audio_io_layout: &AudioIOLayout,
+        buffer_config: &BufferConfig,
+        _context: &mut impl ActivateContext<Self>,
+    ) -> bool {
+        self.core.activate(InputChannels::None, buffer_config)
+    }
+
+    fn reset(&mut self) {
+        self.core.reset();
+    }
+
+    fn process(
+        &mut self,
+        buffer: &mut Buffer,
+        _aux: &mut AuxiliaryBuffers,
+        context: &mut impl ProcessContext<Self>,
+    ) -> ProcessStatus {
+        self.core.process(buffer, context)
+    }
+}
+
+impl ClapPlugin for MurmurTriggers {
+    const CLAP_ID: &'static str = "audio.murmur.triggers";
+    const CLAP_DESCRIPTION: Option<&'static str> =
+        Some("Binaural ASMR triggers (tapping, crinkles, brushing, drops, shh) played by MIDI");
+    const CLAP_MANUAL_URL: Option<&'static str> = None;
+    const CLAP_SUPPORT_URL: Option<&'static str> = None;
+    const CLAP_FEATURES: &'static [ClapFeature] = &[
+        ClapFeature::Instrument,
+        ClapFeature::Synthesizer,
+        ClapFeature::Stereo,
+    ];
+}
+
+impl Vst3Plugin for MurmurTriggers {
+    const VST3_CLASS_ID: [u8; 16] = *b"MurmurTriggerIns";
+    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] = &[
+        Vst3SubCategory::Instrument,
+        Vst3SubCategory::Synth,
+        Vst3SubCategory::Spatial,
+    ];
+}
+
+nice_export_clap!(Murmur, MurmurTriggers);
+nice_export_vst3!(Murmur, MurmurTriggers);

@@ -2,6 +2,7 @@
 //! preset), the host's transport, and the input layout. No framework types.
 
 use crate::motion::{MotionMode, SyncDivision};
+use crate::triggers::{GridDivision, Placement, TriggerKind};
 
 /// A closed range of plain parameter values.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -62,6 +63,24 @@ pub mod ranges {
         min: -24.0,
         max: 12.0,
     };
+    pub const LAYER_LEVEL_DB: Range = Range {
+        min: -60.0,
+        max: 6.0,
+    };
+    /// Trigger events per second (0 = MIDI only).
+    pub const DENSITY_PER_S: Range = Range {
+        min: 0.0,
+        max: 30.0,
+    };
+    /// Trigger tone, dark (−1) … bright (+1); the host shows −100…100 %.
+    pub const TONE: Range = Range {
+        min: -1.0,
+        max: 1.0,
+    };
+    pub const SPREAD_DEG: Range = Range {
+        min: 0.0,
+        max: 180.0,
+    };
     /// Seed values (whole numbers).
     pub const SEED: (u32, u32) = (1, 65535);
 }
@@ -106,6 +125,86 @@ pub struct Settings {
     pub output_db: f32,
     /// Pass the input through unprocessed (crossfaded).
     pub bypass: bool,
+    /// The three trigger layers.
+    pub layers: [LayerSettings; 3],
+}
+
+/// One trigger layer's settings.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LayerSettings {
+    /// The layer's own events run (MIDI notes play it either way).
+    pub on: bool,
+    pub kind: TriggerKind,
+    /// Layer level, dB (−60…+6).
+    pub level_db: f32,
+    /// Mean events per second (0…30; 0 = MIDI only).
+    pub density_per_s: f32,
+    /// 0 = Poisson timing … 1 = metronomic.
+    pub regularity: f32,
+    /// Events on the host's beat grid.
+    pub sync: bool,
+    pub division: GridDivision,
+    /// Per-event randomness of level, pitch and timbre, 0…1.
+    pub variation: f32,
+    /// Spectral tilt, −1 (dark) … 1 (bright).
+    pub tone: f32,
+    /// Object size, 0…1 (larger is lower).
+    pub size: f32,
+    /// Decay length, 0…1.
+    pub decay: f32,
+    pub placement: Placement,
+    /// Around Head range and Sweep width, degrees either side of the front (0…180).
+    pub spread_deg: f32,
+    /// Distance of the events, metres (0.1…3).
+    pub distance_m: f32,
+}
+
+impl LayerSettings {
+    /// The design's defaults for a layer of `kind` (Wood Tap, Crinkle and Drops for layers
+    /// 1, 2 and 3).
+    pub fn default_for(kind: TriggerKind) -> Self {
+        Self {
+            on: false,
+            kind,
+            level_db: -12.0,
+            density_per_s: 2.0,
+            regularity: 0.2,
+            sync: false,
+            division: GridDivision::Eighth,
+            variation: 0.5,
+            tone: 0.0,
+            size: 0.5,
+            decay: 0.5,
+            placement: Placement::AroundHead,
+            spread_deg: 90.0,
+            distance_m: 0.3,
+        }
+    }
+
+    /// Default kinds of layers 1, 2 and 3.
+    pub const DEFAULT_KINDS: [TriggerKind; 3] = [
+        TriggerKind::WoodTap,
+        TriggerKind::Crinkle,
+        TriggerKind::Drops,
+    ];
+
+    /// A copy with every value in range (non-finite values become the defaults).
+    pub fn sanitized(&self) -> LayerSettings {
+        use ranges::*;
+        let d = LayerSettings::default_for(self.kind);
+        LayerSettings {
+            level_db: LAYER_LEVEL_DB.fix(self.level_db, d.level_db),
+            density_per_s: DENSITY_PER_S.fix(self.density_per_s, d.density_per_s),
+            regularity: UNIT.fix(self.regularity, d.regularity),
+            variation: UNIT.fix(self.variation, d.variation),
+            tone: TONE.fix(self.tone, d.tone),
+            size: UNIT.fix(self.size, d.size),
+            decay: UNIT.fix(self.decay, d.decay),
+            spread_deg: SPREAD_DEG.fix(self.spread_deg, d.spread_deg),
+            distance_m: DISTANCE_M.fix(self.distance_m, d.distance_m),
+            ..*self
+        }
+    }
 }
 
 impl Default for Settings {
@@ -131,6 +230,7 @@ impl Default for Settings {
             ceiling_db: -6.0,
             output_db: 0.0,
             bypass: false,
+            layers: LayerSettings::DEFAULT_KINDS.map(LayerSettings::default_for),
         }
     }
 }
@@ -156,6 +256,7 @@ impl Settings {
             seed: self.seed.clamp(SEED.0, SEED.1),
             ceiling_db: CEILING_DB.fix(self.ceiling_db, d.ceiling_db),
             output_db: OUTPUT_DB.fix(self.output_db, d.output_db),
+            layers: self.layers.map(|layer| layer.sanitized()),
             ..*self
         }
     }
@@ -181,4 +282,6 @@ pub enum InputChannels {
     Mono,
     /// Two channels, rendered as two sources around the voice position.
     Stereo,
+    /// No voice input: only the trigger layers sound (the instrument plugin).
+    None,
 }

@@ -37,7 +37,9 @@ fn parameter_ids_are_frozen() {
 #[test]
 fn enum_variant_ids_are_frozen() {
     // Enum parameters save their variant IDs, so those are a contract too.
-    use murmur::params::{MotionParam, SyncDivisionParam};
+    use murmur::params::{
+        DivisionParam, MotionParam, PlacementParam, SyncDivisionParam, TriggerKindParam,
+    };
     use nice_plug::prelude::Enum;
     assert_eq!(
         MotionParam::ids().unwrap(),
@@ -46,5 +48,19 @@ fn enum_variant_ids_are_frozen() {
     assert_eq!(
         SyncDivisionParam::ids().unwrap(),
         ["8bar", "4bar", "2bar", "1bar", "1/2", "1/4", "1/8"]
+    );
+    assert_eq!(
+        TriggerKindParam::ids().unwrap(),
+        [
+            "wood", "nail", "crinkle", "paper", "brush", "scratch", "drops", "rain", "shh"
+        ]
+    );
+    assert_eq!(
+        PlacementParam::ids().unwrap(),
+        ["around", "follow", "leftear", "rightear", "front", "sweep"]
+    );
+    assert_eq!(
+        DivisionParam::ids().unwrap(),
+        ["1/1", "1/2", "1/4", "1/8", "1/16", "1/32"]
     );
 }

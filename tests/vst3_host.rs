@@ -107,6 +107,71 @@ fn factory_lists_murmur_as_spatial_fx() {
     }
 }
 
+/// One binary, two plugins: hosts that sort plugins by the subcategories (Fx browsers, instrument
+/// tracks) must find the effect among the effects and the instrument among the instruments.
+#[test]
+fn factory_lists_the_effect_and_the_instrument() {
+    let _guard = lock_module();
+    let module = Module::load();
+    let factory = module.factory();
+    let factory2 = factory
+        .cast::<IPluginFactory2>()
+        .expect("the factory implements IPluginFactory2");
+
+    // (name, category, subcategories) of every class, through getClassInfo2.
+    let classes: Vec<(String, String, Vec<String>)> = (0..unsafe { factory2.countClasses() })
+        .map(|index| {
+            let mut info: PClassInfo2 = unsafe { std::mem::zeroed() };
+            assert_eq!(
+                unsafe { factory2.getClassInfo2(index, &mut info) },
+                kResultOk,
+                "getClassInfo2({index})"
+            );
+            let subcategories = c_chars_to_string(&info.subCategories)
+                .split('|')
+                .map(str::to_owned)
+                .collect();
+            (
+                c_chars_to_string(&info.name),
+                c_chars_to_string(&info.category),
+                subcategories,
+            )
+        })
+        .collect();
+    eprintln!("VST3 classes: {classes:?}");
+
+    let mut audio_modules: Vec<&str> = classes
+        .iter()
+        .filter(|(_, category, _)| category == "Audio Module Class")
+        .map(|(name, _, _)| name.as_str())
+        .collect();
+    // Hosts do not rely on the factory's order, nor does this test.
+    audio_modules.sort_unstable();
+    assert_eq!(
+        audio_modules,
+        ["Murmur", "Murmur Triggers"],
+        "the audio module classes"
+    );
+    let subcategories = |name: &str| {
+        &classes
+            .iter()
+            .find(|(n, category, _)| n == name && category == "Audio Module Class")
+            .expect("listed above")
+            .2
+    };
+    let has = |name: &str, wanted: &str| subcategories(name).iter().any(|s| s == wanted);
+    assert!(
+        has("Murmur", "Fx") && !has("Murmur", "Instrument"),
+        "the effect's subcategories {:?} should include \"Fx\" and not \"Instrument\"",
+        subcategories("Murmur")
+    );
+    assert!(
+        has("Murmur Triggers", "Instrument") && !has("Murmur Triggers", "Fx"),
+        "the instrument's subcategories {:?} should include \"Instrument\" and not \"Fx\"",
+        subcategories("Murmur Triggers")
+    );
+}
+
 #[test]
 fn edit_controller_exposes_voice_and_global_params() {
     let _guard = lock_module();

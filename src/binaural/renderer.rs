@@ -22,10 +22,10 @@ pub const CONTROL_PERIOD: usize = 64;
 const CUE_GLIDE_S: f32 = 0.010;
 
 /// Extra delay so that the cubic interpolator always has one newer sample to read.
-const INTERPOLATION_MARGIN: f32 = 1.0;
+pub(crate) const INTERPOLATION_MARGIN: f32 = 1.0;
 
 /// Corner of the proximity bass shelf, Hz (the warm "close mic" region of a voice).
-const PROXIMITY_CORNER_HZ: f32 = 200.0;
+pub(crate) const PROXIMITY_CORNER_HZ: f32 = 200.0;
 /// Proximity bass at the closest distance with `prox` at 100 %, dB.
 const PROXIMITY_MAX_DB: f32 = 6.0;
 /// Closest distance, m; the proximity boost grows with log(1/r) from 1 m down to here.
@@ -283,7 +283,7 @@ impl BinauralRenderer {
 }
 
 /// Proximity bass shelf gain (linear) at `distance_m` for `proximity` in `0..=1`.
-fn proximity_gain(distance_m: f32, proximity: f32) -> f32 {
+pub(crate) fn proximity_gain(distance_m: f32, proximity: f32) -> f32 {
     let closeness = ((1.0 / distance_m).ln() / (1.0 / PROXIMITY_MIN_DISTANCE).ln()).clamp(0.0, 1.0);
     crate::dsp::db_to_gain(PROXIMITY_MAX_DB * proximity * closeness)
 }

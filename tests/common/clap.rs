@@ -1,14 +1,18 @@
 //! A minimal CLAP host for Murmur's integration tests: loads the CLAP build of the plugin from disk
-//! as `Murmur.clap` (`clap_bundle.rs`), runs one instance through `clack-host`, and reaches its
-//! parameter, state and audio-ports-config extensions through their raw C ABI (`clap_abi.rs`).
-//! Also reads parameter text and derives the CLAP ids of string parameter ids.
+//! as `Murmur.clap` (`clap_bundle.rs`), runs one instance of either plugin in it (the effect or the
+//! Triggers instrument) through `clack-host`, and reaches its parameter, state and
+//! audio-ports-config extensions through their raw C ABI (`clap_abi.rs`). Blocks carry parameter
+//! changes and note-ons (`clap_notes.rs`). Also reads parameter text and derives the CLAP ids of
+//! string parameter ids.
 
 #[path = "clap_abi.rs"]
 mod abi;
 #[path = "clap_bundle.rs"]
 mod bundle;
+#[path = "clap_notes.rs"]
+mod notes;
 
-use std::ffi::{CString, c_char, c_void};
+use std::ffi::{CStr, CString, c_char, c_void};
 
 use clack_host::events::event_types::ParamValueEvent;
 use clack_host::prelude::*;
@@ -22,6 +26,7 @@ pub use abi::{
     CLAP_PARAM_IS_AUTOMATABLE, CLAP_PARAM_IS_BYPASS, CLAP_PARAM_IS_HIDDEN, CLAP_PARAM_IS_STEPPED,
 };
 use bundle::bundle;
+pub use notes::Note;
 
 // ---------------------------------------------------------------------------------------------
 // A minimal host around one plugin instance
@@ -59,16 +64,23 @@ pub struct Murmur {
 }
 
 impl Murmur {
+    /// The Murmur effect (`audio.murmur.murmur`).
     pub fn new() -> Self {
+        Self::instantiate(&bundle().plugin_id)
+    }
+
+    /// The Murmur Triggers instrument (`audio.murmur.triggers`): no audio input, so activate it
+    /// with 0 input channels.
+    #[allow(dead_code)] // Not every test binary that shares this host plays the instrument.
+    pub fn new_triggers() -> Self {
+        Self::instantiate(&bundle().triggers_id)
+    }
+
+    fn instantiate(plugin_id: &CStr) -> Self {
         let bundle = bundle();
-        let instance = PluginInstance::<()>::new(
-            |_| (),
-            |_| (),
-            &bundle.entry,
-            &bundle.plugin_id,
-            &bundle.host_info,
-        )
-        .expect("instantiate Murmur");
+        let instance =
+            PluginInstance::<()>::new(|_| (), |_| (), &bundle.entry, plugin_id, &bundle.host_info)
+                .unwrap_or_else(|e| panic!("instantiate {plugin_id:?}: {e}"));
         let handle = instance.plugin_shared_handle();
         let params = handle
             .get_extension::<ParamsExt>()
@@ -230,6 +242,8 @@ impl Murmur {
             .unwrap_or_else(|| panic!("Murmur has no parameter with id {id:?}"))
     }
 
+    /// Activates with `input_channels` channels on the main input (0: no input port, as the
+    /// instrument has none) and a stereo output.
     pub fn activate(&mut self, sample_rate: f64, input_channels: usize) -> Processor {
         let processor = self
             .instance
@@ -247,7 +261,7 @@ impl Murmur {
             .expect("Murmur starts processing");
         Processor {
             processor: Some(processor),
-            input_ports: AudioPorts::with_capacity(input_channels, 1),
+            input_ports: AudioPorts::with_capacity(input_channels, usize::from(input_channels > 0)),
             output_ports: AudioPorts::with_capacity(2, 1),
             inputs: vec![vec![0.0; BLOCK]; input_channels],
             outputs: vec![vec![0.0; BLOCK]; 2],
@@ -286,6 +300,12 @@ pub struct Processor {
 impl Processor {
     /// Processes `frames` samples of `self.inputs` into `self.outputs`.
     pub fn process(&mut self, frames: usize, changes: &[ParamChange]) {
+        self.process_with_notes(frames, changes, &[]);
+    }
+
+    /// [`process`](Self::process) with note-on events in the same input event list, as a host
+    /// sends a block's automation and MIDI together.
+    pub fn process_with_notes(&mut self, frames: usize, changes: &[ParamChange], notes: &[Note]) {
         assert!(frames <= BLOCK);
         self.events.clear();
         for change in changes {
@@ -297,20 +317,26 @@ impl Processor {
                 change.value,
             ));
         }
+        notes::push_notes(&mut self.events, notes, frames);
+        // CLAP requires the input events in time order.
         self.events.sort();
 
         for channel in &mut self.outputs {
             channel.fill(f32::NAN);
         }
 
-        let input_audio = self.input_ports.with_input_buffers([AudioPortBuffer {
-            latency: 0,
-            channels: AudioPortBufferType::f32_input_only(
-                self.inputs
-                    .iter_mut()
-                    .map(|b| InputChannel::variable(&mut b[..frames])),
-            ),
-        }]);
+        // No input channels means no input port at all (the instrument), not an empty one.
+        let has_input = !self.inputs.is_empty();
+        let input_audio = self.input_ports.with_input_buffers(has_input.then(|| {
+            AudioPortBuffer {
+                latency: 0,
+                channels: AudioPortBufferType::f32_input_only(
+                    self.inputs
+                        .iter_mut()
+                        .map(|b| InputChannel::variable(&mut b[..frames])),
+                ),
+            }
+        }));
         let mut output_audio = self.output_ports.with_output_buffers([AudioPortBuffer {
             latency: 0,
             channels: AudioPortBufferType::f32_output_only(

@@ -13,7 +13,10 @@ use plugin_files::{assert_alloc_guard_compiled_in, built_plugin_library, fresh_t
 
 pub struct Bundle {
     pub entry: PluginEntry,
+    /// The Murmur effect.
     pub plugin_id: CString,
+    /// The Murmur Triggers instrument.
+    pub triggers_id: CString,
     pub host_info: HostInfo,
 }
 
@@ -39,17 +42,38 @@ pub fn bundle() -> &'static Bundle {
             .get_plugin_factory()
             .expect("Murmur.clap exposes a plugin factory");
         let descriptors: Vec<_> = factory.plugin_descriptors().collect();
-        assert_eq!(descriptors.len(), 1, "Murmur.clap holds exactly one plugin");
-        let descriptor = descriptors[0];
         assert_eq!(
-            descriptor.name().map(|n| n.to_string_lossy().into_owned()),
-            Some("Murmur".to_owned()),
-            "plugin name in the CLAP descriptor"
+            descriptors.len(),
+            2,
+            "Murmur.clap holds the effect and the instrument"
         );
-        let plugin_id = descriptor
-            .id()
-            .expect("the plugin descriptor has an id")
-            .to_owned();
+        let described = |index: usize| {
+            let descriptor = descriptors[index];
+            let features: Vec<String> = descriptor
+                .features()
+                .map(|f| f.to_string_lossy().into_owned())
+                .collect();
+            (
+                descriptor.name().map(|n| n.to_string_lossy().into_owned()),
+                descriptor
+                    .id()
+                    .expect("the plugin descriptor has an id")
+                    .to_owned(),
+                features,
+            )
+        };
+        let (name, plugin_id, features) = described(0);
+        assert_eq!(name.as_deref(), Some("Murmur"), "the effect's CLAP name");
+        assert_eq!(plugin_id.to_str(), Ok("audio.murmur.murmur"));
+        assert!(features.iter().any(|f| f == "audio-effect"), "{features:?}");
+        let (name, triggers_id, features) = described(1);
+        assert_eq!(
+            name.as_deref(),
+            Some("Murmur Triggers"),
+            "the instrument's CLAP name"
+        );
+        assert_eq!(triggers_id.to_str(), Ok("audio.murmur.triggers"));
+        assert!(features.iter().any(|f| f == "instrument"), "{features:?}");
 
         let host_info = HostInfo::new(
             "Murmur CLAP test host",
@@ -62,6 +86,7 @@ pub fn bundle() -> &'static Bundle {
         Bundle {
             entry,
             plugin_id,
+            triggers_id,
             host_info,
         }
     })

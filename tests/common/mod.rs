@@ -259,3 +259,40 @@ pub fn worst_hf_ratio_db(x: &[f32], fs: f32) -> f64 {
 pub fn peak(x: &[f32]) -> f32 {
     x.iter().fold(0.0, |m, v| m.max(v.abs()))
 }
+
+/// Power-weighted mean frequency of `x`, Hz.
+pub fn spectral_centroid(x: &[f32], fs: f32) -> f64 {
+    let (power, bin_hz) = power_spectrum(x, fs);
+    let total: f64 = power.iter().sum();
+    power
+        .iter()
+        .enumerate()
+        .map(|(k, p)| k as f64 * bin_hz * p)
+        .sum::<f64>()
+        / total
+}
+
+/// Spectral flatness (geometric over arithmetic mean of the power) between 100 Hz and 16 kHz:
+/// near 1 for white noise, near 0 for a few sharp partials.
+pub fn spectral_flatness(x: &[f32], fs: f32) -> f64 {
+    let (power, bin_hz) = power_spectrum(x, fs);
+    let band: Vec<f64> = power
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| (100.0..16_000.0).contains(&(*k as f64 * bin_hz)))
+        .map(|(_, p)| p + 1e-30)
+        .collect();
+    let log_mean = band.iter().map(|p| p.ln()).sum::<f64>() / band.len() as f64;
+    log_mean.exp() / (band.iter().sum::<f64>() / band.len() as f64)
+}
+
+/// Normalized correlation of `a` and `b` at zero lag (1 = the same waveform up to level).
+pub fn correlation(a: &[f32], b: &[f32]) -> f64 {
+    let (mut ab, mut aa, mut bb) = (0.0f64, 0.0f64, 0.0f64);
+    for (&x, &y) in a.iter().zip(b) {
+        ab += x as f64 * y as f64;
+        aa += x as f64 * x as f64;
+        bb += y as f64 * y as f64;
+    }
+    ab / (aa * bb).sqrt().max(1e-30)
+}

@@ -7,6 +7,10 @@
 use nice_plug::plugin::ParamValue;
 use nice_plug::prelude::*;
 
+pub mod layer;
+
+pub use layer::{DivisionParam, LayerParams, PlacementParam, TriggerKindParam};
+
 use crate::engine::Settings;
 use crate::format::{
     s2v_centimetres, s2v_hertz, s2v_metres, s2v_number, s2v_percent, v2s_decimals, v2s_percent,
@@ -139,7 +143,7 @@ pub struct MurmurParams {
     /// Binaural share of the voice path, `0..=1`.
     #[id = "vmix"]
     pub voice_mix: FloatParam,
-    /// Seed of every random choice (drift path, later the triggers).
+    /// Seed of every random choice (drift path, trigger sequences).
     #[id = "seed"]
     pub seed: IntParam,
     /// Output safety limiter on/off.
@@ -154,6 +158,15 @@ pub struct MurmurParams {
     /// The host's bypass switch.
     #[id = "bypass"]
     pub bypass: BoolParam,
+    /// Trigger layer 1 (`t1on` … `t1dist`).
+    #[nested(group = "Layer 1")]
+    pub layer1: LayerParams,
+    /// Trigger layer 2 (`t2on` … `t2dist`).
+    #[nested(group = "Layer 2")]
+    pub layer2: LayerParams,
+    /// Trigger layer 3 (`t3on` … `t3dist`).
+    #[nested(group = "Layer 3")]
+    pub layer3: LayerParams,
 }
 
 /// Voice distance, 0.1…3 m, skewed so the close range (where proximity matters) gets most travel.
@@ -254,6 +267,9 @@ impl Default for MurmurParams {
                 .make_bypass()
                 .with_value_to_string(formatters::v2s_bool_bypass())
                 .with_string_to_value(formatters::s2v_bool_bypass()),
+            layer1: LayerParams::new(1),
+            layer2: LayerParams::new(2),
+            layer3: LayerParams::new(3),
         }
     }
 }
@@ -281,6 +297,7 @@ impl MurmurParams {
             ceiling_db: self.ceiling.value(),
             output_db: self.output.value(),
             bypass: self.bypass.value(),
+            layers: [&self.layer1, &self.layer2, &self.layer3].map(LayerParams::settings),
         }
     }
 }

@@ -1,0 +1,328 @@
+//! Brush: a soft brush stroked across the microphone.
+//!
+//! Bristles dragged over a surface make noise whose spectrum rises with their speed (friction
+//! noise, as in the PhISEM family of Cook 1997, "Physically informed sonic modeling", Computer
+//! Music Journal 21(3)). A stroke here is white noise with a raised-cosine (`sin²`) attack and
+//! release, through an RBJ cookbook band-pass (Bristow-Johnson, "Audio EQ Cookbook") whose
+//! centre follows the stroke speed: the hand speeds up and slows down over the stroke, so the
+//! centre glides from about 0.8 kHz up to 4 kHz and back. A one-pole low-pass an octave above
+//! the centre steepens the upper skirt, so that the sound follows the band rather than the
+//! white excitation. Filter and envelope are updated every 32 samples, linear in between.
+
+use super::model::{EventParams, TriggerModel};
+use crate::dsp::{Biquad, WhiteNoise};
+use rand::RngExt;
+use rand_pcg::Pcg32;
+use std::f32::consts::{FRAC_PI_2, PI, TAU};
+
+/// Shortest stroke (decay 0), seconds.
+pub const STROKE_MIN_S: f32 = 0.15;
+/// Longest stroke (decay 1), seconds.
+pub const STROKE_MAX_S: f32 = 0.8;
+/// Octaves the stroke length strays at full timbre deviation, either way (clamped to the
+/// range above).
+const STROKE_SPREAD_OCT: f32 = 0.3;
+/// Band-pass centre at the slowest and at the fastest point of a default stroke, Hz.
+const SLOW_HZ: f32 = 800.0;
+/// See [`SLOW_HZ`].
+const FAST_HZ: f32 = 4_000.0;
+/// Band-pass quality: broad, as friction noise is.
+const BAND_Q: f32 = 1.2;
+/// The low-pass corner sits this many times above the band-pass centre.
+const CORNER_RATIO: f32 = 2.0;
+/// Octaves the band moves over the Tone range, either way.
+const TONE_OCT: f32 = 1.0;
+/// Octaves the band falls from size 0 (a fine brush) to size 1 (a broad one).
+const SIZE_SPAN_OCT: f32 = 1.2;
+/// Octaves the fastest point falls from full intensity to the softest stroke.
+const INTENSITY_SPAN_OCT: f32 = 0.7;
+/// Share of the stroke spent in the attack and in the release at default timbre.
+const ATTACK_SHARE: f32 = 0.3;
+/// See [`ATTACK_SHARE`].
+const RELEASE_SHARE: f32 = 0.4;
+/// Ring after the envelope has closed before the event ends, seconds: the band-pass has
+/// rung out (well under a millisecond for this Q) long before.
+const TAIL_S: f32 = 0.005;
+/// Samples between filter and envelope updates.
+const CONTROL_SAMPLES: u32 = 32;
+/// Rate at which the noise level is calibrated, Hz (band-passed noise carries power in
+/// proportion to `bandwidth/fs`, so it is scaled by `√(fs/48k)`).
+const REF_RATE_HZ: f32 = 48_000.0;
+/// Output gain: a default stroke peaks around 0.5–0.8.
+const GAIN: f32 = 0.85;
+
+/// Brushing: a noise stroke whose band rises and falls with the speed of the hand.
+#[derive(Debug, Clone)]
+pub struct Brush {
+    sample_rate: f32,
+    noise: WhiteNoise,
+    band: Biquad,
+    lp: f32,
+    lp_coef: f32,
+    gain: f32,
+    /// Current envelope value, `0..=1`, and its change per sample until the next update.
+    env: f32,
+    env_step: f32,
+    /// Band centre at the slowest and fastest point of this stroke, Hz.
+    slow_hz: f32,
+    fast_hz: f32,
+    /// Exponent warping the stroke's time axis (< 1: the hand is fastest early).
+    skew: f32,
+    attack_share: f32,
+    release_share: f32,
+    pos: u32,
+    stroke_len: u32,
+    len: u32,
+}
+
+impl Brush {
+    /// Envelope at `x` (`0..=1` of the stroke): `sin²` attack, hold, `sin²` release.
+    fn envelope(&self, x: f32) -> f32 {
+        let ramp = (x / self.attack_share).min((1.0 - x) / self.release_share);
+        if ramp <= 0.0 {
+            0.0
+        } else if ramp >= 1.0 {
+            1.0
+        } else {
+            let s = (FRAC_PI_2 * ramp).sin();
+            s * s
+        }
+    }
+
+    /// Hand speed at `x` (`0..=1` of the stroke), `0..=1`: rises and falls over the stroke.
+    fn speed(&self, x: f32) -> f32 {
+        (PI * x.clamp(0.0, 1.0).powf(self.skew)).sin()
+    }
+
+    /// Retunes the filters for the speed at sample `pos` and sets the envelope ramp.
+    fn update(&mut self) {
+        let fs = self.sample_rate;
+        let at = |pos: u32| pos as f32 / self.stroke_len as f32;
+        let centre_hz = self.slow_hz * (self.fast_hz / self.slow_hz).powf(self.speed(at(self.pos)));
+        self.band.retune(&Biquad::band_pass(centre_hz, BAND_Q, fs));
+        self.lp_coef = 1.0 - (-TAU * (CORNER_RATIO * centre_hz).min(0.45 * fs) / fs).exp();
+        // Land exactly on this update's value, then head for the next one.
+        self.env = self.envelope(at(self.pos));
+        // The last ramp ends exactly at the end of the stroke.
+        let ahead = CONTROL_SAMPLES
+            .min(self.stroke_len.saturating_sub(self.pos))
+            .max(1);
+        self.env_step = (self.envelope(at(self.pos + ahead)) - self.env) / ahead as f32;
+    }
+}
+
+impl TriggerModel for Brush {
+    fn new(sample_rate: f32) -> Self {
+        Self {
+            sample_rate,
+            noise: WhiteNoise::new(1),
+            band: Biquad::default(),
+            lp: 0.0,
+            lp_coef: 0.0,
+            gain: 0.0,
+            env: 0.0,
+            env_step: 0.0,
+            slow_hz: SLOW_HZ,
+            fast_hz: FAST_HZ,
+            skew: 1.0,
+            attack_share: ATTACK_SHARE,
+            release_share: RELEASE_SHARE,
+            pos: 0,
+            stroke_len: 1,
+            len: 0,
+        }
+    }
+
+    fn start(&mut self, event: &EventParams, rng: &mut Pcg32) {
+        let fs = self.sample_rate;
+        let timbre = event.timbre_offset();
+        let stroke_s = (STROKE_MIN_S + (STROKE_MAX_S - STROKE_MIN_S) * event.decay.clamp(0.0, 1.0))
+            * (STROKE_SPREAD_OCT * timbre).exp2();
+        let stroke_s = stroke_s.clamp(STROKE_MIN_S, STROKE_MAX_S);
+        // Each stroke has its own gait: where the hand is fastest, how it sets off and stops.
+        self.skew = rng.random_range(0.8f32..1.25) * (0.5 * timbre).exp2();
+        self.attack_share = ATTACK_SHARE * rng.random_range(0.8f32..1.2);
+        self.release_share = RELEASE_SHARE * rng.random_range(0.8f32..1.2);
+        let octaves = TONE_OCT * event.tone.clamp(-1.0, 1.0)
+            + SIZE_SPAN_OCT * (0.5 - event.size.clamp(0.0, 1.0));
+        let scale = event.pitch_ratio() * octaves.exp2();
+        // A harder stroke is a faster one: it reaches higher.
+        let fast_oct = INTENSITY_SPAN_OCT * (event.intensity.clamp(0.0, 1.0) - 1.0);
+        self.slow_hz = SLOW_HZ * scale;
+        self.fast_hz = (FAST_HZ * scale * fast_oct.exp2()).max(self.slow_hz);
+        // Band-passed noise power grows with the centre: level it at the stroke's top speed.
+        self.gain = GAIN * (fs / REF_RATE_HZ).sqrt() * (FAST_HZ / self.fast_hz).sqrt();
+        self.noise = WhiteNoise::new(rng.random::<u32>());
+        self.band = Biquad::default();
+        self.lp = 0.0;
+        self.pos = 0;
+        self.stroke_len = ((stroke_s * fs) as u32).max(1);
+        self.len = ((stroke_s + TAIL_S) * fs) as u32;
+    }
+
+    fn render(&mut self, out: &mut [f32]) -> bool {
+        let n = out.len().min((self.len - self.pos) as usize);
+        for y in &mut out[..n] {
+            if self.pos % CONTROL_SAMPLES == 0 {
+                self.update();
+            }
+            self.lp += self.lp_coef * (self.noise.next() - self.lp);
+            *y = self.gain * self.env * self.band.process(self.lp);
+            self.env = (self.env + self.env_step).max(0.0);
+            self.pos += 1;
+        }
+        out[n..].fill(0.0);
+        self.pos < self.len
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::*;
+    use super::*;
+    use rand::SeedableRng;
+
+    const RATES_HZ: [f32; 2] = [44_100.0, 48_000.0];
+
+    fn event(edit: impl FnOnce(&mut EventParams)) -> EventParams {
+        let mut e = EventParams::default();
+        edit(&mut e);
+        e
+    }
+
+    /// Mean centroid over a few gestures of model `M`.
+    fn centroid<M: TriggerModel>(e: &EventParams, fs: f32) -> f64 {
+        (1..9u64)
+            .map(|s| spectral_centroid(&render_event::<M>(e, s, fs, 3.0), fs))
+            .sum::<f64>()
+            / 8.0
+    }
+
+    /// Samples rendered until `render` reports the end, one sample at a time, in seconds.
+    fn duration_s(e: &EventParams, seed: u64, fs: f32) -> f32 {
+        let mut m = Brush::new(fs);
+        m.start(e, &mut Pcg32::seed_from_u64(seed));
+        let mut n = 1;
+        while m.render(&mut [0.0]) {
+            n += 1;
+            assert!(n as f32 <= 3.0 * fs);
+        }
+        n as f32 / fs
+    }
+
+    /// Renders one sample at a time; returns the output and the envelope at each sample.
+    fn with_envelope(e: &EventParams, seed: u64, fs: f32) -> (Vec<f32>, Vec<f32>) {
+        let mut m = Brush::new(fs);
+        m.start(e, &mut Pcg32::seed_from_u64(seed));
+        let (mut out, mut env, mut x) = (Vec::new(), Vec::new(), [0.0]);
+        while m.render(&mut x) {
+            out.push(x[0]);
+            env.push(m.env);
+        }
+        (out, env)
+    }
+
+    #[test]
+    fn strokes_last_150_to_800_ms_with_a_smooth_envelope() {
+        for fs in RATES_HZ {
+            let mut lengths_s = Vec::new();
+            for decay in [0.0, 0.25, 0.5, 0.75, 1.0] {
+                for (variation, timbre) in [(0.0, 0.0), (1.0, -1.0), (1.0, 1.0)] {
+                    let e =
+                        event(|e| (e.decay, e.variation, e.timbre) = (decay, variation, timbre));
+                    let (_, env) = with_envelope(&e, 5, fs);
+                    let stroke_s = env.iter().filter(|v| **v > 0.0).count() as f32 / fs;
+                    assert!((0.15 - 2.0 / fs..=0.8).contains(&stroke_s), "{stroke_s}");
+                    // No step: at most 1/500 of full scale per sample at 44.1 kHz and up.
+                    let jump = env
+                        .windows(2)
+                        .map(|w| (w[1] - w[0]).abs())
+                        .fold(0.0, f32::max);
+                    assert!(jump < 0.002, "{jump}");
+                    if variation == 0.0 {
+                        lengths_s.push(stroke_s);
+                    }
+                }
+            }
+            eprintln!("brush {fs}: stroke lengths {lengths_s:.3?} s");
+        }
+    }
+
+    #[test]
+    fn the_band_is_highest_mid_stroke() {
+        for fs in RATES_HZ {
+            for seed in 0..5 {
+                let (x, _) = with_envelope(&EventParams::default(), seed, fs);
+                let n = x.len();
+                let first = spectral_centroid(&x[..n / 10], fs);
+                let middle = spectral_centroid(&x[n / 3..2 * n / 3], fs);
+                let last = spectral_centroid(&x[n - n / 10..], fs);
+                if seed == 0 {
+                    eprintln!(
+                        "brush {fs}: centroid first {first:.0} middle {middle:.0} last {last:.0}"
+                    );
+                }
+                assert!(middle > 1.3 * first.max(last), "{first} {middle} {last}");
+            }
+        }
+    }
+
+    #[test]
+    fn tone_and_size_move_the_centroid() {
+        for fs in RATES_HZ {
+            let tone = [-1.0, 0.0, 1.0].map(|t| centroid::<Brush>(&event(|e| e.tone = t), fs));
+            let size =
+                [0.0, 0.25, 0.5, 0.75, 1.0].map(|s| centroid::<Brush>(&event(|e| e.size = s), fs));
+            eprintln!("brush {fs}: tone {tone:.0?} size {size:.0?}");
+            assert!(
+                tone[0] <= 0.75 * tone[1] && tone[2] >= 1.25 * tone[1],
+                "{tone:?}"
+            );
+            assert!(size.windows(2).all(|w| w[1] < w[0]), "{size:?}");
+        }
+    }
+
+    #[test]
+    fn variation_alone_makes_events_differ() {
+        for fs in RATES_HZ {
+            let at = |variation, detune, timbre, seed| {
+                let e = event(|e| (e.variation, e.detune, e.timbre) = (variation, detune, timbre));
+                render_event::<Brush>(&e, seed, fs, 3.0)
+            };
+            assert_eq!(at(0.0, -0.25, -1.0, 7), at(0.0, 0.25, 1.0, 7));
+            assert!(correlation(&at(0.1, -0.25, 0.3, 1), &at(0.1, 0.25, -0.3, 2)) < 0.99);
+        }
+    }
+
+    #[test]
+    fn lasts_the_same_at_every_rate_and_ends_within_3_s() {
+        for decay in [0.0, 0.5, 1.0] {
+            for (variation, timbre) in [(0.0, 0.0), (1.0, 1.0), (1.0, -1.0)] {
+                let e = event(|e| (e.decay, e.variation, e.timbre) = (decay, variation, timbre));
+                let d = RATES_HZ.map(|fs| duration_s(&e, 3, fs));
+                assert!(d[0] <= 3.0 && (d[0] - d[1]).abs() <= 0.002, "{d:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn peaks_within_range_ends_quietly_and_stays_finite() {
+        for fs in RATES_HZ {
+            let (mut lo, mut hi) = (f32::MAX, 0.0f32);
+            for seed in 0..20 {
+                for intensity in [0.2, 1.0] {
+                    let x =
+                        render_event::<Brush>(&event(|e| e.intensity = intensity), seed, fs, 3.0);
+                    assert!(
+                        x.iter()
+                            .all(|v| v.is_finite() && (*v == 0.0 || v.is_normal()))
+                    );
+                    assert!(peak(&x[x.len() - (0.002 * fs) as usize..]) < 1e-3 * peak(&x));
+                    (lo, hi) = (lo.min(peak(&x)), hi.max(peak(&x)));
+                }
+            }
+            eprintln!("brush {fs}: peaks {lo:.2}..{hi:.2}");
+            assert!(lo >= 0.2 && hi <= 1.0, "{lo} {hi}");
+        }
+    }
+}

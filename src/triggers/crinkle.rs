@@ -1,0 +1,502 @@
+//! Crinkle: a hand crumpling a plastic wrapper.
+//!
+//! Crumpling is a crackling noise (Houle & Sethna 1996, "Acoustic emission from crumpling
+//! paper", Phys. Rev. E 54): the sheet gives way in discrete buckling events, each a short
+//! click, at random times, whose energies follow a power law `p(E) ∝ E^−α`, α ≈ 1.3–1.6, over
+//! several decades. An event here is one squeeze gesture: clicks arrive as a Poisson process
+//! whose rate rises and falls over the gesture (drawn by thinning), energies come from the
+//! inverse CDF of a bounded Pareto law, and each click is a decaying noise burst of amplitude
+//! `√E` rung through three low-Q two-pole resonances (PhISEM-style, Cook 1997) drawn per event
+//! between 2 and 6 kHz. Paper shares this machinery ([`CrumpleClicks`]) with lower resonances.
+
+use super::model::{EventParams, TriggerModel};
+use crate::dsp::{Resonator, WhiteNoise, flush_tiny};
+use rand::RngExt;
+use rand_pcg::Pcg32;
+use std::f32::consts::{PI, TAU};
+
+/// Most clicks one gesture can hold; later clicks of a denser gesture are dropped.
+pub const MAX_CLICKS: usize = 1024;
+/// Resonances every click rings through.
+pub(crate) const CRUMPLE_BANDS: usize = 3;
+/// Rate at which the noise level is calibrated, Hz: the excitation is scaled by `√(48k/fs)`
+/// so that a burst of a given length carries the same energy through the resonators (whose
+/// impulse response has a unit peak) at every rate.
+const REF_RATE_HZ: f32 = 48_000.0;
+/// Octaves the resonances move over the Tone range, either way.
+const TONE_OCT: f32 = 1.0;
+/// Octaves the resonances fall from size 0 to size 1.
+const SIZE_SPAN_OCT: f32 = 1.2;
+/// Octaves the resonances fall from full intensity to the softest touch.
+const INTENSITY_SPAN_OCT: f32 = 0.5;
+/// Octaves the gesture length strays at full timbre deviation, either way.
+const GESTURE_SPREAD_OCT: f32 = 0.4;
+/// Change of the power-law exponent at full timbre deviation, either way.
+const ALPHA_SPREAD: f32 = 0.1;
+/// Decades of click energy below the loudest possible click.
+const ENERGY_DECADES: f32 = 3.0;
+/// A click's excitation is cut once 60 dB below its onset: `ln(1000)` time constants.
+const CLICK_CUT_TAUS: f32 = 6.9;
+/// Silence after the gesture before the event ends, seconds: the resonances have rung out
+/// by then (several T60s), so stopping is inaudible.
+const TAIL_S: f32 = 0.02;
+/// Longest gesture whatever the settings, seconds (events end within 3 s).
+const GESTURE_MAX_S: f32 = 2.5;
+/// Arrival draws per gesture at most, so that `start` runs in bounded time.
+const MAX_DRAWS: usize = 4 * MAX_CLICKS;
+/// Decay of the shortest resonance ring after a click's burst before the resonators are
+/// cleared, dB: the longest ring (at most twice as long) is then 120 dB down, and the state
+/// is still far above subnormal numbers (about −760 dB from a unit peak).
+const RESET_DECAY_DB: f32 = 240.0;
+
+/// The constants a crumpled material is made of (Crinkle and Paper differ only in these).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CrumpleVoicing {
+    /// Range the resonance centres are drawn from at default settings, Hz.
+    pub band_lo_hz: f32,
+    /// Upper end of that range, Hz.
+    pub band_hi_hz: f32,
+    /// Shortest resonance ring (60 dB decay), seconds.
+    pub band_t60_min_s: f32,
+    /// Longest resonance ring, seconds.
+    pub band_t60_max_s: f32,
+    /// Decay time constant of the softest click's noise burst, seconds.
+    pub click_tau_min_s: f32,
+    /// Decay time constant of the loudest click's burst, seconds (bigger buckles last longer).
+    pub click_tau_max_s: f32,
+    /// Click rate at the height of a gesture, clicks per second.
+    pub peak_rate_hz: f32,
+    /// Gesture length at decay 0, seconds.
+    pub gesture_min_s: f32,
+    /// Gesture length at decay 1, seconds.
+    pub gesture_max_s: f32,
+    /// Power-law exponent α of the click energies.
+    pub alpha: f32,
+    /// Output gain, set so that a gesture peaks between about 0.3 and 0.9.
+    pub gain: f32,
+}
+
+/// Plastic: bright, sharp, dense clicks.
+const PLASTIC: CrumpleVoicing = CrumpleVoicing {
+    band_lo_hz: 2_000.0,
+    band_hi_hz: 6_000.0,
+    band_t60_min_s: 0.002,
+    band_t60_max_s: 0.004,
+    click_tau_min_s: 0.000_15,
+    click_tau_max_s: 0.000_6,
+    peak_rate_hz: 600.0,
+    gesture_min_s: 0.08,
+    gesture_max_s: 0.6,
+    alpha: 1.45,
+    gain: 0.4,
+};
+
+/// The running state of a gesture, cleared at every start.
+#[derive(Debug, Clone, Copy, Default)]
+struct Playhead {
+    /// Next click to start.
+    next: usize,
+    /// Burst envelope: level, decay per sample, and the level where it is cut to zero.
+    env: f32,
+    env_decay: f32,
+    env_floor: f32,
+    /// Excitation high-pass: last input and output.
+    prev: f32,
+    hp: f32,
+    /// Sample at which the resonances have rung out and are cleared.
+    quiet_from: u32,
+    pos: u32,
+}
+
+/// Power-law crackle through a small resonance bank: the click machinery of Crinkle and Paper.
+#[derive(Debug, Clone)]
+pub(crate) struct CrumpleClicks {
+    sample_rate: f32,
+    /// Onset of each click, samples from the event start, ascending.
+    times: [u32; MAX_CLICKS],
+    /// Energy of each click, `10^−ENERGY_DECADES ..= 1`.
+    energies: [f32; MAX_CLICKS],
+    count: usize,
+    /// Amplitude of the gesture's loudest click is brought to 1 by this factor.
+    amp_norm: f32,
+    tau_min_s: f32,
+    tau_max_s: f32,
+    bands: [Resonator; CRUMPLE_BANDS],
+    band_gain: [f32; CRUMPLE_BANDS],
+    noise: WhiteNoise,
+    /// Excitation high-pass coefficient.
+    hp_coef: f32,
+    /// Samples from the end of a burst until the resonators are cleared.
+    reset_samples: u32,
+    now: Playhead,
+    /// Length of the whole event, samples.
+    pub(crate) len: u32,
+    /// Length of the gesture (the part where clicks may start), samples.
+    pub(crate) gesture_len: u32,
+}
+
+impl CrumpleClicks {
+    /// A silent click generator at `sample_rate` Hz.
+    pub(crate) fn new(sample_rate: f32) -> Self {
+        Self {
+            sample_rate,
+            times: [0; MAX_CLICKS],
+            energies: [0.0; MAX_CLICKS],
+            count: 0,
+            amp_norm: 1.0,
+            tau_min_s: PLASTIC.click_tau_min_s,
+            tau_max_s: PLASTIC.click_tau_max_s,
+            bands: [Resonator::default(); CRUMPLE_BANDS],
+            band_gain: [0.0; CRUMPLE_BANDS],
+            noise: WhiteNoise::new(1),
+            hp_coef: 0.0,
+            reset_samples: 0,
+            now: Playhead::default(),
+            len: 0,
+            gesture_len: 0,
+        }
+    }
+
+    /// Draws a gesture of `voicing` for `event`: its clicks, energies and resonances.
+    pub(crate) fn start(&mut self, voicing: &CrumpleVoicing, event: &EventParams, rng: &mut Pcg32) {
+        let fs = self.sample_rate;
+        let timbre = event.timbre_offset();
+        let span_s = voicing.gesture_max_s - voicing.gesture_min_s;
+        let gesture_s = ((voicing.gesture_min_s + span_s * event.decay.clamp(0.0, 1.0))
+            * (GESTURE_SPREAD_OCT * timbre).exp2())
+        .min(GESTURE_MAX_S);
+        // Harder squeezes give shorter, brighter clicks.
+        let intensity = event.intensity.clamp(0.0, 1.0);
+        self.tau_min_s = voicing.click_tau_min_s * (1.5 - 0.5 * intensity);
+        self.tau_max_s = voicing.click_tau_max_s * (1.5 - 0.5 * intensity);
+        // The last click must have died away before the gesture ends.
+        let click_room_s = 1.5 * CLICK_CUT_TAUS * self.tau_max_s;
+
+        // Gesture shape: a skewed bump (fast grip, slower release) whose skew follows the
+        // timbre draw, modulated by one to three squeezes of the hand.
+        let skew = 0.7 * (0.6 * timbre).exp2();
+        let squeezes = rng.random_range(1.0f32..3.0);
+        let phase = rng.random_range(0.0f32..(2.0 * PI));
+        let depth = rng.random_range(0.3f32..0.7);
+        let shape = |x: f32| {
+            let bump = (PI * x.max(0.0).powf(skew)).sin();
+            bump * bump * (1.0 - depth * (0.5 + 0.5 * (2.0 * PI * squeezes * x + phase).cos()))
+        };
+
+        // Poisson arrivals at the peak rate, each kept with probability shape(t) (thinning):
+        // an inhomogeneous Poisson process whose rate follows the shape.
+        let alpha = voicing.alpha + ALPHA_SPREAD * timbre;
+        let e_min = 10f32.powf(-ENERGY_DECADES);
+        let a = e_min.powf(1.0 - alpha);
+        let mut t = 0.0f32;
+        let mut e_max = e_min;
+        self.count = 0;
+        for _ in 0..MAX_DRAWS {
+            let u: f32 = rng.random();
+            t += -(1.0 - u).ln() / voicing.peak_rate_hz;
+            if t >= gesture_s - click_room_s || self.count == MAX_CLICKS {
+                break;
+            }
+            let keep: f32 = rng.random();
+            if keep >= shape(t / gesture_s) {
+                continue;
+            }
+            // Inverse CDF of p(E) ∝ E^−α on [e_min, 1]: E = (a − u·(a − 1))^(1/(1−α)).
+            let u: f32 = rng.random();
+            let e = (a - u * (a - 1.0))
+                .powf(1.0 / (1.0 - alpha))
+                .clamp(e_min, 1.0);
+            self.times[self.count] = (t * fs) as u32;
+            self.energies[self.count] = e;
+            e_max = e_max.max(e);
+            self.count += 1;
+        }
+        // Scaled by √(48k/fs): see REF_RATE_HZ.
+        self.amp_norm = (REF_RATE_HZ / fs).sqrt() / e_max.sqrt();
+
+        // Resonances: one drawn in each third of the range, moved by tone, size, intensity.
+        let octaves = TONE_OCT * event.tone.clamp(-1.0, 1.0)
+            + SIZE_SPAN_OCT * (0.5 - event.size.clamp(0.0, 1.0))
+            + INTENSITY_SPAN_OCT * (intensity - 1.0);
+        let scale = event.pitch_ratio() * octaves.exp2();
+        let span = voicing.band_hi_hz / voicing.band_lo_hz;
+        // One-pole high-pass on the excitation with its corner at the top of the band range:
+        // no DC into the resonators, and above the corner their skirts fall at 12 dB/octave,
+        // so the spectrum follows the resonances rather than the white excitation.
+        let corner_hz = (voicing.band_hi_hz * scale).min(0.45 * fs);
+        let hp = (-TAU * corner_hz / fs).exp();
+        self.hp_coef = hp;
+        let mut gain_sum = 0.0;
+        for b in 0..CRUMPLE_BANDS {
+            let slot = (b as f32 + rng.random::<f32>()) / CRUMPLE_BANDS as f32;
+            let freq_hz = (voicing.band_lo_hz * span.powf(slot) * scale).min(0.45 * fs);
+            let t60_s = rng.random_range(voicing.band_t60_min_s..voicing.band_t60_max_s);
+            self.bands[b] = Resonator::new(freq_hz, t60_s, fs);
+            // Undo the excitation high-pass's gain at the centre, so that every band rings
+            // at its drawn weight.
+            let w = TAU * freq_hz / fs;
+            let hp_gain = hp * 2.0 * (0.5 * w).sin() / (1.0 - 2.0 * hp * w.cos() + hp * hp).sqrt();
+            let weight = rng.random_range(0.5f32..1.0);
+            self.band_gain[b] = weight / hp_gain;
+            gain_sum += weight;
+        }
+        for g in &mut self.band_gain {
+            *g *= voicing.gain / gain_sum;
+        }
+        self.reset_samples = (voicing.band_t60_min_s * RESET_DECAY_DB / 60.0 * fs) as u32;
+
+        self.noise = WhiteNoise::new(rng.random::<u32>());
+        self.now = Playhead::default();
+        self.gesture_len = (gesture_s * fs) as u32;
+        self.len = ((gesture_s + TAIL_S) * fs) as u32;
+    }
+
+    /// The energies of the current gesture's clicks, in onset order (`10⁻³ ..= 1`).
+    pub(crate) fn energies(&self) -> &[f32] {
+        &self.energies[..self.count]
+    }
+
+    /// Starts click `next`: its burst adds to whatever is still sounding.
+    fn onset(&mut self) {
+        let energy = self.energies[self.now.next];
+        let amp = energy.sqrt() * self.amp_norm;
+        // Louder clicks last longer: the time constant follows log-energy.
+        let level = 1.0 + energy.log10() / ENERGY_DECADES;
+        let tau_s = self.tau_min_s + (self.tau_max_s - self.tau_min_s) * level.clamp(0.0, 1.0);
+        self.now.env += amp;
+        self.now.env_decay = (-1.0 / (tau_s * self.sample_rate)).exp();
+        self.now.env_floor = amp * (-CLICK_CUT_TAUS).exp();
+        self.now.quiet_from = u32::MAX;
+        self.now.next += 1;
+    }
+
+    /// Overwrites `out` with the next samples; `false` once the event has ended.
+    pub(crate) fn render(&mut self, out: &mut [f32]) -> bool {
+        let n = out.len().min((self.len - self.now.pos) as usize);
+        for y in &mut out[..n] {
+            if self.now.pos == self.now.quiet_from {
+                // Rung out since the last burst: clear the resonators before their states
+                // turn subnormal (at a set sample, so block splits do not matter).
+                self.bands.iter_mut().for_each(Resonator::reset);
+                self.now = Playhead {
+                    pos: self.now.pos,
+                    next: self.now.next,
+                    ..Playhead::default()
+                };
+            }
+            while self.now.next < self.count && self.times[self.now.next] <= self.now.pos {
+                self.onset();
+            }
+            let x = self.now.env * self.noise.next();
+            self.now.env *= self.now.env_decay;
+            if self.now.env < self.now.env_floor {
+                // The burst ends (once: the floor is cleared); the resonances ring out.
+                self.now.env = 0.0;
+                self.now.env_floor = 0.0;
+                self.now.quiet_from = self.now.pos + self.reset_samples;
+            }
+            // Flushed: between clicks the high-pass decays towards zero within a few samples.
+            self.now.hp = flush_tiny(self.hp_coef * (self.now.hp + x - self.now.prev));
+            self.now.prev = x;
+            let mut sum = 0.0;
+            for (band, g) in self.bands.iter_mut().zip(&self.band_gain) {
+                sum += g * band.process(self.now.hp);
+            }
+            *y = sum;
+            self.now.pos += 1;
+        }
+        out[n..].fill(0.0);
+        self.now.pos < self.len
+    }
+}
+
+/// Crumpling plastic: a squeeze gesture of power-law clicks ringing between 2 and 6 kHz.
+#[derive(Debug, Clone)]
+pub struct Crinkle {
+    clicks: CrumpleClicks,
+}
+
+impl Crinkle {
+    /// Energies of the current gesture's clicks, in onset order, relative to the loudest
+    /// possible click (`10⁻³ ..= 1`; the amplitude of a click is `√E`).
+    pub fn click_energies(&self) -> &[f32] {
+        self.clicks.energies()
+    }
+}
+
+impl TriggerModel for Crinkle {
+    fn new(sample_rate: f32) -> Self {
+        Self {
+            clicks: CrumpleClicks::new(sample_rate),
+        }
+    }
+
+    fn start(&mut self, event: &EventParams, rng: &mut Pcg32) {
+        self.clicks.start(&PLASTIC, event, rng);
+    }
+
+    fn render(&mut self, out: &mut [f32]) -> bool {
+        self.clicks.render(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::*;
+    use super::*;
+    use rand::SeedableRng;
+
+    const RATES_HZ: [f32; 2] = [44_100.0, 48_000.0];
+
+    fn event(edit: impl FnOnce(&mut EventParams)) -> EventParams {
+        let mut e = EventParams::default();
+        edit(&mut e);
+        e
+    }
+
+    /// Mean centroid over a few gestures of model `M`.
+    fn centroid<M: TriggerModel>(e: &EventParams, fs: f32) -> f64 {
+        (1..9u64)
+            .map(|s| spectral_centroid(&render_event::<M>(e, s, fs, 3.0), fs))
+            .sum::<f64>()
+            / 8.0
+    }
+
+    /// Samples rendered until `render` reports the end, one sample at a time, in seconds.
+    fn duration_s(e: &EventParams, seed: u64, fs: f32) -> f32 {
+        let mut m = Crinkle::new(fs);
+        m.start(e, &mut Pcg32::seed_from_u64(seed));
+        let mut n = 1;
+        while m.render(&mut [0.0]) {
+            n += 1;
+            assert!(n as f32 <= 3.0 * fs);
+        }
+        n as f32 / fs
+    }
+
+    #[test]
+    fn click_energies_follow_a_power_law() {
+        let mut m = Crinkle::new(48_000.0);
+        let mut counts = [0usize; 4 * ENERGY_DECADES as usize];
+        for seed in 0..300 {
+            m.start(&EventParams::default(), &mut Pcg32::seed_from_u64(seed));
+            for e in m.click_energies() {
+                let bin = ((e.log10() + ENERGY_DECADES) * 4.0) as usize;
+                counts[bin.min(counts.len() - 1)] += 1;
+            }
+        }
+        // Density (count / bin width) over quarter-decade bins, as (log E, log density).
+        let points: Vec<(f64, f64)> = (0..counts.len())
+            .filter(|&b| counts[b] >= 10)
+            .map(|b| {
+                let lo = 10f64.powf(b as f64 / 4.0 - ENERGY_DECADES as f64);
+                let width = lo * (10f64.powf(0.25) - 1.0);
+                (lo.log10() + 0.125, (counts[b] as f64 / width).log10())
+            })
+            .collect();
+        // Least-squares slope of the log-log line.
+        let n = points.len() as f64;
+        let mx = points.iter().map(|p| p.0).sum::<f64>() / n;
+        let my = points.iter().map(|p| p.1).sum::<f64>() / n;
+        let sxy: f64 = points.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
+        let slope = sxy / points.iter().map(|p| (p.0 - mx).powi(2)).sum::<f64>();
+        let decades = points[points.len() - 1].0 - points[0].0;
+        let total: usize = counts.iter().sum();
+        eprintln!("crinkle: {total} clicks, slope {slope:.3} over {decades:.2} decades");
+        assert!(
+            (-1.7..=-1.0).contains(&slope) && decades >= 1.5,
+            "{slope} {decades}"
+        );
+    }
+
+    #[test]
+    fn every_click_is_shorter_than_10_ms() {
+        // Sparse gestures, so that each click can be measured alone.
+        let sparse = CrumpleVoicing {
+            peak_rate_hz: 20.0,
+            gesture_max_s: 2.0,
+            ..PLASTIC
+        };
+        let mut longest_s = 0.0f32;
+        for fs in RATES_HZ {
+            let mut clicks = CrumpleClicks::new(fs);
+            for (seed, intensity) in (0..40).map(|s| (s, (s % 2) as f32)) {
+                let e = event(|e| (e.decay, e.intensity) = (1.0, intensity));
+                clicks.start(&sparse, &e, &mut Pcg32::seed_from_u64(seed));
+                let mut out = vec![0.0; clicks.len as usize];
+                clicks.render(&mut out);
+                let (t, gap) = (&clicks.times[..clicks.count], (0.03 * fs) as u32);
+                for w in t
+                    .windows(3)
+                    .filter(|w| w[1] - w[0] >= gap && w[2] - w[1] >= gap)
+                {
+                    let click = &out[w[1] as usize..(w[1] + gap) as usize];
+                    let top = peak(click);
+                    let last = click.iter().rposition(|x| x.abs() > 1e-3 * top).unwrap();
+                    longest_s = longest_s.max(last as f32 / fs);
+                }
+            }
+        }
+        eprintln!("crinkle: longest click (to -60 dB) {longest_s:.4} s");
+        assert!(longest_s > 0.0 && longest_s < 0.010, "{longest_s}");
+    }
+
+    #[test]
+    fn tone_and_size_move_the_centroid() {
+        for fs in RATES_HZ {
+            let tone = [-1.0, 0.0, 1.0].map(|t| centroid::<Crinkle>(&event(|e| e.tone = t), fs));
+            let size = [0.0, 0.25, 0.5, 0.75, 1.0]
+                .map(|s| centroid::<Crinkle>(&event(|e| e.size = s), fs));
+            eprintln!("crinkle {fs}: tone {tone:.0?} size {size:.0?}");
+            assert!(
+                tone[0] <= 0.75 * tone[1] && tone[2] >= 1.25 * tone[1],
+                "{tone:?}"
+            );
+            assert!(size.windows(2).all(|w| w[1] < w[0]), "{size:?}");
+        }
+    }
+
+    #[test]
+    fn variation_alone_makes_events_differ() {
+        for fs in RATES_HZ {
+            let at = |variation, detune, timbre, seed| {
+                let e = event(|e| (e.variation, e.detune, e.timbre) = (variation, detune, timbre));
+                render_event::<Crinkle>(&e, seed, fs, 3.0)
+            };
+            assert_eq!(at(0.0, -0.25, -1.0, 7), at(0.0, 0.25, 1.0, 7));
+            assert!(correlation(&at(0.1, -0.25, 0.3, 1), &at(0.1, 0.25, -0.3, 2)) < 0.99);
+        }
+    }
+
+    #[test]
+    fn lasts_the_same_at_every_rate_and_ends_within_3_s() {
+        for decay in [0.0, 0.5, 1.0] {
+            for (variation, timbre) in [(0.0, 0.0), (1.0, 1.0), (1.0, -1.0)] {
+                let e = event(|e| (e.decay, e.variation, e.timbre) = (decay, variation, timbre));
+                let d = RATES_HZ.map(|fs| duration_s(&e, 3, fs));
+                assert!(d[0] <= 3.0 && (d[0] - d[1]).abs() <= 0.002, "{d:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn peaks_within_range_ends_quietly_and_stays_finite() {
+        for fs in RATES_HZ {
+            let (mut lo, mut hi) = (f32::MAX, 0.0f32);
+            for seed in 0..20 {
+                for intensity in [0.2, 1.0] {
+                    let x =
+                        render_event::<Crinkle>(&event(|e| e.intensity = intensity), seed, fs, 3.0);
+                    assert!(
+                        x.iter()
+                            .all(|v| v.is_finite() && (*v == 0.0 || v.is_normal()))
+                    );
+                    assert!(peak(&x[x.len() - (0.002 * fs) as usize..]) < 1e-3 * peak(&x));
+                    (lo, hi) = (lo.min(peak(&x)), hi.max(peak(&x)));
+                }
+            }
+            eprintln!("crinkle {fs}: peaks {lo:.2}..{hi:.2}");
+            assert!(lo >= 0.2 && hi <= 1.0, "{lo} {hi}");
+        }
+    }
+}

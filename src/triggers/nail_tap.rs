@@ -1,0 +1,296 @@
+//! Nail Tap: a fingernail tapping a hard plastic or glass surface (a phone case, a glass).
+//!
+//! A click (a sub-millisecond burst of band-passed noise: the nail's own contact noise) over four
+//! short modes of a thin free-free bar, whose ratios `1 : 2.757 : 5.404 : 8.933` are
+//! `(3.0112 : 5 : 7 : 9)²` (Euler–Bernoulli beam; Fletcher & Rossing 1998, "The Physics of
+//! Musical Instruments", §2.15). Hard materials ring briefly when held (every mode's T60 stays
+//! under 25 ms), and the nail's contact is far shorter than a fingertip's, so the modes are
+//! struck much brighter than the wood tap's (same raised-cosine contact, van den Doel, Kry &
+//! Pai 2001). The modal core is the wood tap's [`ModalBank`].
+
+use super::model::{EventParams, TriggerModel};
+use super::wood_tap::{MODE_COUNT, ModalBank, ModeSpec, strike_weights};
+use crate::dsp::{Biquad, WhiteNoise};
+use rand::RngExt;
+use rand_pcg::Pcg32;
+use std::f32::consts::FRAC_1_SQRT_2;
+
+/// Highest upper corner of a noise band, Hz, so a band holds the same content at every rate.
+const BAND_LOWPASS_MAX_HZ: f32 = 16_000.0;
+
+/// Rate at which noise levels are specified, Hz; white noise at other rates is rescaled by
+/// `√(fs / this)` so its power per hertz, hence a band's level, stays put.
+const NOISE_REFERENCE_RATE_HZ: f32 = 48_000.0;
+
+/// White noise between two second-order Butterworth corners (cookbook high- and low-pass),
+/// at a level independent of the sample rate.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct NoiseBand {
+    noise: WhiteNoise,
+    highpass: Biquad,
+    lowpass: Biquad,
+    gain: f32,
+}
+
+impl NoiseBand {
+    /// Noise seeded by `seed` between `low_hz` and `high_hz` (capped at 16 kHz).
+    pub(crate) fn new(seed: u32, low_hz: f32, high_hz: f32, sample_rate: f32) -> Self {
+        Self {
+            noise: WhiteNoise::new(seed),
+            highpass: Biquad::high_pass(low_hz, FRAC_1_SQRT_2, sample_rate),
+            lowpass: Biquad::low_pass(high_hz.min(BAND_LOWPASS_MAX_HZ), FRAC_1_SQRT_2, sample_rate),
+            gain: (sample_rate / NOISE_REFERENCE_RATE_HZ).sqrt(),
+        }
+    }
+
+    /// The next sample.
+    #[inline(always)]
+    pub(crate) fn next(&mut self) -> f32 {
+        self.gain
+            * self
+                .lowpass
+                .process(self.highpass.process(self.noise.next()))
+    }
+}
+
+/// Upper corner of a burst as a multiple of its lower corner: a band of two octaves.
+const BURST_BAND_RATIO: f32 = 4.0;
+
+/// A short band of white noise with a linearly falling envelope: a click.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct NoiseBurst {
+    band: NoiseBand,
+    envelope: f32,
+    envelope_step: f32,
+    remaining_samples: u32,
+}
+
+impl NoiseBurst {
+    /// A silent burst.
+    pub(crate) fn new() -> Self {
+        Self {
+            band: NoiseBand::new(1, 1_000.0, 4_000.0, NOISE_REFERENCE_RATE_HZ),
+            envelope: 0.0,
+            envelope_step: 0.0,
+            remaining_samples: 0,
+        }
+    }
+
+    /// Starts a burst of `duration_s` seconds of noise seeded by `seed`, band-passed from
+    /// `highpass_hz` two octaves up, starting near `peak` (linear) and falling to silence.
+    pub(crate) fn start(
+        &mut self,
+        seed: u32,
+        highpass_hz: f32,
+        duration_s: f32,
+        peak: f32,
+        sample_rate: f32,
+    ) {
+        let samples = (duration_s * sample_rate).round().max(1.0);
+        self.band = NoiseBand::new(
+            seed,
+            highpass_hz,
+            BURST_BAND_RATIO * highpass_hz,
+            sample_rate,
+        );
+        self.envelope = peak;
+        self.envelope_step = peak / samples;
+        self.remaining_samples = samples as u32;
+    }
+
+    /// Adds the next samples of the burst to `out`; `false` once it has ended.
+    pub(crate) fn add_to(&mut self, out: &mut [f32]) -> bool {
+        let live = out.len().min(self.remaining_samples as usize);
+        for o in &mut out[..live] {
+            *o += self.envelope * self.band.next();
+            self.envelope -= self.envelope_step;
+        }
+        self.remaining_samples -= live as u32;
+        self.remaining_samples > 0
+    }
+}
+
+/// Free-free bar mode ratios, `(βₙ/β₁)²` with `βₙL = 3.0112, 5, 7, 9` (Fletcher & Rossing).
+const MODE_RATIOS: [f32; MODE_COUNT] = [1.0, 2.757, 5.404, 8.933];
+
+/// Relative mode gains before strike position, tone and contact: hard, bright material.
+const MODE_GAINS: [f32; MODE_COUNT] = [1.0, 0.8, 0.65, 0.5];
+
+/// Fundamental of the smallest object (size 0), Hz.
+const FUNDAMENTAL_MAX_HZ: f32 = 3_200.0;
+
+/// Fundamental of the largest object (size 1), Hz.
+const FUNDAMENTAL_MIN_HZ: f32 = 800.0;
+
+/// Fundamental 60 dB decay at decay 0, seconds.
+const T60_MIN_S: f32 = 0.006;
+
+/// Fundamental 60 dB decay at decay 1, seconds: still short, a held object is damped.
+const T60_MAX_S: f32 = 0.024;
+
+/// Mode `k` rings for `T60 · ratioₖ^−DAMPING_EXPONENT` (losses grow with frequency).
+const DAMPING_EXPONENT: f32 = 0.3;
+
+/// Contact time of the softest tap (intensity 0), seconds.
+const CONTACT_SOFT_S: f32 = 0.3e-3;
+
+/// Contact time of the hardest tap (intensity 1), seconds: keratin on glass.
+const CONTACT_HARD_S: f32 = 0.06e-3;
+
+/// Longest contact, in periods of the fundamental (see the wood tap).
+const CONTACT_MAX_PERIODS: f32 = 0.6;
+
+/// How far the timbre draw moves the hardness (0..1 scale) either way.
+const HARDNESS_TIMBRE: f32 = 0.4;
+
+/// Nominal strike position, 0..1 (a nail lands near an edge).
+const STRIKE_POSITION: f32 = 0.3;
+
+/// How far the timbre draw moves the strike position either way.
+const STRIKE_TIMBRE: f32 = 0.12;
+
+/// Mode-gain tilt per unit of tone: gains scale by `ratioₖ^(TONE_TILT · tone)`.
+const TONE_TILT: f32 = 0.6;
+
+/// Contact time scales by `2^(−TONE_CONTACT_OCTAVES · tone)`.
+const TONE_CONTACT_OCTAVES: f32 = 0.8;
+
+/// Whole-spectrum transposition per unit of tone, octaves.
+const TONE_PITCH_OCTAVES: f32 = 0.25;
+
+/// Amplitude wobble of the contact pulse (white noise).
+const CONTACT_NOISE: f32 = 0.2;
+
+/// Summed mode amplitude the modes are scaled to.
+const MODES_PEAK: f32 = 0.7;
+
+/// Click length at the softest and hardest tap, seconds.
+const CLICK_SOFT_S: f32 = 0.7e-3;
+const CLICK_HARD_S: f32 = 0.3e-3;
+
+/// Click lower corner at tone 0 and a fundamental of [`CLICK_REFERENCE_HZ`], Hz; it moves an
+/// octave per unit of tone, and half an octave per octave of the fundamental (a smaller object
+/// clicks higher).
+const CLICK_HIGHPASS_HZ: f32 = 3_000.0;
+const CLICK_REFERENCE_HZ: f32 = 1_600.0;
+
+/// Click starting level at the softest and hardest tap, linear.
+const CLICK_SOFT_PEAK: f32 = 0.1;
+const CLICK_HARD_PEAK: f32 = 0.3;
+
+/// A fingernail tap on hard plastic or glass.
+#[derive(Debug, Clone, Copy)]
+pub struct NailTap {
+    sample_rate: f32,
+    bank: ModalBank,
+    click: NoiseBurst,
+}
+
+impl TriggerModel for NailTap {
+    fn new(sample_rate: f32) -> Self {
+        Self {
+            sample_rate,
+            bank: ModalBank::new(sample_rate),
+            click: NoiseBurst::new(),
+        }
+    }
+
+    fn start(&mut self, event: &EventParams, rng: &mut Pcg32) {
+        let tone = event.tone.clamp(-1.0, 1.0);
+        let size = event.size.clamp(0.0, 1.0);
+        let decay = event.decay.clamp(0.0, 1.0);
+        let timbre = event.timbre_offset().clamp(-1.0, 1.0);
+        let fundamental_hz = FUNDAMENTAL_MAX_HZ
+            * (FUNDAMENTAL_MIN_HZ / FUNDAMENTAL_MAX_HZ).powf(size)
+            * event.pitch_ratio()
+            * (TONE_PITCH_OCTAVES * tone).exp2();
+        let t60_s = T60_MIN_S * (T60_MAX_S / T60_MIN_S).powf(decay);
+        let hardness = (event.intensity.clamp(0.0, 1.0) + HARDNESS_TIMBRE * timbre).clamp(0.0, 1.0);
+        let contact_s = (CONTACT_SOFT_S
+            * (CONTACT_HARD_S / CONTACT_SOFT_S).powf(hardness)
+            * (-TONE_CONTACT_OCTAVES * tone).exp2())
+        .min(CONTACT_MAX_PERIODS / fundamental_hz);
+        let weights = strike_weights(STRIKE_POSITION + STRIKE_TIMBRE * timbre);
+        let mut modes = [ModeSpec::default(); MODE_COUNT];
+        for (k, mode) in modes.iter_mut().enumerate() {
+            let ratio = MODE_RATIOS[k];
+            *mode = ModeSpec {
+                freq_hz: fundamental_hz * ratio,
+                gain: MODE_GAINS[k] * weights[k] * ratio.powf(TONE_TILT * tone),
+                t60_s: t60_s * ratio.powf(-DAMPING_EXPONENT),
+            };
+        }
+        self.bank.strike(
+            &modes,
+            contact_s,
+            CONTACT_NOISE,
+            MODES_PEAK,
+            rng.random::<u32>(),
+        );
+        let lerp = |soft: f32, hard: f32| soft + (hard - soft) * hardness;
+        self.click.start(
+            rng.random::<u32>(),
+            CLICK_HIGHPASS_HZ * tone.exp2() * (fundamental_hz / CLICK_REFERENCE_HZ).sqrt(),
+            lerp(CLICK_SOFT_S, CLICK_HARD_S),
+            lerp(CLICK_SOFT_PEAK, CLICK_HARD_PEAK),
+            self.sample_rate,
+        );
+    }
+
+    fn render(&mut self, out: &mut [f32]) -> bool {
+        let ringing = self.bank.render(out);
+        let clicking = self.click.add_to(out);
+        ringing || clicking
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::rain::model_rules::*;
+    use super::super::test_support::*;
+    use super::super::wood_tap::WoodTap;
+    use super::super::wood_tap::tests::t60_around;
+    use super::*;
+
+    #[test]
+    fn common() {
+        common_rules::<NailTap>("NailTap");
+    }
+
+    #[test]
+    fn brighter_than_wood() {
+        for fs in RATES_HZ {
+            let event = EventParams::default();
+            let nail = spectral_centroid(&render::<NailTap>(&event, 1, fs), fs);
+            let wood = spectral_centroid(&render::<WoodTap>(&event, 1, fs), fs);
+            eprintln!("NailTap {fs} Hz: centroid {nail:.0} Hz vs WoodTap {wood:.0} Hz");
+            assert!(nail > wood, "{nail} {wood}");
+        }
+    }
+
+    #[test]
+    fn rings_under_30_ms() {
+        for fs in RATES_HZ {
+            for size in [0.0, 1.0] {
+                let event = EventParams {
+                    size,
+                    decay: 1.0,
+                    ..Default::default()
+                };
+                let out = render::<NailTap>(&event, 1, fs);
+                // Broadband: from the peak to the last sample above −60 dB of it.
+                let top = peak(&out);
+                let at_peak = out.iter().position(|x| x.abs() == top).unwrap();
+                let last = out.iter().rposition(|x| x.abs() > 1e-3 * top).unwrap();
+                let broadband_s = (last - at_peak) as f32 / fs;
+                let f1 = FUNDAMENTAL_MAX_HZ * (FUNDAMENTAL_MIN_HZ / FUNDAMENTAL_MAX_HZ).powf(size);
+                let t60 = t60_around(&out, f1, fs);
+                eprintln!(
+                    "NailTap {fs} Hz size {size}: −60 dB after {broadband_s:.4} s, \
+                     fundamental T60 {t60:.4} s"
+                );
+                assert!(broadband_s < 0.030 && t60 < 0.030, "{broadband_s} {t60}");
+            }
+        }
+    }
+}

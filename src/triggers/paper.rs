@@ -1,0 +1,239 @@
+//! Paper: a sheet of paper crumpled in the hand.
+//!
+//! The crackle is Crinkle's power-law click machinery (Houle & Sethna 1996, "Acoustic emission
+//! from crumpling paper", Phys. Rev. E 54) voiced for paper: softer, longer clicks ringing
+//! through lower resonances drawn between 0.5 and 2 kHz. Under it runs the swish of the sheet
+//! rubbing on itself and on the palm: low-passed noise whose smooth `sin²` envelope spans the
+//! gesture.
+
+use super::crinkle::{CrumpleClicks, CrumpleVoicing};
+use super::model::{EventParams, TriggerModel};
+use crate::dsp::WhiteNoise;
+use rand::RngExt;
+use rand_pcg::Pcg32;
+use std::f32::consts::{PI, TAU};
+
+/// Paper: duller, longer and sparser clicks than plastic, and longer gestures.
+const SHEET: CrumpleVoicing = CrumpleVoicing {
+    band_lo_hz: 500.0,
+    band_hi_hz: 2_000.0,
+    band_t60_min_s: 0.003,
+    band_t60_max_s: 0.006,
+    click_tau_min_s: 0.000_2,
+    click_tau_max_s: 0.001,
+    peak_rate_hz: 400.0,
+    gesture_min_s: 0.1,
+    gesture_max_s: 0.8,
+    alpha: 1.4,
+    gain: 0.27,
+};
+/// Swish low-pass corner at default settings, Hz.
+const SWISH_CORNER_HZ: f32 = 2_000.0;
+/// Octaves the swish corner moves over the Tone range, either way.
+const TONE_OCT: f32 = 1.0;
+/// Octaves the swish corner falls from size 0 to size 1 (as the click resonances do).
+const SIZE_SPAN_OCT: f32 = 1.2;
+/// Swish level against the clicks (whose loudest peaks around 0.5–0.8).
+const SWISH_GAIN: f32 = 0.1;
+/// Rate at which the swish level is calibrated, Hz: low-passed noise carries power in
+/// proportion to `corner/fs`, so it is scaled by `√(fs/48k)`.
+const REF_RATE_HZ: f32 = 48_000.0;
+/// Samples between updates of the swish envelope (linear in between).
+const CONTROL_SAMPLES: u32 = 32;
+
+/// Crumpling paper: power-law clicks between 0.5 and 2 kHz over a smooth noise swish.
+#[derive(Debug, Clone)]
+pub struct Paper {
+    sample_rate: f32,
+    clicks: CrumpleClicks,
+    noise: WhiteNoise,
+    /// One-pole low-pass coefficient of the swish.
+    lp_coef: f32,
+    lp: f32,
+    gain: f32,
+    env: f32,
+    env_step: f32,
+    /// Peak position of the swish bump, `0..1` of the gesture (`sin²` of a warped time).
+    skew: f32,
+    pos: u32,
+    len: u32,
+    gesture_len: u32,
+}
+
+impl Paper {
+    /// Energies of the current gesture's clicks, in onset order (`10⁻³ ..= 1`).
+    pub fn click_energies(&self) -> &[f32] {
+        self.clicks.energies()
+    }
+
+    /// Swish envelope at sample `pos`: `sin²` over the gesture, peaking early or late.
+    fn envelope_at(&self, pos: u32) -> f32 {
+        if pos >= self.gesture_len {
+            return 0.0;
+        }
+        let x = pos as f32 / self.gesture_len as f32;
+        let s = (PI * x.powf(self.skew)).sin();
+        s * s
+    }
+}
+
+impl TriggerModel for Paper {
+    fn new(sample_rate: f32) -> Self {
+        Self {
+            sample_rate,
+            clicks: CrumpleClicks::new(sample_rate),
+            noise: WhiteNoise::new(1),
+            lp_coef: 0.0,
+            lp: 0.0,
+            gain: 0.0,
+            env: 0.0,
+            env_step: 0.0,
+            skew: 1.0,
+            pos: 0,
+            len: 0,
+            gesture_len: 0,
+        }
+    }
+
+    fn start(&mut self, event: &EventParams, rng: &mut Pcg32) {
+        let fs = self.sample_rate;
+        self.clicks.start(&SHEET, event, rng);
+        let octaves = TONE_OCT * event.tone.clamp(-1.0, 1.0)
+            + SIZE_SPAN_OCT * (0.5 - event.size.clamp(0.0, 1.0))
+            + 0.5 * (event.intensity.clamp(0.0, 1.0) - 1.0);
+        let corner_hz = (SWISH_CORNER_HZ * event.pitch_ratio() * octaves.exp2()).min(0.45 * fs);
+        self.lp_coef = 1.0 - (-TAU * corner_hz / fs).exp();
+        self.gain = SWISH_GAIN * (fs / REF_RATE_HZ).sqrt();
+        self.skew = rng.random_range(0.6f32..1.2) * (0.5 * event.timbre_offset()).exp2();
+        self.noise = WhiteNoise::new(rng.random::<u32>());
+        self.lp = 0.0;
+        self.env = 0.0;
+        self.env_step = 0.0;
+        self.pos = 0;
+        self.len = self.clicks.len;
+        self.gesture_len = self.clicks.gesture_len;
+    }
+
+    fn render(&mut self, out: &mut [f32]) -> bool {
+        self.clicks.render(out);
+        let n = out.len().min((self.len - self.pos) as usize);
+        for y in &mut out[..n] {
+            if self.pos % CONTROL_SAMPLES == 0 {
+                // Land exactly on this tick's value, then head for the next one.
+                self.env = self.envelope_at(self.pos);
+                self.env_step = (self.envelope_at(self.pos + CONTROL_SAMPLES) - self.env)
+                    / CONTROL_SAMPLES as f32;
+            }
+            self.lp += self.lp_coef * (self.noise.next() - self.lp);
+            *y += self.gain * self.env * self.lp;
+            self.env += self.env_step;
+            self.pos += 1;
+        }
+        self.pos < self.len
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::crinkle::Crinkle;
+    use super::super::test_support::*;
+    use super::*;
+    use rand::SeedableRng;
+
+    const RATES_HZ: [f32; 2] = [44_100.0, 48_000.0];
+
+    fn event(edit: impl FnOnce(&mut EventParams)) -> EventParams {
+        let mut e = EventParams::default();
+        edit(&mut e);
+        e
+    }
+
+    /// Mean centroid over a few gestures of model `M`.
+    fn centroid<M: TriggerModel>(e: &EventParams, fs: f32) -> f64 {
+        (1..9u64)
+            .map(|s| spectral_centroid(&render_event::<M>(e, s, fs, 3.0), fs))
+            .sum::<f64>()
+            / 8.0
+    }
+
+    /// Samples rendered until `render` reports the end, one sample at a time, in seconds.
+    fn duration_s(e: &EventParams, seed: u64, fs: f32) -> f32 {
+        let mut m = Paper::new(fs);
+        m.start(e, &mut Pcg32::seed_from_u64(seed));
+        let mut n = 1;
+        while m.render(&mut [0.0]) {
+            n += 1;
+            assert!(n as f32 <= 3.0 * fs);
+        }
+        n as f32 / fs
+    }
+
+    #[test]
+    fn darker_than_crinkle() {
+        for fs in RATES_HZ {
+            let e = EventParams::default();
+            let (paper, crinkle) = (centroid::<Paper>(&e, fs), centroid::<Crinkle>(&e, fs));
+            eprintln!("paper {fs}: centroid {paper:.0} Hz, crinkle {crinkle:.0} Hz");
+            assert!(paper < 0.75 * crinkle);
+        }
+    }
+
+    #[test]
+    fn tone_and_size_move_the_centroid() {
+        for fs in RATES_HZ {
+            let tone = [-1.0, 0.0, 1.0].map(|t| centroid::<Paper>(&event(|e| e.tone = t), fs));
+            let size =
+                [0.0, 0.25, 0.5, 0.75, 1.0].map(|s| centroid::<Paper>(&event(|e| e.size = s), fs));
+            eprintln!("paper {fs}: tone {tone:.0?} size {size:.0?}");
+            assert!(
+                tone[0] <= 0.75 * tone[1] && tone[2] >= 1.25 * tone[1],
+                "{tone:?}"
+            );
+            assert!(size.windows(2).all(|w| w[1] < w[0]), "{size:?}");
+        }
+    }
+
+    #[test]
+    fn variation_alone_makes_events_differ() {
+        for fs in RATES_HZ {
+            let at = |variation, detune, timbre, seed| {
+                let e = event(|e| (e.variation, e.detune, e.timbre) = (variation, detune, timbre));
+                render_event::<Paper>(&e, seed, fs, 3.0)
+            };
+            assert_eq!(at(0.0, -0.25, -1.0, 7), at(0.0, 0.25, 1.0, 7));
+            assert!(correlation(&at(0.1, -0.25, 0.3, 1), &at(0.1, 0.25, -0.3, 2)) < 0.99);
+        }
+    }
+
+    #[test]
+    fn lasts_the_same_at_every_rate_and_ends_within_3_s() {
+        for decay in [0.0, 0.5, 1.0] {
+            for (variation, timbre) in [(0.0, 0.0), (1.0, 1.0), (1.0, -1.0)] {
+                let e = event(|e| (e.decay, e.variation, e.timbre) = (decay, variation, timbre));
+                let d = RATES_HZ.map(|fs| duration_s(&e, 3, fs));
+                assert!(d[0] <= 3.0 && (d[0] - d[1]).abs() <= 0.002, "{d:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn peaks_within_range_ends_quietly_and_stays_finite() {
+        for fs in RATES_HZ {
+            let (mut lo, mut hi) = (f32::MAX, 0.0f32);
+            for seed in 0..20 {
+                for intensity in [0.2, 1.0] {
+                    let x =
+                        render_event::<Paper>(&event(|e| e.intensity = intensity), seed, fs, 3.0);
+                    assert!(
+                        x.iter()
+                            .all(|v| v.is_finite() && (*v == 0.0 || v.is_normal()))
+                    );
+                    assert!(peak(&x[x.len() - (0.002 * fs) as usize..]) < 1e-3 * peak(&x));
+                    (lo, hi) = (lo.min(peak(&x)), hi.max(peak(&x)));
+                }
+            }
+            eprintln!("paper {fs}: peaks {lo:.2}..{hi:.2}");
+            assert!(lo >= 0.2 && hi <= 1.0, "{lo} {hi}");
+        }
+    }
+}

@@ -1,0 +1,445 @@
+//! Rain: a short shower of small drops over a soft hiss, after van den Doel 2005 ("Physically
+//! based models for liquid sounds"), who renders rain as a stream of small Minnaert bubbles.
+//!
+//! Each event is a burst of 0.2–0.8 s (by decay) holding two to eight drops, each one the
+//! drops model's bubble (same Minnaert pitch, damping and rising glide) with a small random
+//! radius, at random times spread over the burst (one per equal slot, so drops rarely pile up),
+//! over a band of filtered white noise, the distant spray, with a raised-cosine swell. Thirty
+//! events a second give a steady rain of about 120 drops a second.
+
+use super::drops::{Bubble, RADIUS_CEIL_M, RADIUS_FLOOR_M, RISE_XI, TONE_RADIUS_OCTAVES};
+use super::model::{EventParams, TriggerModel};
+use super::nail_tap::NoiseBand;
+use rand::RngExt;
+use rand_pcg::Pcg32;
+use std::f32::consts::TAU;
+
+/// Most drops one burst can hold.
+pub const MAX_DROPS: usize = 8;
+
+/// Fewest drops in a burst.
+const DROPS_MIN: usize = 2;
+
+/// Most drops in a burst at decay 0; decay 1 allows [`MAX_DROPS`].
+const DROPS_MAX_SHORT: usize = 4;
+
+/// Burst length at decay 0 and 1, seconds (log mapping).
+const BURST_SHORT_S: f32 = 0.2;
+const BURST_LONG_S: f32 = 0.8;
+
+/// Share of each drop's slot at either edge that it never starts in, so neighbours keep apart.
+const SLOT_MARGIN: f32 = 0.1;
+
+/// Smallest drop radius at size 0 and size 1, metres: 9.3 kHz and 2.2 kHz.
+const RADIUS_SMALL_M: f32 = 0.35e-3;
+const RADIUS_LARGE_M: f32 = 1.5e-3;
+
+/// Drops spread log-uniformly from the smallest radius up to this factor above it.
+const RADIUS_SPREAD: f32 = 2.5;
+
+/// Drop starting amplitudes, linear: drawn uniformly between these.
+const DROP_PEAK_MIN: f32 = 0.3;
+const DROP_PEAK_MAX: f32 = 0.65;
+
+/// Hiss band centre at size 0 and size 1, Hz.
+const BED_CENTRE_SMALL_HZ: f32 = 6_000.0;
+const BED_CENTRE_LARGE_HZ: f32 = 2_000.0;
+
+/// The hiss band spans this factor either side of its centre: two octaves in all.
+const BED_HALF_WIDTH: f32 = 2.0;
+
+/// The hiss band moves by this many octaves per unit of tone, of timbre draw, and of
+/// intensity below 1 (a softer shower is duller).
+const BED_TONE_OCTAVES: f32 = 1.0;
+const BED_TIMBRE_OCTAVES: f32 = 0.5;
+const BED_INTENSITY_OCTAVES: f32 = 0.7;
+
+/// Highest hiss band centre, Hz, so the band is the same at every rate.
+const BED_CENTRE_MAX_HZ: f32 = 12_000.0;
+
+/// Peak level of the hiss envelope, linear.
+const BED_PEAK: f32 = 0.12;
+
+/// Samples between evaluations of the hiss envelope, linearly interpolated in between; counted
+/// from the event's start so the output does not depend on the caller's block size.
+const ENVELOPE_STEP_SAMPLES: u32 = 32;
+
+/// A short shower of drops over a soft hiss.
+#[derive(Debug, Clone, Copy)]
+pub struct Rain {
+    sample_rate: f32,
+    drops: [Bubble; MAX_DROPS],
+    drop_start_samples: [u32; MAX_DROPS],
+    drop_count: usize,
+    bed: NoiseBand,
+    bed_samples: u32,
+    /// Samples rendered since the event started.
+    position_samples: u32,
+    end_samples: u32,
+}
+
+impl Rain {
+    /// Number of drops in the current event.
+    pub fn drops_in_event(&self) -> usize {
+        self.drop_count
+    }
+
+    /// The hiss envelope (raised cosine over the burst, peaking at [`BED_PEAK`]) at
+    /// `position` samples.
+    fn bed_envelope(&self, position: u32) -> f32 {
+        if position >= self.bed_samples {
+            return 0.0;
+        }
+        let phase = position as f32 / self.bed_samples as f32;
+        BED_PEAK * (0.5 - 0.5 * (TAU * phase).cos())
+    }
+}
+
+impl TriggerModel for Rain {
+    fn new(sample_rate: f32) -> Self {
+        Self {
+            sample_rate,
+            drops: [Bubble::default(); MAX_DROPS],
+            drop_start_samples: [0; MAX_DROPS],
+            drop_count: 0,
+            bed: NoiseBand::new(1, 1_000.0, 4_000.0, sample_rate),
+            bed_samples: 0,
+            position_samples: 0,
+            end_samples: 0,
+        }
+    }
+
+    fn start(&mut self, event: &EventParams, rng: &mut Pcg32) {
+        let fs = self.sample_rate;
+        let tone = event.tone.clamp(-1.0, 1.0);
+        let size = event.size.clamp(0.0, 1.0);
+        let decay = event.decay.clamp(0.0, 1.0);
+        let intensity = event.intensity.clamp(0.0, 1.0);
+        let timbre = event.timbre_offset().clamp(-1.0, 1.0);
+        let burst_s = BURST_SHORT_S * (BURST_LONG_S / BURST_SHORT_S).powf(decay);
+        let most =
+            DROPS_MAX_SHORT + ((MAX_DROPS - DROPS_MAX_SHORT) as f32 * decay).round() as usize;
+        self.drop_count = rng.random_range(DROPS_MIN..=most);
+        let smallest_m = RADIUS_SMALL_M
+            * (RADIUS_LARGE_M / RADIUS_SMALL_M).powf(size)
+            * (-TONE_RADIUS_OCTAVES * tone).exp2()
+            / event.pitch_ratio();
+        let slot_s = burst_s / self.drop_count as f32;
+        self.bed_samples = (burst_s * fs).round() as u32;
+        self.end_samples = self.bed_samples;
+        for k in 0..self.drop_count {
+            // The draws come in a fixed order whatever the settings, so the same generator
+            // gives the same shower at every size and tone.
+            let (u_time, u_radius, u_peak) = (
+                rng.random::<f32>(),
+                rng.random::<f32>(),
+                rng.random::<f32>(),
+            );
+            let start_s = slot_s * (k as f32 + SLOT_MARGIN + (1.0 - 2.0 * SLOT_MARGIN) * u_time);
+            let radius_m =
+                (smallest_m * RADIUS_SPREAD.powf(u_radius)).clamp(RADIUS_FLOOR_M, RADIUS_CEIL_M);
+            let peak = DROP_PEAK_MIN + (DROP_PEAK_MAX - DROP_PEAK_MIN) * u_peak;
+            self.drops[k].start(radius_m, 1.0, RISE_XI, peak, fs);
+            self.drop_start_samples[k] = (start_s * fs).round() as u32;
+            let end = self.drop_start_samples[k] + self.drops[k].remaining_samples();
+            self.end_samples = self.end_samples.max(end);
+        }
+        let centre_hz = (BED_CENTRE_SMALL_HZ
+            * (BED_CENTRE_LARGE_HZ / BED_CENTRE_SMALL_HZ).powf(size)
+            * (BED_TONE_OCTAVES * tone
+                + BED_TIMBRE_OCTAVES * timbre
+                + BED_INTENSITY_OCTAVES * (intensity - 1.0))
+                .exp2())
+        .min(BED_CENTRE_MAX_HZ);
+        self.bed = NoiseBand::new(
+            rng.random::<u32>(),
+            centre_hz / BED_HALF_WIDTH,
+            centre_hz * BED_HALF_WIDTH,
+            fs,
+        );
+        self.position_samples = 0;
+    }
+
+    fn render(&mut self, out: &mut [f32]) -> bool {
+        out.fill(0.0);
+        if self.position_samples >= self.end_samples {
+            return false;
+        }
+        let first = self.position_samples;
+        let len = out.len().min((self.end_samples - first) as usize);
+        // Hiss: the envelope is evaluated on a fixed grid and interpolated linearly.
+        let mut i = 0;
+        while i < len && first + (i as u32) < self.bed_samples {
+            let position = first + i as u32;
+            let grid = position - position % ENVELOPE_STEP_SAMPLES;
+            let from = self.bed_envelope(grid);
+            let slope = (self.bed_envelope(grid + ENVELOPE_STEP_SAMPLES) - from)
+                / ENVELOPE_STEP_SAMPLES as f32;
+            let run = ((grid + ENVELOPE_STEP_SAMPLES - position) as usize).min(len - i);
+            for (j, o) in out[i..i + run].iter_mut().enumerate() {
+                let envelope = from + slope * (position - grid + j as u32) as f32;
+                *o = envelope * self.bed.next();
+            }
+            i += run;
+        }
+        for (drop, &start) in self.drops[..self.drop_count]
+            .iter_mut()
+            .zip(&self.drop_start_samples)
+        {
+            let offset = start.saturating_sub(first) as usize;
+            if offset < len {
+                drop.add_to(&mut out[offset..len]);
+            }
+        }
+        self.position_samples += len as u32;
+        self.position_samples < self.end_samples
+    }
+}
+
+/// Rules every trigger model is held to (tone, size, variation, duration, level, block
+/// split); the tap, drop and rain tests all run them.
+#[cfg(test)]
+pub(crate) mod model_rules {
+    use super::super::model::{EventParams, TriggerModel};
+    use super::super::test_support::*;
+    use rand_pcg::Pcg32;
+
+    /// The rates every model is checked at.
+    pub(crate) const RATES_HZ: [f32; 2] = [44_100.0, 48_000.0];
+
+    /// Renders one event and checks it is finite and ends within 3 s.
+    pub(crate) fn render<M: TriggerModel>(event: &EventParams, seed: u64, fs: f32) -> Vec<f32> {
+        let out = render_event::<M>(event, seed, fs, 3.5);
+        assert!(out.iter().all(|x| x.is_finite()));
+        assert!(
+            out.len() as f32 <= 3.0 * fs + 64.0,
+            "{} s",
+            out.len() as f32 / fs
+        );
+        out
+    }
+
+    /// Seconds up to and including the last non-zero sample.
+    pub(crate) fn sounding_s(signal: &[f32], fs: f32) -> f32 {
+        signal.iter().rposition(|x| *x != 0.0).map_or(0, |i| i + 1) as f32 / fs
+    }
+
+    fn centroid<M: TriggerModel>(event: &EventParams, fs: f32) -> f64 {
+        // Averaged over a few seeds so the stochastic models are judged on their mean.
+        (0..4)
+            .map(|seed| spectral_centroid(&render::<M>(event, seed, fs), fs))
+            .sum::<f64>()
+            / 4.0
+    }
+
+    /// Tone −1 is at most 0.75 of the centroid at tone 0, tone +1 at least 1.25 of it.
+    pub(crate) fn tone_rule<M: TriggerModel>(name: &str) {
+        for fs in RATES_HZ {
+            let at = |tone| {
+                centroid::<M>(
+                    &EventParams {
+                        tone,
+                        ..Default::default()
+                    },
+                    fs,
+                )
+            };
+            let (dark, mid, bright) = (at(-1.0), at(0.0), at(1.0));
+            eprintln!(
+                "{name} {fs} Hz: centroid at tone -1/0/+1 = {dark:.0}/{mid:.0}/{bright:.0} Hz"
+            );
+            assert!(
+                dark <= 0.75 * mid && bright >= 1.25 * mid,
+                "{dark} {mid} {bright}"
+            );
+        }
+    }
+
+    /// Larger is lower: the centroid falls strictly over sizes 0, 0.25, 0.5, 0.75, 1.
+    pub(crate) fn size_rule<M: TriggerModel>(name: &str) {
+        for fs in RATES_HZ {
+            let centroids: Vec<f64> = [0.0, 0.25, 0.5, 0.75, 1.0]
+                .map(|size| {
+                    centroid::<M>(
+                        &EventParams {
+                            size,
+                            ..Default::default()
+                        },
+                        fs,
+                    )
+                })
+                .to_vec();
+            eprintln!("{name} {fs} Hz: centroid over sizes 0..1 = {centroids:.0?} Hz");
+            assert!(centroids.windows(2).all(|w| w[1] < w[0]), "{centroids:?}");
+        }
+    }
+
+    /// Variation 0 ignores the draws; variation 0.1 keeps two consecutive events apart.
+    pub(crate) fn variation_rule<M: TriggerModel>(name: &str) {
+        for fs in RATES_HZ {
+            let draw = |variation, detune, timbre| EventParams {
+                variation,
+                detune,
+                timbre,
+                ..Default::default()
+            };
+            let a = render::<M>(&draw(0.0, -0.7, 0.4), 7, fs);
+            let b = render::<M>(&draw(0.0, 0.9, -0.6), 7, fs);
+            assert_eq!(a, b);
+            let a = render::<M>(&draw(0.1, -0.25, 0.3), 1, fs);
+            let b = render::<M>(&draw(0.1, 0.25, -0.3), 2, fs);
+            let r = correlation(&a, &b);
+            eprintln!("{name} {fs} Hz: correlation at variation 0.1 = {r:.3}");
+            assert!(r < 0.99, "{r}");
+        }
+    }
+
+    /// Events last as long in seconds at both rates, end within 3 s and end quietly.
+    pub(crate) fn duration_rule<M: TriggerModel>(name: &str) {
+        let longest = EventParams {
+            size: 1.0,
+            decay: 1.0,
+            tone: -1.0,
+            variation: 1.0,
+            detune: -1.0,
+            ..Default::default()
+        };
+        for event in [EventParams::default(), longest] {
+            let lengths = RATES_HZ.map(|fs| {
+                let out = render::<M>(&event, 3, fs);
+                let end = (sounding_s(&out, fs) * fs) as usize;
+                let tail = peak(&out[end - (fs / 1000.0) as usize..end]);
+                assert!(tail < 1e-3 * peak(&out), "tail {tail} of {}", peak(&out));
+                sounding_s(&out, fs)
+            });
+            eprintln!("{name}: event lasts {lengths:.4?} s at {RATES_HZ:?} Hz");
+            assert!((lengths[0] - lengths[1]).abs() <= 0.002, "{lengths:?}");
+        }
+    }
+
+    /// Peaks between 0.2 and 1 at default settings, whatever the intensity and seed.
+    pub(crate) fn level_rule<M: TriggerModel>(name: &str) {
+        for fs in RATES_HZ {
+            let mut range = (f32::MAX, 0.0f32);
+            for intensity in [0.0, 0.5, 1.0] {
+                for seed in 0..8 {
+                    let event = EventParams {
+                        intensity,
+                        ..Default::default()
+                    };
+                    let p = peak(&render::<M>(&event, seed, fs));
+                    range = (range.0.min(p), range.1.max(p));
+                }
+            }
+            eprintln!("{name} {fs} Hz: peak range {range:.3?}");
+            assert!(range.0 >= 0.2 && range.1 <= 1.0, "{range:?}");
+        }
+    }
+
+    /// Never above 1, over the corners of every control.
+    pub(crate) fn ceiling_rule<M: TriggerModel>(name: &str) {
+        let mut loudest = 0.0f32;
+        for corner in 0..64u32 {
+            let bit = |b: u32| if corner >> b & 1 == 1 { 1.0 } else { 0.0 };
+            let event = EventParams {
+                intensity: bit(0),
+                tone: 2.0 * bit(1) - 1.0,
+                size: bit(2),
+                decay: bit(3),
+                variation: 1.0,
+                detune: 2.0 * bit(4) - 1.0,
+                timbre: 2.0 * bit(5) - 1.0,
+            };
+            for seed in 0..2 {
+                loudest = loudest.max(peak(&render::<M>(&event, seed, 48_000.0)));
+            }
+        }
+        eprintln!("{name}: loudest corner peak {loudest:.3}");
+        assert!(loudest <= 1.0, "{loudest}");
+    }
+
+    /// The samples do not depend on how the render calls split the event.
+    pub(crate) fn split_rule<M: TriggerModel>(name: &str) {
+        use rand::SeedableRng;
+        let event = EventParams {
+            variation: 0.5,
+            detune: 0.3,
+            timbre: -0.4,
+            ..Default::default()
+        };
+        let whole = render::<M>(&event, 11, 48_000.0);
+        let mut model = M::new(48_000.0);
+        model.start(&event, &mut Pcg32::seed_from_u64(11));
+        let mut split = Vec::new();
+        let mut buffer = [0.0f32; 64];
+        for &n in [7usize, 64, 13, 1, 33].iter().cycle() {
+            if split.len() >= whole.len() {
+                break;
+            }
+            model.render(&mut buffer[..n]);
+            split.extend_from_slice(&buffer[..n]);
+        }
+        split.truncate(whole.len());
+        assert!(whole == split, "{name}: output depends on the block split");
+    }
+
+    /// Runs every common rule.
+    pub(crate) fn common_rules<M: TriggerModel>(name: &str) {
+        tone_rule::<M>(name);
+        size_rule::<M>(name);
+        variation_rule::<M>(name);
+        duration_rule::<M>(name);
+        level_rule::<M>(name);
+        ceiling_rule::<M>(name);
+        split_rule::<M>(name);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::*;
+    use super::model_rules::*;
+    use super::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn common() {
+        common_rules::<Rain>("Rain");
+    }
+
+    #[test]
+    fn at_least_two_drops_per_event_on_average() {
+        let mut rain = Rain::new(48_000.0);
+        let mut rng = Pcg32::seed_from_u64(5);
+        let mut total = 0;
+        for _ in 0..500 {
+            rain.start(&EventParams::default(), &mut rng);
+            total += rain.drops_in_event();
+        }
+        let mean = total as f32 / 500.0;
+        eprintln!(
+            "Rain: {mean:.2} drops per event ({:.0} drops/s at 30 events/s)",
+            30.0 * mean
+        );
+        assert!(mean >= 2.0, "{mean}");
+    }
+
+    #[test]
+    fn the_hiss_stays_below_the_drops() {
+        let fs = 48_000.0;
+        let out = render::<Rain>(&EventParams::default(), 4, fs);
+        let mut bed = Rain::new(fs);
+        bed.start(&EventParams::default(), &mut Pcg32::seed_from_u64(4));
+        bed.drop_count = 0;
+        let mut hiss = vec![0.0; out.len()];
+        for block in hiss.chunks_mut(64) {
+            bed.render(block);
+        }
+        eprintln!(
+            "Rain: hiss peak {:.3}, event peak {:.3}",
+            peak(&hiss),
+            peak(&out)
+        );
+        assert!(peak(&hiss) < 0.5 * peak(&out));
+    }
+}

@@ -1,0 +1,318 @@
+//! Scratch: a fingernail or a sheet of sandpaper rubbed close to the microphone.
+//!
+//! PhISEM (Cook 1997, "Physically informed sonic modeling (PhISEM)", Computer Music Journal
+//! 21(3)), as in STK's `Shakers` sandpaper: a "system energy" (here the energy of the stroke)
+//! sets the chance, per sample, that a grain collides; each collision adds to a sound level
+//! that decays exponentially; the level modulates white noise, which rings through a two-pole
+//! resonance with zeros at DC and Nyquist (STK: centre 4.5 kHz, pole radius 0.6, zeros
+//! `1 − z⁻²`). That filter is exactly the RBJ cookbook band-pass, used here with a low Q.
+//! STK's sandpaper lets its sound level decay so slowly (0.999 per sample) that the grains
+//! blur into steady noise; here each grain decays within about a millisecond, so the grit is
+//! heard. The stroke's energy rises with a `sin²` attack, decays, and closes with a `sin²`
+//! release; a faster (more energetic) moment is also a brighter one.
+
+use super::model::{EventParams, TriggerModel};
+use crate::dsp::{Biquad, WhiteNoise};
+use rand::RngExt;
+use rand_pcg::Pcg32;
+use std::f32::consts::{FRAC_PI_2, TAU};
+
+/// Shortest stroke (decay 0), seconds.
+pub const STROKE_MIN_S: f32 = 0.1;
+/// Longest stroke (decay 1), seconds.
+pub const STROKE_MAX_S: f32 = 0.6;
+/// Octaves the stroke length strays at full timbre deviation, either way (then clamped).
+const STROKE_SPREAD_OCT: f32 = 0.3;
+/// Grain collisions per second at full stroke energy (STK sandpaper: 128 in 1024 per sample).
+const GRAIN_RATE_HZ: f32 = 3_000.0;
+/// Decay time constant of one grain's sound, seconds.
+const GRAIN_TAU_S: f32 = 0.000_6;
+/// Resonance centre at default settings, Hz (STK `SANDPAPR_CENTER_FREQ`).
+const CENTRE_HZ: f32 = 4_500.0;
+/// Resonance quality: broad (STK's pole radius 0.6 spans several kHz).
+const BAND_Q: f32 = 1.2;
+/// A one-pole low-pass this many times above the centre steepens the upper skirt.
+const CORNER_RATIO: f32 = 2.0;
+/// Octaves the centre moves from the calmest to the most energetic moment of a stroke.
+const ENERGY_OCT: f32 = 0.3;
+/// Octaves the resonance moves over the Tone range, either way.
+const TONE_OCT: f32 = 1.0;
+/// Octaves the resonance falls from size 0 to size 1 (fine grit to coarse).
+const SIZE_SPAN_OCT: f32 = 1.2;
+/// Octaves the resonance falls from full intensity to the softest stroke.
+const INTENSITY_SPAN_OCT: f32 = 0.6;
+/// Share of the stroke spent in the attack and in the release.
+const ATTACK_SHARE: f32 = 0.15;
+/// See [`ATTACK_SHARE`].
+const RELEASE_SHARE: f32 = 0.25;
+/// Energy left at the start of the release relative to the peak (the system energy decays).
+const DECAY_TO: f32 = 0.35;
+/// Grain sound level below which it is cut to zero (−120 dB): the filters, whose rings are
+/// shorter than a grain's, are silent too and are cleared with it.
+const LEVEL_FLOOR: f32 = 1e-6;
+/// Ring after the stroke before the event ends, seconds (grains and filters have died out).
+const TAIL_S: f32 = 0.01;
+/// Samples between updates of energy and filter.
+const CONTROL_SAMPLES: u32 = 32;
+/// Rate at which the noise level is calibrated, Hz (see `Brush`: scaled by `√(fs/48k)`).
+const REF_RATE_HZ: f32 = 48_000.0;
+/// Output gain: a default stroke peaks around 0.5–0.8.
+const GAIN: f32 = 0.45;
+
+/// Sandpaper-like scratching: dense random grains through a broad 4.5 kHz resonance.
+#[derive(Debug, Clone)]
+pub struct Scratch {
+    sample_rate: f32,
+    noise: WhiteNoise,
+    grains: WhiteNoise,
+    band: Biquad,
+    lp: f32,
+    lp_coef: f32,
+    gain: f32,
+    /// Decaying sound level of the grains, and its decay per sample.
+    level: f32,
+    level_decay: f32,
+    /// Stroke energy `0..=1` and its change per sample until the next update.
+    energy: f32,
+    energy_step: f32,
+    /// Grain probability per sample at full energy.
+    grain_chance: f32,
+    centre_hz: f32,
+    attack_share: f32,
+    release_share: f32,
+    pos: u32,
+    stroke_len: u32,
+    len: u32,
+}
+
+impl Scratch {
+    /// Stroke energy at `x` (`0..=1` of the stroke): `sin²` attack, exponential-like decay
+    /// to [`DECAY_TO`], `sin²` release.
+    fn energy_at(&self, x: f32) -> f32 {
+        let ramp = (x / self.attack_share).min((1.0 - x) / self.release_share);
+        if ramp <= 0.0 {
+            return 0.0;
+        }
+        let s = (FRAC_PI_2 * ramp.min(1.0)).sin();
+        let held = ((x - self.attack_share) / (1.0 - self.attack_share - self.release_share))
+            .clamp(0.0, 1.0);
+        s * s * DECAY_TO.powf(held)
+    }
+
+    /// Sets the energy ramp and retunes the resonance for the energy at the next update.
+    fn update(&mut self) {
+        let fs = self.sample_rate;
+        let at = |pos: u32| pos as f32 / self.stroke_len as f32;
+        self.energy = self.energy_at(at(self.pos));
+        let next = self.energy_at(at(self.pos + CONTROL_SAMPLES));
+        self.energy_step = (next - self.energy) / CONTROL_SAMPLES as f32;
+        let centre_hz = self.centre_hz * (ENERGY_OCT * (self.energy - 0.5)).exp2();
+        self.band.retune(&Biquad::band_pass(centre_hz, BAND_Q, fs));
+        self.lp_coef = 1.0 - (-TAU * (CORNER_RATIO * centre_hz).min(0.45 * fs) / fs).exp();
+    }
+}
+
+impl TriggerModel for Scratch {
+    fn new(sample_rate: f32) -> Self {
+        Self {
+            sample_rate,
+            noise: WhiteNoise::new(1),
+            grains: WhiteNoise::new(2),
+            band: Biquad::default(),
+            lp: 0.0,
+            lp_coef: 0.0,
+            gain: 0.0,
+            level: 0.0,
+            level_decay: (-1.0 / (GRAIN_TAU_S * sample_rate)).exp(),
+            energy: 0.0,
+            energy_step: 0.0,
+            grain_chance: GRAIN_RATE_HZ / sample_rate,
+            centre_hz: CENTRE_HZ,
+            attack_share: ATTACK_SHARE,
+            release_share: RELEASE_SHARE,
+            pos: 0,
+            stroke_len: 1,
+            len: 0,
+        }
+    }
+
+    fn start(&mut self, event: &EventParams, rng: &mut Pcg32) {
+        let fs = self.sample_rate;
+        let timbre = event.timbre_offset();
+        let stroke_s = (STROKE_MIN_S + (STROKE_MAX_S - STROKE_MIN_S) * event.decay.clamp(0.0, 1.0))
+            * (STROKE_SPREAD_OCT * timbre).exp2();
+        let stroke_s = stroke_s.clamp(STROKE_MIN_S, STROKE_MAX_S);
+        // Each stroke sets off and stops in its own way.
+        self.attack_share = ATTACK_SHARE * rng.random_range(0.7f32..1.3) * (0.4 * timbre).exp2();
+        self.release_share = RELEASE_SHARE * rng.random_range(0.8f32..1.2);
+        let octaves = TONE_OCT * event.tone.clamp(-1.0, 1.0)
+            + SIZE_SPAN_OCT * (0.5 - event.size.clamp(0.0, 1.0))
+            + INTENSITY_SPAN_OCT * (event.intensity.clamp(0.0, 1.0) - 1.0);
+        self.centre_hz = CENTRE_HZ * event.pitch_ratio() * octaves.exp2();
+        // Noise through a constant-Q band carries power ∝ centre; tone and size keep most of
+        // that (brighter is a little louder) but not all, so no setting clips.
+        self.gain = GAIN * (fs / REF_RATE_HZ).sqrt() * (CENTRE_HZ / self.centre_hz).powf(0.3);
+        self.noise = WhiteNoise::new(rng.random::<u32>());
+        self.grains = WhiteNoise::new(rng.random::<u32>());
+        self.band = Biquad::default();
+        self.lp = 0.0;
+        self.level = 0.0;
+        self.pos = 0;
+        self.stroke_len = ((stroke_s * fs) as u32).max(1);
+        self.len = ((stroke_s + TAIL_S) * fs) as u32;
+    }
+
+    fn render(&mut self, out: &mut [f32]) -> bool {
+        let n = out.len().min((self.len - self.pos) as usize);
+        for y in &mut out[..n] {
+            if self.pos % CONTROL_SAMPLES == 0 {
+                self.update();
+            }
+            // A grain collides with probability ∝ energy; given that it does, u / chance is
+            // uniform in [0, 1) again and sets how hard.
+            let chance = self.grain_chance * self.energy;
+            let u = self.grains.next_unit();
+            if u < chance {
+                self.level += self.energy * (0.3 + 0.7 * u / chance);
+            }
+            self.lp += self.lp_coef * (self.level * self.noise.next() - self.lp);
+            *y = self.gain * self.band.process(self.lp);
+            self.level *= self.level_decay;
+            if self.level < LEVEL_FLOOR && self.level != 0.0 {
+                // Long without a grain: silence the grains and the filters before anything
+                // turns subnormal (decided per sample, so block splits do not matter).
+                self.level = 0.0;
+                self.band.reset();
+                self.lp = 0.0;
+            }
+            self.energy += self.energy_step;
+            self.pos += 1;
+        }
+        out[n..].fill(0.0);
+        self.pos < self.len
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::brush::Brush;
+    use super::super::test_support::*;
+    use super::*;
+    use rand::SeedableRng;
+
+    const RATES_HZ: [f32; 2] = [44_100.0, 48_000.0];
+
+    fn event(edit: impl FnOnce(&mut EventParams)) -> EventParams {
+        let mut e = EventParams::default();
+        edit(&mut e);
+        e
+    }
+
+    /// Mean centroid over a few gestures of model `M`.
+    fn centroid<M: TriggerModel>(e: &EventParams, fs: f32) -> f64 {
+        (1..9u64)
+            .map(|s| spectral_centroid(&render_event::<M>(e, s, fs, 3.0), fs))
+            .sum::<f64>()
+            / 8.0
+    }
+
+    /// Samples rendered until `render` reports the end, one sample at a time, in seconds.
+    fn duration_s(e: &EventParams, seed: u64, fs: f32) -> f32 {
+        let mut m = Scratch::new(fs);
+        m.start(e, &mut Pcg32::seed_from_u64(seed));
+        let mut n = 1;
+        while m.render(&mut [0.0]) {
+            n += 1;
+            assert!(n as f32 <= 3.0 * fs);
+        }
+        n as f32 / fs
+    }
+
+    #[test]
+    fn brighter_than_brush() {
+        for fs in RATES_HZ {
+            let e = EventParams::default();
+            let (scratch, brush) = (centroid::<Scratch>(&e, fs), centroid::<Brush>(&e, fs));
+            eprintln!("scratch {fs}: centroid {scratch:.0} Hz, brush {brush:.0} Hz");
+            assert!(scratch > 1.2 * brush);
+        }
+    }
+
+    #[test]
+    fn strokes_last_100_to_600_ms() {
+        for fs in RATES_HZ {
+            let mut lengths_s = Vec::new();
+            for decay in [0.0, 0.25, 0.5, 0.75, 1.0] {
+                for (variation, timbre) in [(0.0, 0.0), (1.0, -1.0), (1.0, 1.0)] {
+                    let e =
+                        event(|e| (e.decay, e.variation, e.timbre) = (decay, variation, timbre));
+                    let stroke_s = duration_s(&e, 5, fs) - TAIL_S;
+                    assert!((0.099..=0.601).contains(&stroke_s), "{stroke_s}");
+                    if variation == 0.0 {
+                        lengths_s.push(stroke_s);
+                    }
+                }
+            }
+            eprintln!("scratch {fs}: stroke lengths {lengths_s:.3?} s");
+        }
+    }
+
+    #[test]
+    fn tone_and_size_move_the_centroid() {
+        for fs in RATES_HZ {
+            let tone = [-1.0, 0.0, 1.0].map(|t| centroid::<Scratch>(&event(|e| e.tone = t), fs));
+            let size = [0.0, 0.25, 0.5, 0.75, 1.0]
+                .map(|s| centroid::<Scratch>(&event(|e| e.size = s), fs));
+            eprintln!("scratch {fs}: tone {tone:.0?} size {size:.0?}");
+            assert!(
+                tone[0] <= 0.75 * tone[1] && tone[2] >= 1.25 * tone[1],
+                "{tone:?}"
+            );
+            assert!(size.windows(2).all(|w| w[1] < w[0]), "{size:?}");
+        }
+    }
+
+    #[test]
+    fn variation_alone_makes_events_differ() {
+        for fs in RATES_HZ {
+            let at = |variation, detune, timbre, seed| {
+                let e = event(|e| (e.variation, e.detune, e.timbre) = (variation, detune, timbre));
+                render_event::<Scratch>(&e, seed, fs, 3.0)
+            };
+            assert_eq!(at(0.0, -0.25, -1.0, 7), at(0.0, 0.25, 1.0, 7));
+            assert!(correlation(&at(0.1, -0.25, 0.3, 1), &at(0.1, 0.25, -0.3, 2)) < 0.99);
+        }
+    }
+
+    #[test]
+    fn lasts_the_same_at_every_rate_and_ends_within_3_s() {
+        for decay in [0.0, 0.5, 1.0] {
+            for (variation, timbre) in [(0.0, 0.0), (1.0, 1.0), (1.0, -1.0)] {
+                let e = event(|e| (e.decay, e.variation, e.timbre) = (decay, variation, timbre));
+                let d = RATES_HZ.map(|fs| duration_s(&e, 3, fs));
+                assert!(d[0] <= 3.0 && (d[0] - d[1]).abs() <= 0.002, "{d:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn peaks_within_range_ends_quietly_and_stays_finite() {
+        for fs in RATES_HZ {
+            let (mut lo, mut hi) = (f32::MAX, 0.0f32);
+            for seed in 0..20 {
+                for intensity in [0.2, 1.0] {
+                    let x =
+                        render_event::<Scratch>(&event(|e| e.intensity = intensity), seed, fs, 3.0);
+                    assert!(
+                        x.iter()
+                            .all(|v| v.is_finite() && (*v == 0.0 || v.is_normal()))
+                    );
+                    assert!(peak(&x[x.len() - (0.002 * fs) as usize..]) < 1e-3 * peak(&x));
+                    (lo, hi) = (lo.min(peak(&x)), hi.max(peak(&x)));
+                }
+            }
+            eprintln!("scratch {fs}: peaks {lo:.2}..{hi:.2}");
+            assert!(lo >= 0.2 && hi <= 1.0, "{lo} {hi}");
+        }
+    }
+}

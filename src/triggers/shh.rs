@@ -1,0 +1,333 @@
+//! Shh: a whispered "shh", breathed close to the microphone.
+//!
+//! The postalveolar fricative /ʃ/ is turbulent noise shaped by the small cavity in front of
+//! the tongue: a broad spectral peak around 2.5–4 kHz, little energy below 1.5 kHz
+//! (Jongman, Wayland & Wong 2000, "Acoustic characteristics of English fricatives", JASA 108;
+//! Stevens 1998, "Acoustic Phonetics"). A burst here is white noise through two cascaded RBJ
+//! cookbook band-passes (Bristow-Johnson, "Audio EQ Cookbook") a little below and above that
+//! peak, so the passband is broad and the skirts fall at 12 dB/octave; slow `sin²` attack and
+//! release (each at least 80 ms), a breath that weakens towards its end, and a tongue that
+//! drifts slightly, moving the peak by a few per cent over the burst.
+
+use super::model::{EventParams, TriggerModel};
+use crate::dsp::{Biquad, WhiteNoise};
+use rand::RngExt;
+use rand_pcg::Pcg32;
+use std::f32::consts::{FRAC_PI_2, PI};
+
+/// Shortest burst (decay 0), seconds.
+pub const BURST_MIN_S: f32 = 0.3;
+/// Longest burst (decay 1), seconds.
+pub const BURST_MAX_S: f32 = 1.5;
+/// Shortest attack and release, seconds: a breath never starts or stops abruptly.
+pub const RAMP_MIN_S: f32 = 0.08;
+/// Octaves the burst length strays at full timbre deviation, either way (then clamped).
+const BURST_SPREAD_OCT: f32 = 0.3;
+/// Share of the burst spent in the attack and in the release (before the minimum applies).
+const ATTACK_SHARE: f32 = 0.3;
+/// See [`ATTACK_SHARE`].
+const RELEASE_SHARE: f32 = 0.4;
+/// Level at the start of the release relative to the end of the attack: the breath weakens.
+const SUSTAIN_END: f32 = 0.75;
+/// Centres of the two band-passes at default settings, Hz: the fricative peak lies between.
+const LOW_HZ: f32 = 2_600.0;
+/// See [`LOW_HZ`].
+const HIGH_HZ: f32 = 4_200.0;
+/// Share of the single band-pass signal mixed in: breath noise beyond the fricative peak.
+const BREATH: f32 = 0.15;
+/// Quality of each band-pass.
+const BAND_Q: f32 = 1.1;
+/// Largest drift of the peak over a burst, octaves either way.
+const DRIFT_OCT: f32 = 0.08;
+/// Octaves the peak moves over the Tone range, either way.
+const TONE_OCT: f32 = 1.0;
+/// Octaves the peak falls from size 0 to size 1 (a larger mouth cavity is lower).
+const SIZE_SPAN_OCT: f32 = 1.0;
+/// Octaves the peak falls from full intensity to the softest breath.
+const INTENSITY_SPAN_OCT: f32 = 0.4;
+/// Ring after the envelope has closed before the event ends, seconds.
+const TAIL_S: f32 = 0.005;
+/// Samples between updates of envelope and filters.
+const CONTROL_SAMPLES: u32 = 64;
+/// Rate at which the noise level is calibrated, Hz (band-passed noise power ∝ bandwidth/fs,
+/// so the noise is scaled by `√(fs/48k)`).
+const REF_RATE_HZ: f32 = 48_000.0;
+/// Output gain: a default burst peaks around 0.5–0.8.
+const GAIN: f32 = 1.0;
+
+/// A breathy "shh": fricative noise peaking around 3–4 kHz, with slow attack and release.
+#[derive(Debug, Clone)]
+pub struct Shh {
+    sample_rate: f32,
+    noise: WhiteNoise,
+    low: Biquad,
+    high: Biquad,
+    gain: f32,
+    /// Envelope `0..=1` and its change per sample until the next update.
+    env: f32,
+    env_step: f32,
+    /// Band-pass centres at default settings for this burst, Hz.
+    low_hz: f32,
+    high_hz: f32,
+    /// Drift of the peak: octaves at the middle of the burst, and phase of its sweep.
+    drift_oct: f32,
+    drift_phase: f32,
+    attack_len: u32,
+    release_len: u32,
+    pos: u32,
+    burst_len: u32,
+    len: u32,
+}
+
+impl Shh {
+    /// Envelope at sample `pos`: `sin²` attack, a slowly weakening hold, `sin²` release.
+    fn envelope_at(&self, pos: u32) -> f32 {
+        if pos >= self.burst_len {
+            return 0.0;
+        }
+        let hold_len = self.burst_len - self.attack_len - self.release_len;
+        let sustain = 1.0
+            - (1.0 - SUSTAIN_END) * (pos.saturating_sub(self.attack_len) as f32 / hold_len as f32);
+        let ramp = (pos as f32 / self.attack_len as f32)
+            .min((self.burst_len - pos) as f32 / self.release_len as f32);
+        let s = (FRAC_PI_2 * ramp.min(1.0)).sin();
+        s * s * sustain.clamp(SUSTAIN_END, 1.0)
+    }
+
+    /// Sets the envelope ramp and retunes both band-passes for the drift at this point.
+    fn update(&mut self) {
+        let fs = self.sample_rate;
+        self.env = self.envelope_at(self.pos);
+        // The last ramp ends exactly at the end of the burst.
+        let ahead = CONTROL_SAMPLES
+            .min(self.burst_len.saturating_sub(self.pos))
+            .max(1);
+        self.env_step = (self.envelope_at(self.pos + ahead) - self.env) / ahead as f32;
+        let x = self.pos as f32 / self.burst_len as f32;
+        let drift = (self.drift_oct * (PI * x + self.drift_phase).sin()).exp2();
+        self.low
+            .retune(&Biquad::band_pass(self.low_hz * drift, BAND_Q, fs));
+        self.high
+            .retune(&Biquad::band_pass(self.high_hz * drift, BAND_Q, fs));
+    }
+}
+
+impl TriggerModel for Shh {
+    fn new(sample_rate: f32) -> Self {
+        Self {
+            sample_rate,
+            noise: WhiteNoise::new(1),
+            low: Biquad::default(),
+            high: Biquad::default(),
+            gain: 0.0,
+            env: 0.0,
+            env_step: 0.0,
+            low_hz: LOW_HZ,
+            high_hz: HIGH_HZ,
+            drift_oct: 0.0,
+            drift_phase: 0.0,
+            attack_len: 1,
+            release_len: 1,
+            pos: 0,
+            burst_len: 2,
+            len: 0,
+        }
+    }
+
+    fn start(&mut self, event: &EventParams, rng: &mut Pcg32) {
+        let fs = self.sample_rate;
+        let timbre = event.timbre_offset();
+        let burst_s = (BURST_MIN_S + (BURST_MAX_S - BURST_MIN_S) * event.decay.clamp(0.0, 1.0))
+            * (BURST_SPREAD_OCT * timbre).exp2();
+        let burst_s = burst_s.clamp(BURST_MIN_S, BURST_MAX_S);
+        // Ramps: a share of the burst, never shorter than RAMP_MIN_S, together at most 90 %.
+        let attack_s = (ATTACK_SHARE * burst_s * rng.random_range(0.8f32..1.2)).max(RAMP_MIN_S);
+        let release_s = (RELEASE_SHARE * burst_s * rng.random_range(0.8f32..1.2))
+            .clamp(RAMP_MIN_S, 0.9 * burst_s - attack_s);
+        self.drift_oct = DRIFT_OCT * rng.random_range(-1.0f32..1.0);
+        self.drift_phase = rng.random_range(-0.5f32..0.5) + timbre;
+        let octaves = TONE_OCT * event.tone.clamp(-1.0, 1.0)
+            + SIZE_SPAN_OCT * (0.5 - event.size.clamp(0.0, 1.0))
+            + INTENSITY_SPAN_OCT * (event.intensity.clamp(0.0, 1.0) - 1.0);
+        let scale = event.pitch_ratio() * octaves.exp2();
+        self.low_hz = LOW_HZ * scale;
+        self.high_hz = HIGH_HZ * scale;
+        // Noise through constant-Q bands carries power ∝ centre: brighter settings keep a
+        // little of that loudness, not all of it.
+        self.gain = GAIN * (fs / REF_RATE_HZ).sqrt() * scale.powf(-0.3);
+        self.noise = WhiteNoise::new(rng.random::<u32>());
+        self.low = Biquad::default();
+        self.high = Biquad::default();
+        self.pos = 0;
+        self.attack_len = (attack_s * fs) as u32;
+        self.release_len = (release_s * fs) as u32;
+        self.burst_len = (burst_s * fs) as u32;
+        self.len = ((burst_s + TAIL_S) * fs) as u32;
+    }
+
+    fn render(&mut self, out: &mut [f32]) -> bool {
+        let n = out.len().min((self.len - self.pos) as usize);
+        for y in &mut out[..n] {
+            if self.pos % CONTROL_SAMPLES == 0 {
+                self.update();
+            }
+            let x = self.low.process(self.noise.next());
+            *y = self.gain * self.env * (self.high.process(x) + BREATH * x);
+            self.env = (self.env + self.env_step).max(0.0);
+            self.pos += 1;
+        }
+        out[n..].fill(0.0);
+        self.pos < self.len
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::*;
+    use super::*;
+    use rand::SeedableRng;
+
+    const RATES_HZ: [f32; 2] = [44_100.0, 48_000.0];
+
+    fn event(edit: impl FnOnce(&mut EventParams)) -> EventParams {
+        let mut e = EventParams::default();
+        edit(&mut e);
+        e
+    }
+
+    /// Mean centroid over a few gestures of model `M`.
+    fn centroid<M: TriggerModel>(e: &EventParams, fs: f32) -> f64 {
+        (1..9u64)
+            .map(|s| spectral_centroid(&render_event::<M>(e, s, fs, 3.0), fs))
+            .sum::<f64>()
+            / 8.0
+    }
+
+    /// Samples rendered until `render` reports the end, one sample at a time, in seconds.
+    fn duration_s(e: &EventParams, seed: u64, fs: f32) -> f32 {
+        let mut m = Shh::new(fs);
+        m.start(e, &mut Pcg32::seed_from_u64(seed));
+        let mut n = 1;
+        while m.render(&mut [0.0]) {
+            n += 1;
+            assert!(n as f32 <= 3.0 * fs);
+        }
+        n as f32 / fs
+    }
+
+    #[test]
+    fn energy_lies_between_2_and_6_khz_without_harmonics() {
+        for fs in RATES_HZ {
+            let at = |tone| {
+                let x = render_event::<Shh>(&event(|e| e.tone = tone), 1, fs, 3.0);
+                (
+                    band_energy_fraction(&x, fs, 2_000.0, 6_000.0),
+                    spectral_flatness(&x, fs),
+                )
+            };
+            let [dark, default, bright] = [-1.0, 0.0, 1.0].map(at);
+            eprintln!(
+                "shh {fs}: 2-6 kHz share / flatness at tone -1 {dark:.3?} 0 {default:.3?} +1 {bright:.3?}"
+            );
+            assert!(default.0 >= 0.6 && default.1 > 0.05, "{default:?}");
+        }
+    }
+
+    #[test]
+    fn bursts_last_300_to_1500_ms_with_slow_smooth_ramps() {
+        for fs in RATES_HZ {
+            let mut lengths_s = Vec::new();
+            for decay in [0.0, 0.25, 0.5, 0.75, 1.0] {
+                for (variation, timbre, seed) in [(0.0, 0.0, 1), (1.0, -1.0, 2), (1.0, 1.0, 3)] {
+                    let mut m = Shh::new(fs);
+                    let e =
+                        event(|e| (e.decay, e.variation, e.timbre) = (decay, variation, timbre));
+                    m.start(&e, &mut Pcg32::seed_from_u64(seed));
+                    let mut env = Vec::new();
+                    while m.render(&mut [0.0]) {
+                        env.push(m.env);
+                    }
+                    let burst_s = env.iter().filter(|v| **v > 0.0).count() as f32 / fs;
+                    assert!((0.3 - 2.0 / fs..=1.5).contains(&burst_s), "{burst_s}");
+                    // sin² ramps reach 90 % after 0.795 of their length: at least 63 ms.
+                    let top = env.iter().fold(0.0f32, |a, b| a.max(*b));
+                    let rise = env.iter().position(|v| *v >= 0.9 * top).unwrap();
+                    let from = (m.burst_len - m.release_len) as usize;
+                    let fall = m.burst_len as usize
+                        - env.iter().rposition(|v| *v >= 0.9 * env[from]).unwrap();
+                    assert!(
+                        rise.min(fall) as f32 / fs >= 0.795 * RAMP_MIN_S,
+                        "{rise} {fall}"
+                    );
+                    let jump = env
+                        .windows(2)
+                        .map(|w| (w[1] - w[0]).abs())
+                        .fold(0.0, f32::max);
+                    assert!(jump < 0.001, "{jump}");
+                    if variation == 0.0 {
+                        lengths_s.push(burst_s);
+                    }
+                }
+            }
+            eprintln!("shh {fs}: burst lengths {lengths_s:.3?} s");
+        }
+    }
+
+    #[test]
+    fn tone_and_size_move_the_centroid() {
+        for fs in RATES_HZ {
+            let tone = [-1.0, 0.0, 1.0].map(|t| centroid::<Shh>(&event(|e| e.tone = t), fs));
+            let size =
+                [0.0, 0.25, 0.5, 0.75, 1.0].map(|s| centroid::<Shh>(&event(|e| e.size = s), fs));
+            eprintln!("shh {fs}: tone {tone:.0?} size {size:.0?}");
+            assert!(
+                tone[0] <= 0.75 * tone[1] && tone[2] >= 1.25 * tone[1],
+                "{tone:?}"
+            );
+            assert!(size.windows(2).all(|w| w[1] < w[0]), "{size:?}");
+        }
+    }
+
+    #[test]
+    fn variation_alone_makes_events_differ() {
+        for fs in RATES_HZ {
+            let at = |variation, detune, timbre, seed| {
+                let e = event(|e| (e.variation, e.detune, e.timbre) = (variation, detune, timbre));
+                render_event::<Shh>(&e, seed, fs, 3.0)
+            };
+            assert_eq!(at(0.0, -0.25, -1.0, 7), at(0.0, 0.25, 1.0, 7));
+            assert!(correlation(&at(0.1, -0.25, 0.3, 1), &at(0.1, 0.25, -0.3, 2)) < 0.99);
+        }
+    }
+
+    #[test]
+    fn lasts_the_same_at_every_rate_and_ends_within_3_s() {
+        for decay in [0.0, 0.5, 1.0] {
+            for (variation, timbre) in [(0.0, 0.0), (1.0, 1.0), (1.0, -1.0)] {
+                let e = event(|e| (e.decay, e.variation, e.timbre) = (decay, variation, timbre));
+                let d = RATES_HZ.map(|fs| duration_s(&e, 3, fs));
+                assert!(d[0] <= 3.0 && (d[0] - d[1]).abs() <= 0.002, "{d:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn peaks_within_range_ends_quietly_and_stays_finite() {
+        for fs in RATES_HZ {
+            let (mut lo, mut hi) = (f32::MAX, 0.0f32);
+            for seed in 0..20 {
+                for intensity in [0.2, 1.0] {
+                    let x = render_event::<Shh>(&event(|e| e.intensity = intensity), seed, fs, 3.0);
+                    assert!(
+                        x.iter()
+                            .all(|v| v.is_finite() && (*v == 0.0 || v.is_normal()))
+                    );
+                    assert!(peak(&x[x.len() - (0.002 * fs) as usize..]) < 1e-3 * peak(&x));
+                    (lo, hi) = (lo.min(peak(&x)), hi.max(peak(&x)));
+                }
+            }
+            eprintln!("shh {fs}: peaks {lo:.2}..{hi:.2}");
+            assert!(lo >= 0.2 && hi <= 1.0, "{lo} {hi}");
+        }
+    }
+}
