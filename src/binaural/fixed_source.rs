@@ -293,3 +293,61 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod split_tests {
+    use super::*;
+
+    fn render(pieces: usize) -> Vec<f32> {
+        let fs = 48_000.0;
+        let mut fixed = FixedSource::new(fs);
+        fixed.place(
+            &Position {
+                azimuth_deg: 27.0,
+                elevation_deg: -0.25,
+                distance_m: 0.3,
+            },
+            0.0875,
+            1.0,
+            fs,
+        );
+        let mut shelves = SharedShelves::new(fs);
+        let mut state = 1u32;
+        let mut out = Vec::new();
+        for _ in 0..2000 {
+            let mut input = [0.0f32; CONTROL_PERIOD];
+            for x in &mut input {
+                state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                *x = (state >> 8) as f32 / (1 << 24) as f32 - 0.5;
+            }
+            let mut buses = silent_buses();
+            for at in (0..CONTROL_PERIOD).step_by(pieces) {
+                let end = (at + pieces).min(CONTROL_PERIOD);
+                fixed.render_add(&input[at..end], &mut buses, at);
+            }
+            let (mut l, mut r) = ([0.0f32; CONTROL_PERIOD], [0.0f32; CONTROL_PERIOD]);
+            for at in (0..CONTROL_PERIOD).step_by(pieces) {
+                let end = (at + pieces).min(CONTROL_PERIOD);
+                let mut part = silent_buses();
+                for side in 0..2 {
+                    for bus in 0..4 {
+                        part[side][bus][..end - at].copy_from_slice(&buses[side][bus][at..end]);
+                    }
+                }
+                shelves.render_add(&part, &mut l[at..end], &mut r[at..end]);
+            }
+            out.extend_from_slice(&l);
+            out.extend_from_slice(&r);
+        }
+        out
+    }
+
+    #[test]
+    fn block_splits_do_not_change_a_sample() {
+        let whole = render(64);
+        for pieces in [1, 2, 7] {
+            let first = whole.iter().zip(&render(pieces)).position(|(a, b)| a != b);
+            assert_eq!(first, None, "pieces of {pieces}");
+        }
+    }
+}

@@ -377,3 +377,59 @@ mod tests {
         assert_eq!(note_layer(72), None);
     }
 }
+
+#[cfg(test)]
+mod split_tests {
+    use super::*;
+    use crate::triggers::TriggerKind;
+
+    /// Renders `seconds` through the bank in chunks of `chunk` samples (ticking every period).
+    fn render(kind: TriggerKind, chunk: usize, seconds: f32) -> Vec<f32> {
+        let fs = 48_000.0;
+        let mut settings = Settings::default();
+        settings.seed = 7;
+        settings.layers[2] = LayerSettings {
+            on: true,
+            density_per_s: 10.0,
+            ..LayerSettings::default_for(kind)
+        };
+        let mut bank = TriggerBank::new(fs);
+        let voice = Position {
+            azimuth_deg: 0.0,
+            elevation_deg: 0.0,
+            distance_m: 1.0,
+        };
+        let grid = GridClock {
+            quarters: 0.0,
+            quarters_per_sample: 1e-5,
+        };
+        let (mut left, mut right) = (Vec::new(), Vec::new());
+        let total = (seconds * fs) as usize;
+        let mut k = 0;
+        while left.len() < total {
+            if k == 0 {
+                bank.tick(&settings, &voice, grid);
+            }
+            let n = chunk.min(CONTROL_PERIOD - k);
+            let (mut l, mut r) = ([0.0f32; CONTROL_PERIOD], [0.0f32; CONTROL_PERIOD]);
+            bank.render_add(&mut l[..n], &mut r[..n], k, &[]);
+            left.extend_from_slice(&l[..n]);
+            right.extend_from_slice(&r[..n]);
+            k = (k + n) % CONTROL_PERIOD;
+        }
+        left.extend_from_slice(&right);
+        left
+    }
+
+    #[test]
+    fn chunking_does_not_change_a_sample() {
+        for kind in TriggerKind::ALL {
+            let whole = render(kind, 64, 2.5);
+            for chunk in [1, 2, 7] {
+                let split = render(kind, chunk, 2.5);
+                let first = whole.iter().zip(&split).position(|(a, b)| a != b);
+                assert_eq!(first, None, "{kind:?} in chunks of {chunk}");
+            }
+        }
+    }
+}

@@ -163,7 +163,7 @@ impl TriggerModel for Brush {
     fn render(&mut self, out: &mut [f32]) -> bool {
         let n = out.len().min((self.len - self.pos) as usize);
         for y in &mut out[..n] {
-            if self.pos % CONTROL_SAMPLES == 0 {
+            if self.pos.is_multiple_of(CONTROL_SAMPLES) {
                 self.update();
             }
             self.lp += self.lp_coef * (self.noise.next() - self.lp);

@@ -19,9 +19,8 @@ use std::f32::consts::{PI, TAU};
 pub const MAX_CLICKS: usize = 1024;
 /// Resonances every click rings through.
 pub(crate) const CRUMPLE_BANDS: usize = 3;
-/// Rate at which the noise level is calibrated, Hz: the excitation is scaled by `√(48k/fs)`
-/// so that a burst of a given length carries the same energy through the resonators (whose
-/// impulse response has a unit peak) at every rate.
+/// Rate at which the noise level is calibrated, Hz: bursts are scaled by `√(48k/fs)`, so that
+/// they ring the resonators (unit-peak impulse responses) equally loud at every rate.
 const REF_RATE_HZ: f32 = 48_000.0;
 /// Octaves the resonances move over the Tone range, either way.
 const TONE_OCT: f32 = 1.0;
@@ -37,16 +36,14 @@ const ALPHA_SPREAD: f32 = 0.1;
 const ENERGY_DECADES: f32 = 3.0;
 /// A click's excitation is cut once 60 dB below its onset: `ln(1000)` time constants.
 const CLICK_CUT_TAUS: f32 = 6.9;
-/// Silence after the gesture before the event ends, seconds: the resonances have rung out
-/// by then (several T60s), so stopping is inaudible.
+/// Silence after the gesture before the event ends, seconds (several T60s: inaudible stop).
 const TAIL_S: f32 = 0.02;
 /// Longest gesture whatever the settings, seconds (events end within 3 s).
 const GESTURE_MAX_S: f32 = 2.5;
 /// Arrival draws per gesture at most, so that `start` runs in bounded time.
 const MAX_DRAWS: usize = 4 * MAX_CLICKS;
-/// Decay of the shortest resonance ring after a click's burst before the resonators are
-/// cleared, dB: the longest ring (at most twice as long) is then 120 dB down, and the state
-/// is still far above subnormal numbers (about −760 dB from a unit peak).
+/// Decay of the shortest ring after a burst before the resonators are cleared, dB: the longest
+/// ring (twice as long) is 120 dB down, the state far above subnormals (−760 dB).
 const RESET_DECAY_DB: f32 = 240.0;
 
 /// The constants a crumpled material is made of (Crinkle and Paper differ only in these).
@@ -88,7 +85,7 @@ const PLASTIC: CrumpleVoicing = CrumpleVoicing {
     gesture_min_s: 0.08,
     gesture_max_s: 0.6,
     alpha: 1.45,
-    gain: 0.4,
+    gain: 0.38,
 };
 
 /// The running state of a gesture, cleared at every start.

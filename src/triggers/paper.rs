@@ -53,7 +53,7 @@ pub struct Paper {
     gain: f32,
     env: f32,
     env_step: f32,
-    /// Peak position of the swish bump, `0..1` of the gesture (`sin²` of a warped time).
+    /// Exponent warping the gesture's time axis under the swish bump (< 1: an early peak).
     skew: f32,
     pos: u32,
     len: u32,
@@ -118,7 +118,7 @@ impl TriggerModel for Paper {
         self.clicks.render(out);
         let n = out.len().min((self.len - self.pos) as usize);
         for y in &mut out[..n] {
-            if self.pos % CONTROL_SAMPLES == 0 {
+            if self.pos.is_multiple_of(CONTROL_SAMPLES) {
                 // Land exactly on this tick's value, then head for the next one.
                 self.env = self.envelope_at(self.pos);
                 self.env_step = (self.envelope_at(self.pos + CONTROL_SAMPLES) - self.env)

@@ -175,7 +175,11 @@ impl TriggerModel for Rain {
             let from = self.bed_envelope(grid);
             let slope = (self.bed_envelope(grid + ENVELOPE_STEP_SAMPLES) - from)
                 / ENVELOPE_STEP_SAMPLES as f32;
-            let run = ((grid + ENVELOPE_STEP_SAMPLES - position) as usize).min(len - i);
+            // A run never crosses the grid or the end of the hiss, so every sample's value
+            // depends only on its position, not on where the caller's blocks end.
+            let run = ((grid + ENVELOPE_STEP_SAMPLES - position) as usize)
+                .min(len - i)
+                .min((self.bed_samples - position) as usize);
             for (j, o) in out[i..i + run].iter_mut().enumerate() {
                 let envelope = from + slope * (position - grid + j as u32) as f32;
                 *o = envelope * self.bed.next();

@@ -50,6 +50,9 @@ const DECAY_TO: f32 = 0.35;
 /// Grain sound level below which it is cut to zero (−120 dB): the filters, whose rings are
 /// shorter than a grain's, are silent too and are cleared with it.
 const LEVEL_FLOOR: f32 = 1e-6;
+/// Most the grain sound level may pile up to (about twice its mean at full energy): a rare
+/// cluster of grains stays a grain, not a pop (STK clips its output for the same reason).
+const LEVEL_MAX: f32 = 2.5;
 /// Ring after the stroke before the event ends, seconds (grains and filters have died out).
 const TAIL_S: f32 = 0.01;
 /// Samples between updates of energy and filter.
@@ -149,9 +152,9 @@ impl TriggerModel for Scratch {
             + SIZE_SPAN_OCT * (0.5 - event.size.clamp(0.0, 1.0))
             + INTENSITY_SPAN_OCT * (event.intensity.clamp(0.0, 1.0) - 1.0);
         self.centre_hz = CENTRE_HZ * event.pitch_ratio() * octaves.exp2();
-        // Noise through a constant-Q band carries power ∝ centre; tone and size keep most of
-        // that (brighter is a little louder) but not all, so no setting clips.
-        self.gain = GAIN * (fs / REF_RATE_HZ).sqrt() * (CENTRE_HZ / self.centre_hz).powf(0.3);
+        // Noise through a constant-Q band carries power ∝ centre: level it, so that tone,
+        // size and intensity change the colour and not the loudness.
+        self.gain = GAIN * (fs / REF_RATE_HZ).sqrt() * (CENTRE_HZ / self.centre_hz).sqrt();
         self.noise = WhiteNoise::new(rng.random::<u32>());
         self.grains = WhiteNoise::new(rng.random::<u32>());
         self.band = Biquad::default();
@@ -165,7 +168,7 @@ impl TriggerModel for Scratch {
     fn render(&mut self, out: &mut [f32]) -> bool {
         let n = out.len().min((self.len - self.pos) as usize);
         for y in &mut out[..n] {
-            if self.pos % CONTROL_SAMPLES == 0 {
+            if self.pos.is_multiple_of(CONTROL_SAMPLES) {
                 self.update();
             }
             // A grain collides with probability ∝ energy; given that it does, u / chance is
@@ -173,7 +176,7 @@ impl TriggerModel for Scratch {
             let chance = self.grain_chance * self.energy;
             let u = self.grains.next_unit();
             if u < chance {
-                self.level += self.energy * (0.3 + 0.7 * u / chance);
+                self.level = (self.level + self.energy * (0.3 + 0.7 * u / chance)).min(LEVEL_MAX);
             }
             self.lp += self.lp_coef * (self.level * self.noise.next() - self.lp);
             *y = self.gain * self.band.process(self.lp);

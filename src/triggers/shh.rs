@@ -168,7 +168,7 @@ impl TriggerModel for Shh {
     fn render(&mut self, out: &mut [f32]) -> bool {
         let n = out.len().min((self.len - self.pos) as usize);
         for y in &mut out[..n] {
-            if self.pos % CONTROL_SAMPLES == 0 {
+            if self.pos.is_multiple_of(CONTROL_SAMPLES) {
                 self.update();
             }
             let x = self.low.process(self.noise.next());

@@ -38,11 +38,12 @@ pub struct TriggerVoice {
     /// Fade factor while `Fading`, and its decrement per sample.
     fade: f32,
     fade_step: f32,
-    /// Samples of renderer tail left while `Tail`.
+    /// Control ticks left before a `Tail` voice is free.
     tail_left: usize,
-    /// Samples of source tail after the input stops (the longest ear delay and pinna echo,
-    /// plus the interpolators' reach); the shared shelves ring out on their own.
-    tail_samples: usize,
+    /// Control ticks a voice stays in `Tail`: enough whole periods for the longest ear delay
+    /// and pinna echo (plus the interpolators' reach) to empty; the shared shelves ring out on
+    /// their own.
+    tail_periods: usize,
     /// Recent output level (the pool steals the quietest): a peak hold updated at control
     /// ticks only, so that stealing never depends on how the host splits its blocks.
     loudness: f32,
@@ -70,7 +71,10 @@ impl TriggerVoice {
             fade: 1.0,
             fade_step: 1.0 / (STEAL_FADE_S * sample_rate).max(1.0),
             tail_left: 0,
-            tail_samples: (tail_s * sample_rate).ceil() as usize + 4,
+            // Whole periods, plus the one in which the event ended: the voice frees itself at
+            // a control tick, so the moment (and with it which slot the next event takes, and
+            // so the order in which voices are summed) never depends on the host's blocks.
+            tail_periods: ((tail_s * sample_rate).ceil() as usize + 4).div_ceil(CONTROL_PERIOD) + 1,
             loudness: 0.0,
             peak_since_tick: 0.0,
             loudness_release: (-(CONTROL_PERIOD as f32) / (LOUDNESS_RELEASE_S * sample_rate)).exp(),
@@ -160,16 +164,8 @@ impl TriggerVoice {
                     self.begin_tail();
                 }
             }
-            VoiceState::Tail => {
-                // Zeros push the last of the event out of the echoes and delays; the voice
-                // is free once they have (after rendering this chunk, so that the sample at
-                // which it frees does not depend on how chunks are split).
-                self.tail_left = self.tail_left.saturating_sub(n);
-                if self.tail_left == 0 {
-                    self.state = VoiceState::Idle;
-                    self.loudness = 0.0;
-                }
-            }
+            // Zeros push the last of the event out of the echoes and delays.
+            VoiceState::Tail => {}
         }
         self.peak_since_tick = mono
             .iter()
@@ -179,11 +175,19 @@ impl TriggerVoice {
 
     fn begin_tail(&mut self) {
         self.state = VoiceState::Tail;
-        self.tail_left = self.tail_samples;
+        self.tail_left = self.tail_periods;
     }
 
-    /// Once per control period: updates the loudness estimate.
+    /// Once per control period: frees a voice whose tail has passed, and updates the
+    /// loudness estimate.
     pub fn tick(&mut self) {
+        if self.state == VoiceState::Tail {
+            self.tail_left -= 1;
+            if self.tail_left == 0 {
+                self.state = VoiceState::Idle;
+                self.loudness = 0.0;
+            }
+        }
         if self.state != VoiceState::Idle {
             self.loudness = self
                 .peak_since_tick
