@@ -10,7 +10,7 @@
 //! between 2 and 6 kHz. Paper shares this machinery ([`CrumpleClicks`]) with lower resonances.
 
 use super::model::{EventParams, TriggerModel};
-use crate::dsp::{Resonator, WhiteNoise, flush_tiny};
+use crate::dsp::{Resonator, ResonatorBank4, WhiteNoise, flush_tiny};
 use rand::RngExt;
 use rand_pcg::Pcg32;
 use std::f32::consts::{PI, TAU};
@@ -118,8 +118,9 @@ pub(crate) struct CrumpleClicks {
     amp_norm: f32,
     tau_min_s: f32,
     tau_max_s: f32,
-    bands: [Resonator; CRUMPLE_BANDS],
-    band_gain: [f32; CRUMPLE_BANDS],
+    /// The resonances, in the first `CRUMPLE_BANDS` lanes.
+    bands: ResonatorBank4,
+    band_gain: [f32; 4],
     noise: WhiteNoise,
     /// Excitation high-pass coefficient.
     hp_coef: f32,
@@ -143,8 +144,8 @@ impl CrumpleClicks {
             amp_norm: 1.0,
             tau_min_s: PLASTIC.click_tau_min_s,
             tau_max_s: PLASTIC.click_tau_max_s,
-            bands: [Resonator::default(); CRUMPLE_BANDS],
-            band_gain: [0.0; CRUMPLE_BANDS],
+            bands: ResonatorBank4::default(),
+            band_gain: [0.0; 4],
             noise: WhiteNoise::new(1),
             hp_coef: 0.0,
             reset_samples: 0,
@@ -158,8 +159,11 @@ impl CrumpleClicks {
     pub(crate) fn start(&mut self, voicing: &CrumpleVoicing, event: &EventParams, rng: &mut Pcg32) {
         let fs = self.sample_rate;
         let timbre = event.timbre_offset();
-        let span_s = voicing.gesture_max_s - voicing.gesture_min_s;
-        let gesture_s = ((voicing.gesture_min_s + span_s * event.decay.clamp(0.0, 1.0))
+        // Logarithmic in Decay, like every time control here: equal steps of the control are
+        // equal ratios of length.
+        let ratio = voicing.gesture_max_s / voicing.gesture_min_s;
+        let gesture_s = (voicing.gesture_min_s
+            * ratio.powf(event.decay.clamp(0.0, 1.0))
             * (GESTURE_SPREAD_OCT * timbre).exp2())
         .min(GESTURE_MAX_S);
         // Harder squeezes give shorter, brighter clicks.
@@ -224,11 +228,13 @@ impl CrumpleClicks {
         let hp = (-TAU * corner_hz / fs).exp();
         self.hp_coef = hp;
         let mut gain_sum = 0.0;
+        self.bands = ResonatorBank4::default();
+        self.band_gain = [0.0; 4];
         for b in 0..CRUMPLE_BANDS {
             let slot = (b as f32 + rng.random::<f32>()) / CRUMPLE_BANDS as f32;
             let freq_hz = (voicing.band_lo_hz * span.powf(slot) * scale).min(0.45 * fs);
             let t60_s = rng.random_range(voicing.band_t60_min_s..voicing.band_t60_max_s);
-            self.bands[b] = Resonator::new(freq_hz, t60_s, fs);
+            self.bands.set(b, &Resonator::new(freq_hz, t60_s, fs));
             // Undo the excitation high-pass's gain at the centre, so that every band rings
             // at its drawn weight.
             let w = TAU * freq_hz / fs;
@@ -270,11 +276,12 @@ impl CrumpleClicks {
     /// Overwrites `out` with the next samples; `false` once the event has ended.
     pub(crate) fn render(&mut self, out: &mut [f32]) -> bool {
         let n = out.len().min((self.len - self.now.pos) as usize);
-        for y in &mut out[..n] {
+        let mut i = 0;
+        while i < n {
             if self.now.pos == self.now.quiet_from {
                 // Rung out since the last burst: clear the resonators before their states
                 // turn subnormal (at a set sample, so block splits do not matter).
-                self.bands.iter_mut().for_each(Resonator::reset);
+                self.bands.reset();
                 self.now = Playhead {
                     pos: self.now.pos,
                     next: self.now.next,
@@ -284,26 +291,60 @@ impl CrumpleClicks {
             while self.now.next < self.count && self.times[self.now.next] <= self.now.pos {
                 self.onset();
             }
-            let x = self.now.env * self.noise.next();
-            self.now.env *= self.now.env_decay;
-            if self.now.env < self.now.env_floor {
-                // The burst ends (once: the floor is cleared); the resonances ring out.
-                self.now.env = 0.0;
-                self.now.env_floor = 0.0;
-                self.now.quiet_from = self.now.pos + self.reset_samples;
+            // Up to the next click or reset: a stretch with no decisions but the burst's end.
+            let mut run = n - i;
+            if self.now.next < self.count {
+                run = run.min((self.times[self.now.next] - self.now.pos) as usize);
             }
-            // Flushed: between clicks the high-pass decays towards zero within a few samples.
-            self.now.hp = flush_tiny(self.hp_coef * (self.now.hp + x - self.now.prev));
-            self.now.prev = x;
-            let mut sum = 0.0;
-            for (band, g) in self.bands.iter_mut().zip(&self.band_gain) {
-                sum += g * band.process(self.now.hp);
+            if self.now.quiet_from > self.now.pos {
+                run = run.min((self.now.quiet_from - self.now.pos) as usize);
             }
-            *y = sum;
-            self.now.pos += 1;
+            i += self.run(&mut out[i..i + run]);
         }
         out[n..].fill(0.0);
         self.now.pos < self.len
+    }
+
+    /// Renders `out` (no click starts and no reset falls inside it), stopping early right
+    /// after a burst ends; returns the samples rendered. The state lives in locals meanwhile,
+    /// so the loop is only arithmetic.
+    fn run(&mut self, out: &mut [f32]) -> usize {
+        let c = self.hp_coef;
+        let gains = self.band_gain;
+        let mut bands = self.bands;
+        let Playhead {
+            mut env,
+            env_decay,
+            mut env_floor,
+            mut prev,
+            mut hp,
+            ..
+        } = self.now;
+        let mut done = out.len();
+        for (k, y) in out.iter_mut().enumerate() {
+            let x = env * self.noise.next();
+            env *= env_decay;
+            // Flushed: between clicks the high-pass decays towards zero within a few samples.
+            // `c·hp + c·(x − prev)`: one multiply and one add on the recursion's path.
+            hp = flush_tiny(c * hp + c * (x - prev));
+            prev = x;
+            *y = bands.process_sum(hp, &gains);
+            if env < env_floor {
+                // The burst ends (once: the floor is cleared); the resonances ring out.
+                env = 0.0;
+                env_floor = 0.0;
+                self.now.quiet_from = self.now.pos + k as u32 + self.reset_samples;
+                done = k + 1;
+                break;
+            }
+        }
+        self.bands = bands;
+        self.now.env = env;
+        self.now.env_floor = env_floor;
+        self.now.prev = prev;
+        self.now.hp = hp;
+        self.now.pos += done as u32;
+        done
     }
 }
 

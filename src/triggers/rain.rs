@@ -1,7 +1,7 @@
 //! Rain: a short shower of small drops over a soft hiss, after van den Doel 2005 ("Physically
 //! based models for liquid sounds"), who renders rain as a stream of small Minnaert bubbles.
 //!
-//! Each event is a burst of 0.2–0.8 s (by decay) holding two to eight drops, each one the
+//! Each event is a burst of 0.15–0.6 s (by decay) holding two to eight drops, each one the
 //! drops model's bubble (same Minnaert pitch, damping and rising glide) with a small random
 //! radius, at random times spread over the burst (one per equal slot, so drops rarely pile up),
 //! over a band of filtered white noise, the distant spray, with a raised-cosine swell. Thirty
@@ -23,9 +23,9 @@ const DROPS_MIN: usize = 2;
 /// Most drops in a burst at decay 0; decay 1 allows [`MAX_DROPS`].
 const DROPS_MAX_SHORT: usize = 4;
 
-/// Burst length at decay 0 and 1, seconds (log mapping).
-const BURST_SHORT_S: f32 = 0.2;
-const BURST_LONG_S: f32 = 0.8;
+/// Burst length at decay 0 and 1, seconds (log mapping; 0.3 s at the default).
+const BURST_SHORT_S: f32 = 0.15;
+const BURST_LONG_S: f32 = 0.6;
 
 /// Share of each drop's slot at either edge that it never starts in, so neighbours keep apart.
 const SLOT_MARGIN: f32 = 0.1;
