@@ -145,36 +145,50 @@ impl FixedSource {
         let (hx, hp) = (self.input_history, self.pinna_history);
         self.input[hx..hx + n].copy_from_slice(input);
 
-        // Pinna echoes: p[j] = x[j] + Σ gₑ·x(j − τₑ), linear between whole samples.
+        // Pinna echoes: p[j] = x[j] + Σ gₑ·x(j − τₑ), linear between whole samples. One pass
+        // over the block; every read is a fixed offset, so the loop vectorises.
         {
-            let (x, p) = (&self.input, &mut self.pinna[hp..hp + n]);
-            p.copy_from_slice(&x[hx..hx + n]);
-            for e in 0..5 {
+            let x = &self.input;
+            let near: [&[f32]; 5] = std::array::from_fn(|e| {
                 let start = hx - self.pinna_whole[e];
-                let near = &x[start..start + n];
-                let far = &x[start - 1..start - 1 + n];
-                let (a, b) = (self.pinna_near[e], self.pinna_far[e]);
-                for j in 0..n {
-                    p[j] += a * near[j] + b * far[j];
+                &x[start..start + n]
+            });
+            let far: [&[f32]; 5] = std::array::from_fn(|e| {
+                let start = hx - self.pinna_whole[e] - 1;
+                &x[start..start + n]
+            });
+            let direct = &x[hx..hx + n];
+            let (a, b) = (self.pinna_near, self.pinna_far);
+            let p = &mut self.pinna[hp..hp + n];
+            for j in 0..n {
+                let mut acc = direct[j];
+                for e in 0..5 {
+                    acc += a[e] * near[e][j] + b[e] * far[e][j];
                 }
+                p[j] = acc;
             }
         }
 
-        // Each ear: the fractional delay, then into the four buses with the ear's gains.
+        // Each ear: the fractional delay, straight into the four buses with the ear's gains.
         for side in 0..2 {
             let w = self.ear_weights[side];
+            let g = self.ear_gains[side];
             // Oldest tap first: p(j − whole − 2) … p(j − whole + 1).
             let start = hp - self.ear_whole[side] - 2;
-            let taps = &self.pinna[start..start + n + 3];
-            let mut delayed = [0.0f32; CONTROL_PERIOD];
+            let t: [&[f32]; 4] = std::array::from_fn(|i| &self.pinna[start + i..start + i + n]);
+            let [b0, b1, b2, b3] = &mut buses[side];
+            let (b0, b1, b2, b3) = (
+                &mut b0[at..at + n],
+                &mut b1[at..at + n],
+                &mut b2[at..at + n],
+                &mut b3[at..at + n],
+            );
             for j in 0..n {
-                delayed[j] =
-                    w[0] * taps[j] + w[1] * taps[j + 1] + w[2] * taps[j + 2] + w[3] * taps[j + 3];
-            }
-            for (bus, gain) in buses[side].iter_mut().zip(self.ear_gains[side]) {
-                for (out, d) in bus[at..at + n].iter_mut().zip(&delayed[..n]) {
-                    *out += gain * d;
-                }
+                let d = w[0] * t[0][j] + w[1] * t[1][j] + w[2] * t[2][j] + w[3] * t[3][j];
+                b0[j] += g[0] * d;
+                b1[j] += g[1] * d;
+                b2[j] += g[2] * d;
+                b3[j] += g[3] * d;
             }
         }
 

@@ -5,7 +5,7 @@
 //! piecewise between onsets, so every event starts on its own sample. Each layer mixes into its
 //! own bus, scaled by the layer's smoothed level.
 
-use super::model::EventParams;
+use super::model::{EventParams, OVERLAPPING_EVENTS};
 use super::placement::{Placer, note_azimuth_deg};
 use super::pool::VoicePool;
 use super::scheduler::{EventScheduler, GridClock, MAX_ONSETS_PER_CHUNK, Timing};
@@ -321,6 +321,11 @@ impl TriggerBank {
             variation: settings.variation,
             detune: layer.detune,
             timbre,
+            length_cap_s: if settings.density_per_s > 0.0 {
+                OVERLAPPING_EVENTS / settings.density_per_s
+            } else {
+                f32::INFINITY
+            },
         };
         // At 0 % Variation every event is the same take: the same generator state.
         let take = if settings.variation > 0.0 {

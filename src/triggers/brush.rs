@@ -139,6 +139,7 @@ impl TriggerModel for Brush {
         let stroke_s = (STROKE_MIN_S + (STROKE_MAX_S - STROKE_MIN_S) * event.decay.clamp(0.0, 1.0))
             * (STROKE_SPREAD_OCT * timbre).exp2();
         let stroke_s = stroke_s.clamp(STROKE_MIN_S, STROKE_MAX_S);
+        let stroke_s = event.capped_length_s(stroke_s, STROKE_MIN_S);
         // Each stroke has its own gait: where the hand is fastest, how it sets off and stops.
         self.skew = rng.random_range(0.8f32..1.25) * (0.5 * timbre).exp2();
         self.attack_share = ATTACK_SHARE * rng.random_range(0.8f32..1.2);

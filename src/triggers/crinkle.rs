@@ -38,6 +38,8 @@ const ENERGY_DECADES: f32 = 3.0;
 const CLICK_CUT_TAUS: f32 = 6.9;
 /// Silence after the gesture before the event ends, seconds (several T60s: inaudible stop).
 const TAIL_S: f32 = 0.02;
+/// Shortest gesture when the layer asks for short events, seconds: still a few dozen clicks.
+const GESTURE_MIN_S: f32 = 0.06;
 /// Longest gesture whatever the settings, seconds (events end within 3 s).
 const GESTURE_MAX_S: f32 = 2.5;
 /// Arrival draws per gesture at most, so that `start` runs in bounded time.
@@ -166,6 +168,7 @@ impl CrumpleClicks {
             * ratio.powf(event.decay.clamp(0.0, 1.0))
             * (GESTURE_SPREAD_OCT * timbre).exp2())
         .min(GESTURE_MAX_S);
+        let gesture_s = event.capped_length_s(gesture_s, GESTURE_MIN_S);
         // Harder squeezes give shorter, brighter clicks.
         let intensity = event.intensity.clamp(0.0, 1.0);
         self.tau_min_s = voicing.click_tau_min_s * (1.5 - 0.5 * intensity);

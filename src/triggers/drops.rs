@@ -38,9 +38,11 @@ const END_LEVEL: f32 = 1e-4;
 /// The glide stops here, Hz, however long a bubble rings, well below any Nyquist frequency.
 const GLIDE_MAX_HZ: f32 = 18_000.0;
 
-/// Samples between renormalizations of the phasors (and glide-ceiling checks), counted from
-/// the bubble's start so the output does not depend on the caller's block size.
-const RENORMALIZE_SAMPLES: u32 = 32;
+/// Samples between renormalizations of the phasors, which is also the step of the rising
+/// glide (counted from the bubble's start so the output does not depend on the caller's block
+/// size). Eight samples: the pitch rises in steps of under 1 %, every sixth of a millisecond,
+/// indistinguishable from a continuous glide, and each sample is one complex multiply.
+const RENORMALIZE_SAMPLES: u32 = 8;
 
 /// Minnaert resonance of a bubble of `radius_m` metres, Hz.
 pub(crate) fn minnaert_hz(radius_m: f32) -> f32 {
@@ -61,7 +63,7 @@ pub(crate) struct Bubble {
     /// This sample's rotation `e^{iω}`.
     w_re: f32,
     w_im: f32,
-    /// The rotation of the rotation, `e^{iΔω}`: the linear glide.
+    /// The rotation of the rotation per glide step, `e^{i·8Δω}`: the linear glide.
     dw_re: f32,
     dw_im: f32,
     /// The current `ω` and its per-sample step, radians, to stop the glide at its ceiling.
@@ -93,8 +95,8 @@ impl Bubble {
             z_im: 0.0,
             w_re: omega.cos(),
             w_im: omega.sin(),
-            dw_re: omega_step.cos(),
-            dw_im: omega_step.sin(),
+            dw_re: (omega_step * RENORMALIZE_SAMPLES as f32).cos(),
+            dw_im: (omega_step * RENORMALIZE_SAMPLES as f32).sin(),
             omega,
             omega_step,
             omega_max: TAU * GLIDE_MAX_HZ / sample_rate,
@@ -120,16 +122,14 @@ impl Bubble {
                 self.renormalize();
             }
             let run = (live - done).min(self.until_renormalize as usize);
-            let (mut zr, mut zi, mut wr, mut wi) = (self.z_re, self.z_im, self.w_re, self.w_im);
-            let (dr, di) = (self.dw_re, self.dw_im);
+            let (mut zr, mut zi, wr, wi) = (self.z_re, self.z_im, self.w_re, self.w_im);
             let mut amplitude = self.amplitude;
             for o in &mut out[done..done + run] {
                 *o += amplitude * zi;
                 (zr, zi) = (zr * wr - zi * wi, zr * wi + zi * wr);
-                (wr, wi) = (wr * dr - wi * di, wr * di + wi * dr);
                 amplitude *= self.decay_per_sample;
             }
-            (self.z_re, self.z_im, self.w_re, self.w_im) = (zr, zi, wr, wi);
+            (self.z_re, self.z_im) = (zr, zi);
             self.amplitude = amplitude;
             self.until_renormalize -= run as u32;
             done += run;
@@ -145,6 +145,11 @@ impl Bubble {
         let z = 1.5 - 0.5 * (self.z_re * self.z_re + self.z_im * self.z_im);
         self.z_re *= z;
         self.z_im *= z;
+        // One glide step.
+        (self.w_re, self.w_im) = (
+            self.w_re * self.dw_re - self.w_im * self.dw_im,
+            self.w_re * self.dw_im + self.w_im * self.dw_re,
+        );
         let w = 1.5 - 0.5 * (self.w_re * self.w_re + self.w_im * self.w_im);
         self.w_re *= w;
         self.w_im *= w;

@@ -29,7 +29,16 @@ pub struct EventParams {
     pub detune: f32,
     /// This event's timbre draw, `-1..=1` (strike position, brightness, gesture shape).
     pub timbre: f32,
+    /// Longest this event should last, seconds (infinite: no limit). At high densities the
+    /// layer asks for shorter events, so that about [`OVERLAPPING_EVENTS`] overlap at most:
+    /// a hand cannot make thirty half-second squeezes a second, and a pile of them is a wash,
+    /// not a texture. Models whose length is free (gestures, showers) shorten to it; models
+    /// with a set length range keep to their range.
+    pub length_cap_s: f32,
 }
+
+/// How many of a layer's events may overlap, on average, before they are shortened.
+pub const OVERLAPPING_EVENTS: f32 = 5.0;
 
 impl Default for EventParams {
     /// The design's defaults, at full intensity, with no deviation.
@@ -42,6 +51,7 @@ impl Default for EventParams {
             variation: 0.0,
             detune: 0.0,
             timbre: 0.0,
+            length_cap_s: f32::INFINITY,
         }
     }
 }
@@ -50,6 +60,11 @@ impl EventParams {
     /// This event's pitch factor from Variation: `2^(±0.5·variation·detune)` octaves.
     pub fn pitch_ratio(&self) -> f32 {
         (VARIATION_PITCH_OCTAVES * self.variation * self.detune).exp2()
+    }
+
+    /// `length_s` shortened to the length cap, but never below `min_s`.
+    pub fn capped_length_s(&self, length_s: f32, min_s: f32) -> f32 {
+        length_s.min(self.length_cap_s.max(min_s))
     }
 
     /// This event's timbre deviation, `variation · timbre`, in `-1..=1`.

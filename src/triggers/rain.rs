@@ -9,7 +9,7 @@
 
 use super::drops::{Bubble, RADIUS_CEIL_M, RADIUS_FLOOR_M, RISE_XI, TONE_RADIUS_OCTAVES};
 use super::model::{EventParams, TriggerModel};
-use super::nail_tap::NoiseBand;
+use crate::dsp::{Biquad, WhiteNoise};
 use rand::RngExt;
 use rand_pcg::Pcg32;
 use std::f32::consts::TAU;
@@ -26,6 +26,9 @@ const DROPS_MAX_SHORT: usize = 4;
 /// Burst length at decay 0 and 1, seconds (log mapping; 0.3 s at the default).
 const BURST_SHORT_S: f32 = 0.15;
 const BURST_LONG_S: f32 = 0.6;
+
+/// Shortest shower when the layer asks for short events, seconds.
+const BURST_MIN_S: f32 = 0.08;
 
 /// Share of each drop's slot at either edge that it never starts in, so neighbours keep apart.
 const SLOT_MARGIN: f32 = 0.1;
@@ -45,8 +48,9 @@ const DROP_PEAK_MAX: f32 = 0.65;
 const BED_CENTRE_SMALL_HZ: f32 = 6_000.0;
 const BED_CENTRE_LARGE_HZ: f32 = 2_000.0;
 
-/// The hiss band spans this factor either side of its centre: two octaves in all.
-const BED_HALF_WIDTH: f32 = 2.0;
+/// Quality of the hiss band-pass: a bandwidth of two octaves, `Q = √(2^N) / (2^N − 1)` for
+/// N = 2 (RBJ cookbook).
+const BED_Q: f32 = 2.0 / 3.0;
 
 /// The hiss band moves by this many octaves per unit of tone, of timbre draw, and of
 /// intensity below 1 (a softer shower is duller).
@@ -64,6 +68,33 @@ const BED_PEAK: f32 = 0.12;
 /// from the event's start so the output does not depend on the caller's block size.
 const ENVELOPE_STEP_SAMPLES: u32 = 32;
 
+/// White noise through one band-pass, at a level independent of the sample rate.
+#[derive(Debug, Clone, Copy)]
+struct Hiss {
+    noise: WhiteNoise,
+    band: Biquad,
+    gain: f32,
+}
+
+/// Noise level at which the hiss is calibrated, Hz: white noise carries `√(fs/48k)` times the
+/// energy per hertz at 48 kHz, so the band keeps its level at every rate.
+const HISS_REFERENCE_RATE_HZ: f32 = 48_000.0;
+
+impl Hiss {
+    fn new(seed: u32, centre_hz: f32, sample_rate: f32) -> Self {
+        Self {
+            noise: WhiteNoise::new(seed),
+            band: Biquad::band_pass(centre_hz, BED_Q, sample_rate),
+            gain: (sample_rate / HISS_REFERENCE_RATE_HZ).sqrt(),
+        }
+    }
+
+    #[inline(always)]
+    fn next(&mut self) -> f32 {
+        self.gain * self.band.process(self.noise.next())
+    }
+}
+
 /// A short shower of drops over a soft hiss.
 #[derive(Debug, Clone, Copy)]
 pub struct Rain {
@@ -71,8 +102,12 @@ pub struct Rain {
     drops: [Bubble; MAX_DROPS],
     drop_start_samples: [u32; MAX_DROPS],
     drop_count: usize,
-    bed: NoiseBand,
+    bed: Hiss,
     bed_samples: u32,
+    /// The hiss envelope at the start and end of the current grid cell (see `render`).
+    bed_cell: u32,
+    bed_from: f32,
+    bed_to: f32,
     /// Samples rendered since the event started.
     position_samples: u32,
     end_samples: u32,
@@ -102,8 +137,11 @@ impl TriggerModel for Rain {
             drops: [Bubble::default(); MAX_DROPS],
             drop_start_samples: [0; MAX_DROPS],
             drop_count: 0,
-            bed: NoiseBand::new(1, 1_000.0, 4_000.0, sample_rate),
+            bed: Hiss::new(1, 2_000.0, sample_rate),
             bed_samples: 0,
+            bed_cell: u32::MAX,
+            bed_from: 0.0,
+            bed_to: 0.0,
             position_samples: 0,
             end_samples: 0,
         }
@@ -116,7 +154,12 @@ impl TriggerModel for Rain {
         let decay = event.decay.clamp(0.0, 1.0);
         let intensity = event.intensity.clamp(0.0, 1.0);
         let timbre = event.timbre_offset().clamp(-1.0, 1.0);
-        let burst_s = BURST_SHORT_S * (BURST_LONG_S / BURST_SHORT_S).powf(decay);
+        // Shortened when the layer asks (the drops crowd into the shorter shower, so the drop
+        // rate still follows the density).
+        let burst_s = event.capped_length_s(
+            BURST_SHORT_S * (BURST_LONG_S / BURST_SHORT_S).powf(decay),
+            BURST_MIN_S,
+        );
         let most =
             DROPS_MAX_SHORT + ((MAX_DROPS - DROPS_MAX_SHORT) as f32 * decay).round() as usize;
         self.drop_count = rng.random_range(DROPS_MIN..=most);
@@ -151,12 +194,8 @@ impl TriggerModel for Rain {
                 + BED_INTENSITY_OCTAVES * (intensity - 1.0))
                 .exp2())
         .min(BED_CENTRE_MAX_HZ);
-        self.bed = NoiseBand::new(
-            rng.random::<u32>(),
-            centre_hz / BED_HALF_WIDTH,
-            centre_hz * BED_HALF_WIDTH,
-            fs,
-        );
+        self.bed = Hiss::new(rng.random::<u32>(), centre_hz, fs);
+        self.bed_cell = u32::MAX;
         self.position_samples = 0;
     }
 
@@ -172,9 +211,18 @@ impl TriggerModel for Rain {
         while i < len && first + (i as u32) < self.bed_samples {
             let position = first + i as u32;
             let grid = position - position % ENVELOPE_STEP_SAMPLES;
-            let from = self.bed_envelope(grid);
-            let slope = (self.bed_envelope(grid + ENVELOPE_STEP_SAMPLES) - from)
-                / ENVELOPE_STEP_SAMPLES as f32;
+            if grid != self.bed_cell {
+                // Entering the next cell: its start is the last one's end (one cosine a cell).
+                self.bed_from = if grid == self.bed_cell.wrapping_add(ENVELOPE_STEP_SAMPLES) {
+                    self.bed_to
+                } else {
+                    self.bed_envelope(grid)
+                };
+                self.bed_to = self.bed_envelope(grid + ENVELOPE_STEP_SAMPLES);
+                self.bed_cell = grid;
+            }
+            let from = self.bed_from;
+            let slope = (self.bed_to - from) / ENVELOPE_STEP_SAMPLES as f32;
             // A run never crosses the grid or the end of the hiss, so every sample's value
             // depends only on its position, not on where the caller's blocks end.
             let run = ((grid + ENVELOPE_STEP_SAMPLES - position) as usize)
@@ -353,6 +401,7 @@ pub(crate) mod model_rules {
                 variation: 1.0,
                 detune: 2.0 * bit(4) - 1.0,
                 timbre: 2.0 * bit(5) - 1.0,
+                ..EventParams::default()
             };
             for seed in 0..2 {
                 loudest = loudest.max(peak(&render::<M>(&event, seed, 48_000.0)));

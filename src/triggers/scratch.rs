@@ -145,6 +145,7 @@ impl TriggerModel for Scratch {
         let stroke_s = (STROKE_MIN_S + (STROKE_MAX_S - STROKE_MIN_S) * event.decay.clamp(0.0, 1.0))
             * (STROKE_SPREAD_OCT * timbre).exp2();
         let stroke_s = stroke_s.clamp(STROKE_MIN_S, STROKE_MAX_S);
+        let stroke_s = event.capped_length_s(stroke_s, STROKE_MIN_S);
         // Each stroke sets off and stops in its own way.
         self.attack_share = ATTACK_SHARE * rng.random_range(0.7f32..1.3) * (0.4 * timbre).exp2();
         self.release_share = RELEASE_SHARE * rng.random_range(0.8f32..1.2);

@@ -140,6 +140,7 @@ impl TriggerModel for Shh {
         let burst_s = (BURST_MIN_S + (BURST_MAX_S - BURST_MIN_S) * event.decay.clamp(0.0, 1.0))
             * (BURST_SPREAD_OCT * timbre).exp2();
         let burst_s = burst_s.clamp(BURST_MIN_S, BURST_MAX_S);
+        let burst_s = event.capped_length_s(burst_s, BURST_MIN_S);
         // Ramps: a share of the burst, never shorter than RAMP_MIN_S, together at most 90 %.
         let attack_s = (ATTACK_SHARE * burst_s * rng.random_range(0.8f32..1.2)).max(RAMP_MIN_S);
         let release_s = (RELEASE_SHARE * burst_s * rng.random_range(0.8f32..1.2))

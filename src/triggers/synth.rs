@@ -138,6 +138,7 @@ mod tests {
             variation: rng.random(),
             detune: rng.random_range(-1.0..=1.0),
             timbre: rng.random_range(-1.0..=1.0),
+            length_cap_s: [f32::INFINITY, 0.2][seed as usize % 3 / 2],
         }
     }
 
