@@ -37,7 +37,7 @@ const ENERGY_DECADES: f32 = 3.0;
 /// A click's excitation is cut once 60 dB below its onset: `ln(1000)` time constants.
 const CLICK_CUT_TAUS: f32 = 6.9;
 /// Silence after the gesture before the event ends, seconds (several T60s: inaudible stop).
-const TAIL_S: f32 = 0.02;
+const TAIL_S: f32 = 0.01;
 /// Shortest gesture when the layer asks for short events, seconds: still a few dozen clicks.
 const GESTURE_MIN_S: f32 = 0.06;
 /// Longest gesture whatever the settings, seconds (events end within 3 s).

@@ -11,7 +11,7 @@
 //! The modal core ([`ModalBank`]) is shared with the nail tap.
 
 use super::model::{EventParams, TriggerModel};
-use crate::dsp::{Resonator, WhiteNoise};
+use crate::dsp::{Resonator, ResonatorBank4, WhiteNoise};
 use rand::RngExt;
 use rand_pcg::Pcg32;
 use std::f32::consts::{PI, TAU};
@@ -62,7 +62,9 @@ pub(crate) fn contact_spectrum(freq_hz: f32, width_s: f32) -> f32 {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct ModalBank {
     sample_rate: f32,
-    modes: [Resonator; MODE_COUNT],
+    /// The modes, one per lane (their input gains are applied as output weights: the
+    /// resonators are linear).
+    modes: ResonatorBank4,
     /// Per-mode input gains: relative gains scaled so the ring peaks near the target level.
     input_gains: [f32; MODE_COUNT],
     /// `cos(θ(n + ½))` and `cos(θ(n − ½))` of the pulse, `θ = 2π / width`, generated
@@ -84,7 +86,7 @@ impl ModalBank {
     pub(crate) fn new(sample_rate: f32) -> Self {
         Self {
             sample_rate,
-            modes: [Resonator::default(); MODE_COUNT],
+            modes: ResonatorBank4::default(),
             input_gains: [0.0; MODE_COUNT],
             pulse_cos: 1.0,
             pulse_cos_prev: 1.0,
@@ -131,11 +133,12 @@ impl ModalBank {
         }
         // Amplitude each mode will ring with: its gain through the contact's spectrum.
         let mut amplitudes = [0.0f32; MODE_COUNT];
+        self.modes.reset();
         for (k, mode) in modes.iter().enumerate() {
             let audible = ((AUDIBLE_LIMIT_HZ - mode.freq_hz) / AUDIBLE_FADE_HZ).clamp(0.0, 1.0);
             self.input_gains[k] = mode.gain * audible;
             amplitudes[k] = self.input_gains[k] * contact_spectrum(mode.freq_hz, contact_s);
-            self.modes[k] = Resonator::new(mode.freq_hz, mode.t60_s, fs);
+            self.modes.set(k, &Resonator::new(mode.freq_hz, mode.t60_s, fs));
         }
         let sum: f32 = amplitudes.iter().sum();
         let loudest = amplitudes.iter().fold(0.0f32, |m, a| m.max(*a));
@@ -169,27 +172,17 @@ impl ModalBank {
             self.pulse_cos_prev = self.pulse_cos;
             self.pulse_cos = next;
             self.pulse_left_samples -= 1;
-            let mut y = 0.0;
-            for (mode, g) in self.modes.iter_mut().zip(self.input_gains) {
-                y += mode.process(g * x);
-            }
-            out[i] = y;
+            out[i] = self.modes.process_sum(x, &self.input_gains);
             i += 1;
         }
         for o in &mut out[i..live] {
-            let mut y = 0.0;
-            for mode in &mut self.modes {
-                y += mode.process(0.0);
-            }
-            *o = y;
+            *o = self.modes.process_sum(0.0, &self.input_gains);
         }
         out[live..].fill(0.0);
         self.remaining_samples -= live as u32;
         if self.remaining_samples == 0 {
             // Stopped at −80 dB: clear the residue so nothing decays into subnormals.
-            for mode in &mut self.modes {
-                mode.reset();
-            }
+            self.modes.reset();
             return false;
         }
         true
