@@ -8,10 +8,10 @@ pub mod noise;
 pub mod resonator;
 pub mod smoother;
 
-pub use biquad::Biquad;
+pub use biquad::{Biquad, PairedBiquad};
 pub use delay_line::{DelayLine, lagrange_weights};
 pub use lowpass::BilinearLowpass;
-pub use noise::WhiteNoise;
+pub use noise::{WhiteNoise, WhiteNoiseBlock};
 pub use resonator::{Resonator, ResonatorBank4, t60_radius};
 pub use smoother::{ControlRamp, ControlSmoother, LinearFade};
 

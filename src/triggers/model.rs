@@ -38,7 +38,7 @@ pub struct EventParams {
 }
 
 /// How many of a layer's events may overlap, on average, before they are shortened.
-pub const OVERLAPPING_EVENTS: f32 = 3.5;
+pub const OVERLAPPING_EVENTS: f32 = 3.0;
 
 impl Default for EventParams {
     /// The design's defaults, at full intensity, with no deviation.

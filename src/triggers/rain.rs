@@ -9,7 +9,7 @@
 
 use super::drops::{Bubble, RADIUS_CEIL_M, RADIUS_FLOOR_M, RISE_XI, TONE_RADIUS_OCTAVES};
 use super::model::{EventParams, TriggerModel};
-use crate::dsp::{Biquad, WhiteNoise};
+use crate::dsp::{Biquad, PairedBiquad, WhiteNoiseBlock};
 use rand::RngExt;
 use rand_pcg::Pcg32;
 use std::f32::consts::TAU;
@@ -71,8 +71,8 @@ const ENVELOPE_STEP_SAMPLES: u32 = 32;
 /// White noise through one band-pass, at a level independent of the sample rate.
 #[derive(Debug, Clone, Copy)]
 struct Hiss {
-    noise: WhiteNoise,
-    band: Biquad,
+    noise: WhiteNoiseBlock,
+    band: PairedBiquad,
     gain: f32,
 }
 
@@ -83,15 +83,19 @@ const HISS_REFERENCE_RATE_HZ: f32 = 48_000.0;
 impl Hiss {
     fn new(seed: u32, centre_hz: f32, sample_rate: f32) -> Self {
         Self {
-            noise: WhiteNoise::new(seed),
-            band: Biquad::band_pass(centre_hz, BED_Q, sample_rate),
+            noise: WhiteNoiseBlock::new(seed),
+            band: PairedBiquad::new(&Biquad::band_pass(centre_hz, BED_Q, sample_rate)),
             gain: (sample_rate / HISS_REFERENCE_RATE_HZ).sqrt(),
         }
     }
 
-    #[inline(always)]
-    fn next(&mut self) -> f32 {
-        self.gain * self.band.process(self.noise.next())
+    /// Overwrites `out` with the next samples.
+    fn fill(&mut self, out: &mut [f32]) {
+        self.noise.fill(out);
+        for o in out.iter_mut() {
+            *o *= self.gain;
+        }
+        self.band.process_block(out);
     }
 }
 
@@ -228,9 +232,9 @@ impl TriggerModel for Rain {
             let run = ((grid + ENVELOPE_STEP_SAMPLES - position) as usize)
                 .min(len - i)
                 .min((self.bed_samples - position) as usize);
+            self.bed.fill(&mut out[i..i + run]);
             for (j, o) in out[i..i + run].iter_mut().enumerate() {
-                let envelope = from + slope * (position - grid + j as u32) as f32;
-                *o = envelope * self.bed.next();
+                *o *= from + slope * (position - grid + j as u32) as f32;
             }
             i += run;
         }
