@@ -155,6 +155,7 @@ impl PairedBiquad {
     }
 
     /// Filters `io` in place.
+    #[inline]
     pub fn process_block(&mut self, io: &mut [f32]) {
         let mut rest = io;
         if self.odd && !rest.is_empty() {
@@ -162,16 +163,19 @@ impl PairedBiquad {
             rest = &mut rest[1..];
         }
         let mut pairs = rest.chunks_exact_mut(2);
+        // The history in locals for the loop.
+        let (mut x, mut y) = (self.x, self.y);
         for pair in &mut pairs {
             let (xe, xo) = (pair[0], pair[1]);
-            let ye = self.even(xe, self.x, self.y);
+            let ye = self.even(xe, x, y);
             // The odd sample's history: x[k] = xe, and the outputs before the pair.
-            let yo = self.odd(xo, [xe, self.x[0], self.x[1]], [ye, self.y[0], self.y[1]]);
-            self.x = [xo, xe, self.x[0]];
-            self.y = [yo, ye, self.y[0]];
+            let yo = self.odd(xo, [xe, x[0], x[1]], [ye, y[0], y[1]]);
+            x = [xo, xe, x[0]];
+            y = [yo, ye, y[0]];
             pair[0] = ye;
             pair[1] = yo;
         }
+        (self.x, self.y) = (x, y);
         if let [last] = pairs.into_remainder() {
             *last = self.single(*last);
         }
