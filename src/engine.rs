@@ -205,15 +205,17 @@ impl Engine {
                 velocity: 0.0,
             }; MAX_NOTES_PER_CHUNK];
             let mut note_count = 0;
-            while next_note < notes.len() && notes[next_note].offset < end {
-                if note_count < MAX_NOTES_PER_CHUNK {
-                    chunk_notes[note_count] = NoteOn {
-                        offset: notes[next_note].offset.saturating_sub(start),
-                        ..notes[next_note]
-                    };
-                    note_count += 1;
+            if next_note < notes.len() && notes[next_note].offset < end {
+                while next_note < notes.len() && notes[next_note].offset < end {
+                    if note_count < MAX_NOTES_PER_CHUNK {
+                        chunk_notes[note_count] = NoteOn {
+                            offset: notes[next_note].offset.saturating_sub(start),
+                            ..notes[next_note]
+                        };
+                        note_count += 1;
+                    }
+                    next_note += 1;
                 }
-                next_note += 1;
             }
             self.render_chunk(
                 input,
@@ -281,20 +283,29 @@ impl Engine {
             InputChannels::None => {}
         }
 
-        // The trigger layers join after the voice mix (it only blends the voice path).
-        let mut triggers_l = [0.0f32; CONTROL_PERIOD];
-        let mut triggers_r = [0.0f32; CONTROL_PERIOD];
-        self.triggers
-            .render_add(&mut triggers_l[..n], &mut triggers_r[..n], k0, notes);
-
         // Voice mix and output level (no sample-to-sample dependency: vectorised), written
         // over the wet buffers.
         for j in 0..n {
             let k = k0 + j;
             let mix = self.levels.at(VOICE_MIX, k);
             let out = self.levels.at(OUTPUT_GAIN, k);
-            wet_l[j] = (dry_l[j] + (wet_l[j] - dry_l[j]) * mix + triggers_l[j]) * out;
-            wet_r[j] = (dry_r[j] + (wet_r[j] - dry_r[j]) * mix + triggers_r[j]) * out;
+            wet_l[j] = (dry_l[j] + (wet_l[j] - dry_l[j]) * mix) * out;
+            wet_r[j] = (dry_r[j] + (wet_r[j] - dry_r[j]) * mix) * out;
+        }
+
+        // The trigger layers join after the voice mix (it only blends the voice path), at the
+        // output level.
+        let mut triggers_l = [0.0f32; CONTROL_PERIOD];
+        let mut triggers_r = [0.0f32; CONTROL_PERIOD];
+        if self
+            .triggers
+            .render_add(&mut triggers_l[..n], &mut triggers_r[..n], k0, notes)
+        {
+            for j in 0..n {
+                let out = self.levels.at(OUTPUT_GAIN, k0 + j);
+                wet_l[j] += triggers_l[j] * out;
+                wet_r[j] += triggers_r[j] * out;
+            }
         }
 
         let steady = settings.calm_guard

@@ -239,6 +239,15 @@ impl SharedShelves {
         }
     }
 
+    /// Whether every state is exactly zero (then silent buses give exact silence).
+    pub fn is_silent(&self) -> bool {
+        self.proximity_lp
+            .iter()
+            .chain(&self.both_lp)
+            .chain(&self.shadow_lp)
+            .all(BilinearLowpass::is_silent)
+    }
+
     /// Flushes decayed states to zero (once per control period).
     pub fn flush_tiny(&mut self) {
         for lp in self

@@ -39,6 +39,11 @@ impl BilinearLowpass {
         self.y1 = super::flush_tiny(self.y1);
     }
 
+    /// Whether the state is exactly zero.
+    pub fn is_silent(&self) -> bool {
+        self.x1 == 0.0 && self.y1 == 0.0
+    }
+
     /// Filters one sample.
     #[inline]
     pub fn process(&mut self, x: f32) -> f32 {

@@ -112,6 +112,8 @@ pub struct TriggerBank {
     /// The shelves every voice shares (see `binaural::fixed_source`).
     shelves: SharedShelves,
     levels: ControlRamp<LAYERS>,
+    /// Each layer's level in dB and as a gain, converted when it changes.
+    level_gains: [(f32, f32); LAYERS],
     tick: TickState,
     /// Samples rendered since `reset`.
     clock: u64,
@@ -131,6 +133,7 @@ impl TriggerBank {
             voices: VoicePool::new(sample_rate),
             shelves: SharedShelves::new(sample_rate),
             levels: ControlRamp::new(LEVEL_GLIDE_S, sample_rate, CONTROL_PERIOD),
+            level_gains: [(f32::NAN, 0.0); LAYERS],
             tick: TickState {
                 layers: settings.layers,
                 voice: Position {
@@ -197,8 +200,14 @@ impl TriggerBank {
             self.reseed(settings.seed);
         }
         let snap = std::mem::take(&mut self.fresh);
+        for (layer, cached) in settings.layers.iter().zip(&mut self.level_gains) {
+            // The conversion only when the level moves (it is most of an idle tick's cost).
+            if layer.level_db != cached.0 {
+                *cached = (layer.level_db, db_to_gain(layer.level_db));
+            }
+        }
         self.levels
-            .retarget(settings.layers.map(|l| db_to_gain(l.level_db)), snap);
+            .retarget(self.level_gains.map(|(_, gain)| gain), snap);
         self.tick = TickState {
             layers: settings.layers,
             voice: *voice,
@@ -213,9 +222,24 @@ impl TriggerBank {
 
     /// Renders the next `left.len()` samples (`k0` samples into the control period) and adds
     /// them to `left`/`right`. `notes` are this chunk's MIDI notes, offsets relative to the
-    /// chunk, in order.
-    pub fn render_add(&mut self, left: &mut [f32], right: &mut [f32], k0: usize, notes: &[NoteOn]) {
+    /// chunk, in order. Returns `false` (and adds nothing) when the layers are silent.
+    pub fn render_add(
+        &mut self,
+        left: &mut [f32],
+        right: &mut [f32],
+        k0: usize,
+        notes: &[NoteOn],
+    ) -> bool {
         let n = left.len();
+        let idle = notes.is_empty()
+            && self.tick.layers.iter().all(|l| !l.on)
+            && self.voices.active() == 0
+            && self.shelves.is_silent();
+        if idle {
+            // Nothing sounds and nothing can start: the voice path pays nothing for the layers.
+            self.clock += n as u64;
+            return false;
+        }
         let mut starts = [Start {
             offset: 0,
             layer: 0,
@@ -289,6 +313,7 @@ impl TriggerBank {
         self.voices.render_add(&levels, &mut buses, from, n);
         self.shelves.render_add(&buses, left, right);
         self.clock += n as u64;
+        true
     }
 
     fn start_event(&mut self, start: &Start) {
