@@ -198,14 +198,14 @@ impl Engine {
             let n = self.until_tick.min(len - start);
             let k0 = CONTROL_PERIOD - self.until_tick;
             let end = start + n;
-            // This chunk's notes, relative to the chunk (a note out of order plays at once).
-            let mut chunk_notes = [NoteOn {
-                offset: 0,
-                note: 0,
-                velocity: 0.0,
-            }; MAX_NOTES_PER_CHUNK];
-            let mut note_count = 0;
             if next_note < notes.len() && notes[next_note].offset < end {
+                // This chunk's notes, relative to the chunk (a note out of order plays at once).
+                let mut chunk_notes = [NoteOn {
+                    offset: 0,
+                    note: 0,
+                    velocity: 0.0,
+                }; MAX_NOTES_PER_CHUNK];
+                let mut note_count = 0;
                 while next_note < notes.len() && notes[next_note].offset < end {
                     if note_count < MAX_NOTES_PER_CHUNK {
                         chunk_notes[note_count] = NoteOn {
@@ -216,15 +216,12 @@ impl Engine {
                     }
                     next_note += 1;
                 }
+                let (l, r) = (&mut left[start..end], &mut right[start..end]);
+                self.render_chunk(input, l, r, settings, k0, &chunk_notes[..note_count]);
+            } else {
+                let (l, r) = (&mut left[start..end], &mut right[start..end]);
+                self.render_chunk(input, l, r, settings, k0, &[]);
             }
-            self.render_chunk(
-                input,
-                &mut left[start..end],
-                &mut right[start..end],
-                settings,
-                k0,
-                &chunk_notes[..note_count],
-            );
             self.until_tick -= n;
             start = end;
         }
@@ -295,17 +292,18 @@ impl Engine {
 
         // The trigger layers join after the voice mix (it only blends the voice path), at the
         // output level.
-        let mut triggers_l = [0.0f32; CONTROL_PERIOD];
-        let mut triggers_r = [0.0f32; CONTROL_PERIOD];
-        if self
-            .triggers
-            .render_add(&mut triggers_l[..n], &mut triggers_r[..n], k0, notes)
-        {
+        if self.triggers.sounding(notes) {
+            let mut triggers_l = [0.0f32; CONTROL_PERIOD];
+            let mut triggers_r = [0.0f32; CONTROL_PERIOD];
+            self.triggers
+                .render_add(&mut triggers_l[..n], &mut triggers_r[..n], k0, notes);
             for j in 0..n {
                 let out = self.levels.at(OUTPUT_GAIN, k0 + j);
                 wet_l[j] += triggers_l[j] * out;
                 wet_r[j] += triggers_r[j] * out;
             }
+        } else {
+            self.triggers.skip(n);
         }
 
         let steady = settings.calm_guard

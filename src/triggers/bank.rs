@@ -120,6 +120,9 @@ pub struct TriggerBank {
     log: [Option<EventRecord>; EVENT_LOG_LEN],
     events_started: u64,
     fresh: bool,
+    /// No layer is on, no voice sounds and the shelves are silent: chunks without notes
+    /// render nothing.
+    quiet: bool,
 }
 
 impl TriggerBank {
@@ -152,6 +155,7 @@ impl TriggerBank {
             log: [None; EVENT_LOG_LEN],
             events_started: 0,
             fresh: true,
+            quiet: false,
         }
     }
 
@@ -218,6 +222,21 @@ impl TriggerBank {
         self.voices.tick();
         self.shelves.flush_tiny();
         self.shelves.set_head_radius(settings.head_radius_m);
+        // Decided once per period; an event starting (from a note) clears it at once.
+        self.quiet = settings.layers.iter().all(|l| !l.on)
+            && self.voices.active() == 0
+            && self.shelves.is_silent();
+    }
+
+    /// Advances the clock over `n` samples that had nothing to render.
+    pub fn skip(&mut self, n: usize) {
+        self.clock += n as u64;
+    }
+
+    /// Whether the next chunk (with `notes`) has anything to render.
+    #[inline]
+    pub fn sounding(&self, notes: &[NoteOn]) -> bool {
+        !(self.quiet && notes.is_empty())
     }
 
     /// Renders the next `left.len()` samples (`k0` samples into the control period) and adds
@@ -231,11 +250,7 @@ impl TriggerBank {
         notes: &[NoteOn],
     ) -> bool {
         let n = left.len();
-        let idle = notes.is_empty()
-            && self.tick.layers.iter().all(|l| !l.on)
-            && self.voices.active() == 0
-            && self.shelves.is_silent();
-        if idle {
+        if !self.sounding(notes) {
             // Nothing sounds and nothing can start: the voice path pays nothing for the layers.
             self.clock += n as u64;
             return false;
@@ -317,6 +332,7 @@ impl TriggerBank {
     }
 
     fn start_event(&mut self, start: &Start) {
+        self.quiet = false;
         let settings = self.tick.layers[start.layer];
         let layer = &mut self.layers[start.layer];
         // The same draws in the same order for every event, whatever the settings, so that

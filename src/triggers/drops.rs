@@ -251,7 +251,7 @@ impl TriggerModel for Drops {
 
 #[cfg(test)]
 mod tests {
-    use super::super::rain::model_rules::*;
+    use super::super::test_support::model_rules::*;
     use super::*;
     use rand::SeedableRng;
 

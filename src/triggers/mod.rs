@@ -11,6 +11,7 @@ pub mod voice;
 
 pub mod brush;
 pub mod crinkle;
+pub mod crumple;
 pub mod drops;
 pub mod nail_tap;
 pub mod paper;

@@ -246,7 +246,7 @@ impl TriggerModel for NailTap {
 
 #[cfg(test)]
 mod tests {
-    use super::super::rain::model_rules::*;
+    use super::super::test_support::model_rules::*;
     use super::super::test_support::*;
     use super::super::wood_tap::WoodTap;
     use super::super::wood_tap::tests::t60_around;

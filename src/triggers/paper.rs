@@ -6,7 +6,7 @@
 //! rubbing on itself and on the palm: low-passed noise whose smooth `sin²` envelope spans the
 //! gesture.
 
-use super::crinkle::{CrumpleClicks, CrumpleVoicing};
+use super::crumple::{CrumpleClicks, CrumpleVoicing};
 use super::model::{EventParams, TriggerModel};
 use crate::dsp::WhiteNoise;
 use rand::RngExt;

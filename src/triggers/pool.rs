@@ -13,6 +13,9 @@ pub const POOL_SLOTS: usize = MAX_VOICES + 8;
 /// Every voice, allocated once.
 pub struct VoicePool {
     voices: Vec<TriggerVoice>,
+    /// Some voice may be sounding. False only once a tick found every voice idle: then the
+    /// pool costs nothing (the voices are large, and visiting them all is not free).
+    busy: bool,
 }
 
 impl VoicePool {
@@ -22,6 +25,7 @@ impl VoicePool {
             voices: (0..POOL_SLOTS)
                 .map(|_| TriggerVoice::new(sample_rate))
                 .collect(),
+            busy: false,
         }
     }
 
@@ -30,10 +34,14 @@ impl VoicePool {
         for voice in &mut self.voices {
             voice.stop();
         }
+        self.busy = false;
     }
 
     /// Voices sounding (playing, fading or ringing out).
     pub fn active(&self) -> usize {
+        if !self.busy {
+            return 0;
+        }
         self.count(|state| state != VoiceState::Idle)
     }
 
@@ -48,9 +56,13 @@ impl VoicePool {
 
     /// Once per control period (loudness estimates, state flushing).
     pub fn tick(&mut self) {
+        if !self.busy {
+            return;
+        }
         for voice in &mut self.voices {
             voice.tick();
         }
+        self.busy = self.voices.iter().any(|v| v.state() != VoiceState::Idle);
     }
 
     /// Renders samples `from..to` of the chunk into `buses`; `levels[layer]` holds each
@@ -62,6 +74,9 @@ impl VoicePool {
         from: usize,
         to: usize,
     ) {
+        if !self.busy {
+            return;
+        }
         for voice in &mut self.voices {
             if voice.state() != VoiceState::Idle {
                 voice.render_add(&levels[voice.layer()][from..to], buses, from);
@@ -73,6 +88,7 @@ impl VoicePool {
     /// then an idle slot is taken, else one ringing out its tail, else (only when more events
     /// start within 5 ms than there are spare slots) the fading voice closest to silence.
     pub fn allocate(&mut self) -> &mut TriggerVoice {
+        self.busy = true;
         if self.playing() >= MAX_VOICES {
             let quietest = self.quietest(VoiceState::Playing);
             self.voices[quietest].steal();

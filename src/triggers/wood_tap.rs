@@ -138,7 +138,8 @@ impl ModalBank {
             let audible = ((AUDIBLE_LIMIT_HZ - mode.freq_hz) / AUDIBLE_FADE_HZ).clamp(0.0, 1.0);
             self.input_gains[k] = mode.gain * audible;
             amplitudes[k] = self.input_gains[k] * contact_spectrum(mode.freq_hz, contact_s);
-            self.modes.set(k, &Resonator::new(mode.freq_hz, mode.t60_s, fs));
+            self.modes
+                .set(k, &Resonator::new(mode.freq_hz, mode.t60_s, fs));
         }
         let sum: f32 = amplitudes.iter().sum();
         let loudest = amplitudes.iter().fold(0.0f32, |m, a| m.max(*a));
@@ -313,7 +314,7 @@ impl TriggerModel for WoodTap {
 
 #[cfg(test)]
 pub(crate) mod tests {
-    use super::super::rain::model_rules::*;
+    use super::super::test_support::model_rules::*;
     use super::super::test_support::*;
     use super::*;
 
