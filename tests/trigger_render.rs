@@ -206,3 +206,27 @@ fn calm_guard_holds_the_ceiling_under_full_load() {
         );
     }
 }
+
+#[test]
+fn dense_layers_keep_about_three_events_overlapping() {
+    let fs = 48_000.0;
+    for kind in [TriggerKind::Crinkle, TriggerKind::Paper, TriggerKind::Rain] {
+        // Dense: capped near three. Sparse: the long gestures of Decay 100 % are left whole
+        // (about 0.3–0.6 s each at 2 a second).
+        for (density, range) in [(30.0f32, 2.0..5.0), (2.0, 0.5..2.0)] {
+            let mut settings = one_layer(0, layer(kind));
+            settings.layers[0].density_per_s = density;
+            settings.layers[0].decay = 1.0;
+            let mut engine = Engine::new(fs, 512).unwrap();
+            let (mut total, blocks) = (0usize, (4.0 * fs) as usize / 512);
+            for _ in 0..blocks {
+                let (mut l, mut r) = ([0.0f32; 512], [0.0f32; 512]);
+                engine.process(InputChannels::None, &mut l, &mut r, &settings, None);
+                total += engine.triggers().active_voices();
+            }
+            let mean = total as f64 / blocks as f64;
+            println!("{kind:?} at {density}/s, decay 100 %: {mean:.1} voices on average");
+            assert!(range.contains(&mean), "{kind:?} at {density}/s: {mean} voices");
+        }
+    }
+}
