@@ -226,7 +226,10 @@ fn dense_layers_keep_about_three_events_overlapping() {
             }
             let mean = total as f64 / blocks as f64;
             println!("{kind:?} at {density}/s, decay 100 %: {mean:.1} voices on average");
-            assert!(range.contains(&mean), "{kind:?} at {density}/s: {mean} voices");
+            assert!(
+                range.contains(&mean),
+                "{kind:?} at {density}/s: {mean} voices"
+            );
         }
     }
 }

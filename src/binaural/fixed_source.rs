@@ -170,13 +170,13 @@ impl FixedSource {
         }
 
         // Each ear: the fractional delay, straight into the four buses with the ear's gains.
-        for side in 0..2 {
+        for (side, ear_buses) in buses.iter_mut().enumerate() {
             let w = self.ear_weights[side];
             let g = self.ear_gains[side];
             // Oldest tap first: p(j − whole − 2) … p(j − whole + 1).
             let start = hp - self.ear_whole[side] - 2;
             let t: [&[f32]; 4] = std::array::from_fn(|i| &self.pinna[start + i..start + i + n]);
-            let [b0, b1, b2, b3] = &mut buses[side];
+            let [b0, b1, b2, b3] = ear_buses;
             let (b0, b1, b2, b3) = (
                 &mut b0[at..at + n],
                 &mut b1[at..at + n],

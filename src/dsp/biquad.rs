@@ -243,10 +243,10 @@ mod tests {
         assert!((measured_gain(bp, 3_000.0, fs) - 1.0).abs() < 0.01);
         assert!(measured_gain(bp, 300.0, fs) < 0.1);
         assert!((bp.magnitude(3_000.0, fs) - 1.0).abs() < 1e-3);
-        let lp = Biquad::low_pass(1_000.0, 0.7071, fs);
+        let lp = Biquad::low_pass(1_000.0, std::f32::consts::FRAC_1_SQRT_2, fs);
         assert!((measured_gain(lp, 100.0, fs) - 1.0).abs() < 0.01);
         assert!(measured_gain(lp, 8_000.0, fs) < 0.02);
-        let hp = Biquad::high_pass(1_000.0, 0.7071, fs);
+        let hp = Biquad::high_pass(1_000.0, std::f32::consts::FRAC_1_SQRT_2, fs);
         assert!(measured_gain(hp, 100.0, fs) < 0.02);
         assert!((measured_gain(hp, 8_000.0, fs) - 1.0).abs() < 0.01);
     }

@@ -30,6 +30,7 @@ impl WhiteNoise {
 
     /// The next sample, uniform in `[-1, 1)`.
     #[inline(always)]
+    #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> f32 {
         // The top 24 bits as a signed fraction: exact in f32.
         (self.next_u32() as i32 >> 8) as f32 * (1.0 / 8_388_608.0)

@@ -132,11 +132,10 @@ impl ResonatorBank4 {
     /// One sample of every lane, weighted by `weights` and summed.
     #[inline(always)]
     pub fn process_sum(&mut self, x: f32, weights: &[f32; 4]) -> f32 {
-        let mut y = [0.0f32; 4];
-        for k in 0..4 {
-            // As `Resonator::process`: the recursion waits on one multiply and one add.
-            y[k] = (self.a2[k] * self.y2[k] + self.gain[k] * x) + self.a1[k] * self.y1[k];
-        }
+        // As `Resonator::process`: the recursion waits on one multiply and one add.
+        let y: [f32; 4] = std::array::from_fn(|k| {
+            (self.a2[k] * self.y2[k] + self.gain[k] * x) + self.a1[k] * self.y1[k]
+        });
         self.y2 = self.y1;
         self.y1 = y;
         (weights[0] * y[0] + weights[1] * y[1]) + (weights[2] * y[2] + weights[3] * y[3])

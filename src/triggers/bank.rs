@@ -432,8 +432,10 @@ mod split_tests {
     /// Renders `seconds` through the bank in chunks of `chunk` samples (ticking every period).
     fn render(kind: TriggerKind, chunk: usize, seconds: f32) -> Vec<f32> {
         let fs = 48_000.0;
-        let mut settings = Settings::default();
-        settings.seed = 7;
+        let mut settings = Settings {
+            seed: 7,
+            ..Settings::default()
+        };
         settings.layers[2] = LayerSettings {
             on: true,
             density_per_s: 10.0,

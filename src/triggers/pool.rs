@@ -160,7 +160,7 @@ mod tests {
     fn render(pool: &mut VoicePool, clock: &mut usize, samples: usize) -> Vec<f32> {
         let mut out = Vec::new();
         for _ in 0..samples {
-            if *clock % CONTROL_PERIOD == 0 {
+            if (*clock).is_multiple_of(CONTROL_PERIOD) {
                 pool.tick();
             }
             *clock += 1;

@@ -278,7 +278,10 @@ mod tests {
             for _ in 0..500 {
                 rain.start(&event, &mut rng);
                 total += rain.drops_in_event();
-                let last = rain.drop_start_samples[..rain.drop_count].iter().max().unwrap();
+                let last = rain.drop_start_samples[..rain.drop_count]
+                    .iter()
+                    .max()
+                    .unwrap();
                 assert!(*last as f32 <= 48_000.0 * event.length_cap_s.min(BURST_LONG_S));
             }
             let mean = total as f32 / 500.0;
