@@ -138,9 +138,9 @@ impl Bubble {
         self.remaining_samples > 0
     }
 
-    /// Every [`RENORMALIZE_SAMPLES`]: one Newton step back to unit length undoes the rounding
-    /// drift of the rotations (|z|² stays within 1e-6 of 1, so one step is exact to f32), and
-    /// the glide stops once it reaches its ceiling.
+    /// Every [`RENORMALIZE_SAMPLES`]: one glide step of the rotation, one Newton step back to
+    /// unit length for both phasors (undoing the rounding drift: |z|² stays within 1e-6 of 1,
+    /// so one step is exact to f32), and the glide stops once it reaches its ceiling.
     fn renormalize(&mut self) {
         let z = 1.5 - 0.5 * (self.z_re * self.z_re + self.z_im * self.z_im);
         self.z_re *= z;
