@@ -124,6 +124,46 @@ fn engine_transport(transport: &Transport) -> engine::Transport {
     }
 }
 
+/// The parts of `Plugin` both plugins share: vendor details, MIDI and automation, the
+/// parameters, state checks, and reset/process through the shared core.
+macro_rules! shared_plugin_items {
+    () => {
+        const VENDOR: &'static str = "Murmur";
+        const URL: &'static str = env!("CARGO_PKG_HOMEPAGE");
+        const EMAIL: &'static str = "murmur@example.invalid";
+        const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+
+        // Notes fire the trigger layers.
+        const MIDI_INPUT: MidiConfig = MidiConfig::Basic;
+        const SAMPLE_ACCURATE_AUTOMATION: bool = true;
+
+        type Editor = ();
+        type SysExMessage = ();
+        type BackgroundTask = ();
+
+        fn params(&self) -> Arc<dyn Params> {
+            self.core.params.clone()
+        }
+
+        fn filter_state(state: &mut PluginState) {
+            params::sanitize_state(state);
+        }
+
+        fn reset(&mut self) {
+            self.core.reset();
+        }
+
+        fn process(
+            &mut self,
+            buffer: &mut Buffer,
+            _aux: &mut AuxiliaryBuffers,
+            context: &mut impl ProcessContext<Self>,
+        ) -> ProcessStatus {
+            self.core.process(buffer, context)
+        }
+    };
+}
+
 /// The effect: a voice in, moved around the head, with the trigger layers mixed in.
 pub struct Murmur {
     core: PluginCore,
@@ -138,11 +178,9 @@ impl Default for Murmur {
 }
 
 impl Plugin for Murmur {
+    shared_plugin_items!();
+
     const NAME: &'static str = "Murmur";
-    const VENDOR: &'static str = "Murmur";
-    const URL: &'static str = env!("CARGO_PKG_HOMEPAGE");
-    const EMAIL: &'static str = "murmur@example.invalid";
-    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
 
     const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[
         AudioIOLayout {
@@ -157,22 +195,6 @@ impl Plugin for Murmur {
         },
     ];
 
-    // Notes fire the trigger layers.
-    const MIDI_INPUT: MidiConfig = MidiConfig::Basic;
-    const SAMPLE_ACCURATE_AUTOMATION: bool = true;
-
-    type Editor = ();
-    type SysExMessage = ();
-    type BackgroundTask = ();
-
-    fn params(&self) -> Arc<dyn Params> {
-        self.core.params.clone()
-    }
-
-    fn filter_state(state: &mut PluginState) {
-        params::sanitize_state(state);
-    }
-
     fn activate(
         &mut self,
         audio_io_layout: &AudioIOLayout,
@@ -184,19 +206,6 @@ impl Plugin for Murmur {
             _ => InputChannels::Stereo,
         };
         self.core.activate(input, buffer_config)
-    }
-
-    fn reset(&mut self) {
-        self.core.reset();
-    }
-
-    fn process(
-        &mut self,
-        buffer: &mut Buffer,
-        _aux: &mut AuxiliaryBuffers,
-        context: &mut impl ProcessContext<Self>,
-    ) -> ProcessStatus {
-        self.core.process(buffer, context)
     }
 }
 
@@ -234,32 +243,15 @@ impl Default for MurmurTriggers {
 }
 
 impl Plugin for MurmurTriggers {
+    shared_plugin_items!();
+
     const NAME: &'static str = "Murmur Triggers";
-    const VENDOR: &'static str = "Murmur";
-    const URL: &'static str = env!("CARGO_PKG_HOMEPAGE");
-    const EMAIL: &'static str = "murmur@example.invalid";
-    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
 
     const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[AudioIOLayout {
         main_input_channels: None,
         main_output_channels: NonZeroU32::new(2),
         ..AudioIOLayout::const_default()
     }];
-
-    const MIDI_INPUT: MidiConfig = MidiConfig::Basic;
-    const SAMPLE_ACCURATE_AUTOMATION: bool = true;
-
-    type Editor = ();
-    type SysExMessage = ();
-    type BackgroundTask = ();
-
-    fn params(&self) -> Arc<dyn Params> {
-        self.core.params.clone()
-    }
-
-    fn filter_state(state: &mut PluginState) {
-        params::sanitize_state(state);
-    }
 
     fn activate(
         &mut self,
@@ -268,19 +260,6 @@ impl Plugin for MurmurTriggers {
         _context: &mut impl ActivateContext<Self>,
     ) -> bool {
         self.core.activate(InputChannels::None, buffer_config)
-    }
-
-    fn reset(&mut self) {
-        self.core.reset();
-    }
-
-    fn process(
-        &mut self,
-        buffer: &mut Buffer,
-        _aux: &mut AuxiliaryBuffers,
-        context: &mut impl ProcessContext<Self>,
-    ) -> ProcessStatus {
-        self.core.process(buffer, context)
     }
 }
 
