@@ -56,36 +56,15 @@ impl TriggerModel for Crinkle {
 #[cfg(test)]
 mod tests {
     use super::super::crumple::ENERGY_DECADES;
+    use super::super::test_support::model_rules::*;
     use super::super::test_support::*;
     use super::*;
     use rand::SeedableRng;
 
-    const RATES_HZ: [f32; 2] = [44_100.0, 48_000.0];
-
-    fn event(edit: impl FnOnce(&mut EventParams)) -> EventParams {
-        let mut e = EventParams::default();
-        edit(&mut e);
-        e
-    }
-
-    /// Mean centroid over a few gestures of model `M`.
-    fn centroid<M: TriggerModel>(e: &EventParams, fs: f32) -> f64 {
-        (1..9u64)
-            .map(|s| spectral_centroid(&render_event::<M>(e, s, fs, 3.0), fs))
-            .sum::<f64>()
-            / 8.0
-    }
-
-    /// Samples rendered until `render` reports the end, one sample at a time, in seconds.
-    fn duration_s(e: &EventParams, seed: u64, fs: f32) -> f32 {
-        let mut m = Crinkle::new(fs);
-        m.start(e, &mut Pcg32::seed_from_u64(seed));
-        let mut n = 1;
-        while m.render(&mut [0.0]) {
-            n += 1;
-            assert!(n as f32 <= 3.0 * fs);
-        }
-        n as f32 / fs
+    #[test]
+    fn common() {
+        common_rules::<Crinkle>("Crinkle");
+        gesture_rules::<Crinkle>("Crinkle");
     }
 
     #[test]
@@ -135,7 +114,7 @@ mod tests {
         for fs in RATES_HZ {
             let mut clicks = CrumpleClicks::new(fs);
             for (seed, intensity) in (0..40).map(|s| (s, (s % 2) as f32)) {
-                let e = event(|e| (e.decay, e.intensity) = (1.0, intensity));
+                let e = event_with(|e| (e.decay, e.intensity) = (1.0, intensity));
                 clicks.start(&sparse, &e, &mut Pcg32::seed_from_u64(seed));
                 let mut out = vec![0.0; clicks.len as usize];
                 clicks.render(&mut out);
@@ -145,72 +124,12 @@ mod tests {
                     .filter(|w| w[1] - w[0] >= gap && w[2] - w[1] >= gap)
                 {
                     let click = &out[w[1] as usize..(w[1] + gap) as usize];
-                    let top = peak(click);
-                    let last = click.iter().rposition(|x| x.abs() > 1e-3 * top).unwrap();
+                    let (_, last) = peak_to_60_db(click);
                     longest_s = longest_s.max(last as f32 / fs);
                 }
             }
         }
         eprintln!("crinkle: longest click (to -60 dB) {longest_s:.4} s");
         assert!(longest_s > 0.0 && longest_s < 0.010, "{longest_s}");
-    }
-
-    #[test]
-    fn tone_and_size_move_the_centroid() {
-        for fs in RATES_HZ {
-            let tone = [-1.0, 0.0, 1.0].map(|t| centroid::<Crinkle>(&event(|e| e.tone = t), fs));
-            let size = [0.0, 0.25, 0.5, 0.75, 1.0]
-                .map(|s| centroid::<Crinkle>(&event(|e| e.size = s), fs));
-            eprintln!("crinkle {fs}: tone {tone:.0?} size {size:.0?}");
-            assert!(
-                tone[0] <= 0.75 * tone[1] && tone[2] >= 1.25 * tone[1],
-                "{tone:?}"
-            );
-            assert!(size.windows(2).all(|w| w[1] < w[0]), "{size:?}");
-        }
-    }
-
-    #[test]
-    fn variation_alone_makes_events_differ() {
-        for fs in RATES_HZ {
-            let at = |variation, detune, timbre, seed| {
-                let e = event(|e| (e.variation, e.detune, e.timbre) = (variation, detune, timbre));
-                render_event::<Crinkle>(&e, seed, fs, 3.0)
-            };
-            assert_eq!(at(0.0, -0.25, -1.0, 7), at(0.0, 0.25, 1.0, 7));
-            assert!(correlation(&at(0.1, -0.25, 0.3, 1), &at(0.1, 0.25, -0.3, 2)) < 0.99);
-        }
-    }
-
-    #[test]
-    fn lasts_the_same_at_every_rate_and_ends_within_3_s() {
-        for decay in [0.0, 0.5, 1.0] {
-            for (variation, timbre) in [(0.0, 0.0), (1.0, 1.0), (1.0, -1.0)] {
-                let e = event(|e| (e.decay, e.variation, e.timbre) = (decay, variation, timbre));
-                let d = RATES_HZ.map(|fs| duration_s(&e, 3, fs));
-                assert!(d[0] <= 3.0 && (d[0] - d[1]).abs() <= 0.002, "{d:?}");
-            }
-        }
-    }
-
-    #[test]
-    fn peaks_within_range_ends_quietly_and_stays_finite() {
-        for fs in RATES_HZ {
-            let (mut lo, mut hi) = (f32::MAX, 0.0f32);
-            for seed in 0..20 {
-                for intensity in [0.2, 1.0] {
-                    let x =
-                        render_event::<Crinkle>(&event(|e| e.intensity = intensity), seed, fs, 3.0);
-                    assert!(
-                        x.iter()
-                            .all(|v| v.is_finite() && (*v == 0.0 || v.is_normal()))
-                    );
-                    assert!(peak(&x[x.len() - (0.002 * fs) as usize..]) < 1e-3 * peak(&x));
-                    (lo, hi) = (lo.min(peak(&x)), hi.max(peak(&x)));
-                }
-            }
-            eprintln!("crinkle {fs}: peaks {lo:.2}..{hi:.2}");
-            assert!(lo >= 0.2 && hi <= 1.0, "{lo} {hi}");
-        }
     }
 }

@@ -249,7 +249,6 @@ mod tests {
     use super::super::test_support::model_rules::*;
     use super::super::test_support::*;
     use super::super::wood_tap::WoodTap;
-    use super::super::wood_tap::tests::t60_around;
     use super::*;
 
     #[test]
@@ -259,13 +258,7 @@ mod tests {
 
     #[test]
     fn brighter_than_wood() {
-        for fs in RATES_HZ {
-            let event = EventParams::default();
-            let nail = spectral_centroid(&render::<NailTap>(&event, 1, fs), fs);
-            let wood = spectral_centroid(&render::<WoodTap>(&event, 1, fs), fs);
-            eprintln!("NailTap {fs} Hz: centroid {nail:.0} Hz vs WoodTap {wood:.0} Hz");
-            assert!(nail > wood, "{nail} {wood}");
-        }
+        brighter_rule::<NailTap, WoodTap>(["NailTap", "WoodTap"], 1.0, 1..2);
     }
 
     #[test]
@@ -279,9 +272,7 @@ mod tests {
                 };
                 let out = render::<NailTap>(&event, 1, fs);
                 // Broadband: from the peak to the last sample above −60 dB of it.
-                let top = peak(&out);
-                let at_peak = out.iter().position(|x| x.abs() == top).unwrap();
-                let last = out.iter().rposition(|x| x.abs() > 1e-3 * top).unwrap();
+                let (at_peak, last) = peak_to_60_db(&out);
                 let broadband_s = (last - at_peak) as f32 / fs;
                 let f1 = FUNDAMENTAL_MAX_HZ * (FUNDAMENTAL_MIN_HZ / FUNDAMENTAL_MAX_HZ).powf(size);
                 let t60 = t60_around(&out, f1, fs);

@@ -136,104 +136,18 @@ impl TriggerModel for Paper {
 #[cfg(test)]
 mod tests {
     use super::super::crinkle::Crinkle;
-    use super::super::test_support::*;
+    use super::super::test_support::model_rules::*;
     use super::*;
-    use rand::SeedableRng;
 
-    const RATES_HZ: [f32; 2] = [44_100.0, 48_000.0];
-
-    fn event(edit: impl FnOnce(&mut EventParams)) -> EventParams {
-        let mut e = EventParams::default();
-        edit(&mut e);
-        e
-    }
-
-    /// Mean centroid over a few gestures of model `M`.
-    fn centroid<M: TriggerModel>(e: &EventParams, fs: f32) -> f64 {
-        (1..9u64)
-            .map(|s| spectral_centroid(&render_event::<M>(e, s, fs, 3.0), fs))
-            .sum::<f64>()
-            / 8.0
-    }
-
-    /// Samples rendered until `render` reports the end, one sample at a time, in seconds.
-    fn duration_s(e: &EventParams, seed: u64, fs: f32) -> f32 {
-        let mut m = Paper::new(fs);
-        m.start(e, &mut Pcg32::seed_from_u64(seed));
-        let mut n = 1;
-        while m.render(&mut [0.0]) {
-            n += 1;
-            assert!(n as f32 <= 3.0 * fs);
-        }
-        n as f32 / fs
+    #[test]
+    fn common() {
+        common_rules::<Paper>("Paper");
+        gesture_rules::<Paper>("Paper");
     }
 
     #[test]
     fn darker_than_crinkle() {
-        for fs in RATES_HZ {
-            let e = EventParams::default();
-            let (paper, crinkle) = (centroid::<Paper>(&e, fs), centroid::<Crinkle>(&e, fs));
-            eprintln!("paper {fs}: centroid {paper:.0} Hz, crinkle {crinkle:.0} Hz");
-            assert!(paper < 0.75 * crinkle);
-        }
-    }
-
-    #[test]
-    fn tone_and_size_move_the_centroid() {
-        for fs in RATES_HZ {
-            let tone = [-1.0, 0.0, 1.0].map(|t| centroid::<Paper>(&event(|e| e.tone = t), fs));
-            let size =
-                [0.0, 0.25, 0.5, 0.75, 1.0].map(|s| centroid::<Paper>(&event(|e| e.size = s), fs));
-            eprintln!("paper {fs}: tone {tone:.0?} size {size:.0?}");
-            assert!(
-                tone[0] <= 0.75 * tone[1] && tone[2] >= 1.25 * tone[1],
-                "{tone:?}"
-            );
-            assert!(size.windows(2).all(|w| w[1] < w[0]), "{size:?}");
-        }
-    }
-
-    #[test]
-    fn variation_alone_makes_events_differ() {
-        for fs in RATES_HZ {
-            let at = |variation, detune, timbre, seed| {
-                let e = event(|e| (e.variation, e.detune, e.timbre) = (variation, detune, timbre));
-                render_event::<Paper>(&e, seed, fs, 3.0)
-            };
-            assert_eq!(at(0.0, -0.25, -1.0, 7), at(0.0, 0.25, 1.0, 7));
-            assert!(correlation(&at(0.1, -0.25, 0.3, 1), &at(0.1, 0.25, -0.3, 2)) < 0.99);
-        }
-    }
-
-    #[test]
-    fn lasts_the_same_at_every_rate_and_ends_within_3_s() {
-        for decay in [0.0, 0.5, 1.0] {
-            for (variation, timbre) in [(0.0, 0.0), (1.0, 1.0), (1.0, -1.0)] {
-                let e = event(|e| (e.decay, e.variation, e.timbre) = (decay, variation, timbre));
-                let d = RATES_HZ.map(|fs| duration_s(&e, 3, fs));
-                assert!(d[0] <= 3.0 && (d[0] - d[1]).abs() <= 0.002, "{d:?}");
-            }
-        }
-    }
-
-    #[test]
-    fn peaks_within_range_ends_quietly_and_stays_finite() {
-        for fs in RATES_HZ {
-            let (mut lo, mut hi) = (f32::MAX, 0.0f32);
-            for seed in 0..20 {
-                for intensity in [0.2, 1.0] {
-                    let x =
-                        render_event::<Paper>(&event(|e| e.intensity = intensity), seed, fs, 3.0);
-                    assert!(
-                        x.iter()
-                            .all(|v| v.is_finite() && (*v == 0.0 || v.is_normal()))
-                    );
-                    assert!(peak(&x[x.len() - (0.002 * fs) as usize..]) < 1e-3 * peak(&x));
-                    (lo, hi) = (lo.min(peak(&x)), hi.max(peak(&x)));
-                }
-            }
-            eprintln!("paper {fs}: peaks {lo:.2}..{hi:.2}");
-            assert!(lo >= 0.2 && hi <= 1.0, "{lo} {hi}");
-        }
+        // Paper below 0.75 of the crinkle's centroid.
+        brighter_rule::<Crinkle, Paper>(["Crinkle", "Paper"], 1.0 / 0.75, 1..9);
     }
 }

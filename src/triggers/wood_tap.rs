@@ -313,39 +313,10 @@ impl TriggerModel for WoodTap {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::super::test_support::model_rules::*;
     use super::super::test_support::*;
     use super::*;
-
-    /// The 60 dB decay time, seconds, of `signal` band-passed around `freq_hz`: a line fitted
-    /// to the per-period peak envelope in dB between 5 and 45 dB below its maximum.
-    pub(crate) fn t60_around(signal: &[f32], freq_hz: f32, fs: f32) -> f32 {
-        let mut bp = crate::dsp::Biquad::band_pass(freq_hz, 2.0, fs);
-        let filtered: Vec<f32> = signal.iter().map(|x| bp.process(*x)).collect();
-        let period = (fs / freq_hz).ceil() as usize;
-        let env: Vec<(f32, f32)> = filtered
-            .chunks(period)
-            .enumerate()
-            .map(|(i, c)| ((i * period) as f32 / fs, 20.0 * peak(c).max(1e-12).log10()))
-            .collect();
-        let top = env.iter().fold(f32::MIN, |m, e| m.max(e.1));
-        let start = env.iter().position(|e| e.1 == top).unwrap();
-        let fit: Vec<(f32, f32)> = env[start..]
-            .iter()
-            .copied()
-            .skip_while(|e| e.1 > top - 5.0)
-            .take_while(|e| e.1 > top - 45.0)
-            .collect();
-        let n = fit.len() as f32;
-        let (mt, md) = fit
-            .iter()
-            .fold((0.0, 0.0), |s, e| (s.0 + e.0 / n, s.1 + e.1 / n));
-        let (sxy, sxx) = fit.iter().fold((0.0, 0.0), |s, e| {
-            (s.0 + (e.0 - mt) * (e.1 - md), s.1 + (e.0 - mt) * (e.0 - mt))
-        });
-        -60.0 / (sxy / sxx)
-    }
 
     #[test]
     fn common() {
