@@ -8,8 +8,8 @@
 //! struck much brighter than the wood tap's (same raised-cosine contact, van den Doel, Kry &
 //! Pai 2001). The modal core is the wood tap's [`ModalBank`].
 
+use super::modal::{ModalBank, ModalVoicing, Struck};
 use super::model::{EventParams, TriggerModel};
-use super::wood_tap::{MODE_COUNT, ModalBank, ModeSpec, strike_weights};
 use crate::dsp::{Biquad, WhiteNoise};
 use rand::RngExt;
 use rand_pcg::Pcg32;
@@ -110,59 +110,30 @@ impl NoiseBurst {
     }
 }
 
-/// Free-free bar mode ratios, `(βₙ/β₁)²` with `βₙL = 3.0112, 5, 7, 9` (Fletcher & Rossing).
-const MODE_RATIOS: [f32; MODE_COUNT] = [1.0, 2.757, 5.404, 8.933];
-
-/// Relative mode gains before strike position, tone and contact: hard, bright material.
-const MODE_GAINS: [f32; MODE_COUNT] = [1.0, 0.8, 0.65, 0.5];
-
-/// Fundamental of the smallest object (size 0), Hz.
-const FUNDAMENTAL_MAX_HZ: f32 = 3_200.0;
-
-/// Fundamental of the largest object (size 1), Hz.
-const FUNDAMENTAL_MIN_HZ: f32 = 800.0;
-
-/// Fundamental 60 dB decay at decay 0, seconds.
-const T60_MIN_S: f32 = 0.006;
-
-/// Fundamental 60 dB decay at decay 1, seconds: still short, a held object is damped.
-const T60_MAX_S: f32 = 0.024;
-
-/// Mode `k` rings for `T60 · ratioₖ^−DAMPING_EXPONENT` (losses grow with frequency).
-const DAMPING_EXPONENT: f32 = 0.3;
-
-/// Contact time of the softest tap (intensity 0), seconds.
-const CONTACT_SOFT_S: f32 = 0.3e-3;
-
-/// Contact time of the hardest tap (intensity 1), seconds: keratin on glass.
-const CONTACT_HARD_S: f32 = 0.06e-3;
-
-/// Longest contact, in periods of the fundamental (see the wood tap).
-const CONTACT_MAX_PERIODS: f32 = 0.6;
-
-/// How far the timbre draw moves the hardness (0..1 scale) either way.
-const HARDNESS_TIMBRE: f32 = 0.4;
-
-/// Nominal strike position, 0..1 (a nail lands near an edge).
-const STRIKE_POSITION: f32 = 0.3;
-
-/// How far the timbre draw moves the strike position either way.
-const STRIKE_TIMBRE: f32 = 0.12;
-
-/// Mode-gain tilt per unit of tone: gains scale by `ratioₖ^(TONE_TILT · tone)`.
-const TONE_TILT: f32 = 0.6;
-
-/// Contact time scales by `2^(−TONE_CONTACT_OCTAVES · tone)`.
-const TONE_CONTACT_OCTAVES: f32 = 0.8;
-
-/// Whole-spectrum transposition per unit of tone, octaves.
-const TONE_PITCH_OCTAVES: f32 = 0.25;
-
-/// Amplitude wobble of the contact pulse (white noise).
-const CONTACT_NOISE: f32 = 0.2;
-
-/// Summed mode amplitude the modes are scaled to.
-const MODES_PEAK: f32 = 0.7;
+/// A hard, bright, heavily damped material: keratin on plastic or glass.
+const NAIL: ModalVoicing = ModalVoicing {
+    // Free-free bar mode ratios, `(βₙ/β₁)²` with `βₙL = 3.0112, 5, 7, 9` (Fletcher & Rossing).
+    mode_ratios: [1.0, 2.757, 5.404, 8.933],
+    mode_gains: [1.0, 0.8, 0.65, 0.5],
+    fundamental_max_hz: 3_200.0,
+    fundamental_min_hz: 800.0,
+    // Still short at decay 1: a held object is damped.
+    t60_min_s: 0.006,
+    t60_max_s: 0.024,
+    damping_exponent: 0.3,
+    contact_soft_s: 0.3e-3,
+    contact_hard_s: 0.06e-3,
+    contact_max_periods: 0.6,
+    hardness_timbre: 0.4,
+    // A nail lands near an edge.
+    strike_position: 0.3,
+    strike_timbre: 0.12,
+    tone_tilt: 0.6,
+    tone_contact_octaves: 0.8,
+    tone_pitch_octaves: 0.25,
+    contact_noise: 0.2,
+    peak: 0.7,
+};
 
 /// Click length at the softest and hardest tap, seconds.
 const CLICK_SOFT_S: f32 = 0.7e-3;
@@ -197,36 +168,10 @@ impl TriggerModel for NailTap {
 
     fn start(&mut self, event: &EventParams, rng: &mut Pcg32) {
         let tone = event.tone.clamp(-1.0, 1.0);
-        let size = event.size.clamp(0.0, 1.0);
-        let decay = event.decay.clamp(0.0, 1.0);
-        let timbre = event.timbre_offset().clamp(-1.0, 1.0);
-        let fundamental_hz = FUNDAMENTAL_MAX_HZ
-            * (FUNDAMENTAL_MIN_HZ / FUNDAMENTAL_MAX_HZ).powf(size)
-            * event.pitch_ratio()
-            * (TONE_PITCH_OCTAVES * tone).exp2();
-        let t60_s = T60_MIN_S * (T60_MAX_S / T60_MIN_S).powf(decay);
-        let hardness = (event.intensity.clamp(0.0, 1.0) + HARDNESS_TIMBRE * timbre).clamp(0.0, 1.0);
-        let contact_s = (CONTACT_SOFT_S
-            * (CONTACT_HARD_S / CONTACT_SOFT_S).powf(hardness)
-            * (-TONE_CONTACT_OCTAVES * tone).exp2())
-        .min(CONTACT_MAX_PERIODS / fundamental_hz);
-        let weights = strike_weights(STRIKE_POSITION + STRIKE_TIMBRE * timbre);
-        let mut modes = [ModeSpec::default(); MODE_COUNT];
-        for (k, mode) in modes.iter_mut().enumerate() {
-            let ratio = MODE_RATIOS[k];
-            *mode = ModeSpec {
-                freq_hz: fundamental_hz * ratio,
-                gain: MODE_GAINS[k] * weights[k] * ratio.powf(TONE_TILT * tone),
-                t60_s: t60_s * ratio.powf(-DAMPING_EXPONENT),
-            };
-        }
-        self.bank.strike(
-            &modes,
-            contact_s,
-            CONTACT_NOISE,
-            MODES_PEAK,
-            rng.random::<u32>(),
-        );
+        let Struck {
+            fundamental_hz,
+            hardness,
+        } = NAIL.strike(&mut self.bank, event, rng);
         let lerp = |soft: f32, hard: f32| soft + (hard - soft) * hardness;
         self.click.start(
             rng.random::<u32>(),
@@ -274,7 +219,8 @@ mod tests {
                 // Broadband: from the peak to the last sample above −60 dB of it.
                 let (at_peak, last) = peak_to_60_db(&out);
                 let broadband_s = (last - at_peak) as f32 / fs;
-                let f1 = FUNDAMENTAL_MAX_HZ * (FUNDAMENTAL_MIN_HZ / FUNDAMENTAL_MAX_HZ).powf(size);
+                let f1 = NAIL.fundamental_max_hz
+                    * (NAIL.fundamental_min_hz / NAIL.fundamental_max_hz).powf(size);
                 let t60 = t60_around(&out, f1, fs);
                 eprintln!(
                     "NailTap {fs} Hz size {size}: −60 dB after {broadband_s:.4} s, \
