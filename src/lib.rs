@@ -15,6 +15,7 @@ pub mod engine;
 pub mod format;
 pub mod motion;
 pub mod params;
+pub mod presets;
 pub mod settings;
 pub mod triggers;
 
