@@ -1,0 +1,288 @@
+//! `murmur render`: every WAV format and rate in and out at the input's rate with the tail
+//! added, the same samples as the engine renders directly, and bad inputs refused one by one
+//! with a clear reason while the other files are still processed and nothing is overwritten.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use murmur::engine::{Engine, InputChannels};
+
+fn murmur(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_murmur"))
+        .args(args)
+        .output()
+        .expect("run murmur")
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("murmur-render-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A breathy test signal: seeded noise, `len` frames of `channels` channels.
+fn signal(len: usize, channels: usize) -> Vec<Vec<f32>> {
+    let mut state = 0x2545_f491u32;
+    (0..channels)
+        .map(|_| {
+            (0..len)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 17;
+                    state ^= state << 5;
+                    (state as i32 >> 8) as f32 / 8_388_608.0 * 0.3
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Writes `channels` as a WAV of `bits` (`32f` for float).
+fn write_wav(path: &Path, channels: &[Vec<f32>], rate: u32, bits: &str) {
+    let (bits_per_sample, sample_format) = match bits {
+        "32f" => (32, hound::SampleFormat::Float),
+        b => (b.parse().unwrap(), hound::SampleFormat::Int),
+    };
+    let spec = hound::WavSpec {
+        channels: channels.len() as u16,
+        sample_rate: rate,
+        bits_per_sample,
+        sample_format,
+    };
+    let mut writer = hound::WavWriter::create(path, spec).unwrap();
+    for i in 0..channels[0].len() {
+        for channel in channels {
+            match sample_format {
+                hound::SampleFormat::Float => writer.write_sample(channel[i]).unwrap(),
+                hound::SampleFormat::Int => {
+                    let full = ((1i64 << (bits_per_sample - 1)) - 1) as f32;
+                    writer
+                        .write_sample((channel[i] * full).round() as i32)
+                        .unwrap()
+                }
+            }
+        }
+    }
+    writer.finalize().unwrap();
+}
+
+/// The render's samples, interleaved, and its spec.
+fn read_wav(path: &Path) -> (hound::WavSpec, Vec<f32>) {
+    let reader = hound::WavReader::open(path).unwrap();
+    let spec = reader.spec();
+    let samples = match spec.sample_format {
+        hound::SampleFormat::Float => reader.into_samples::<f32>().map(Result::unwrap).collect(),
+        hound::SampleFormat::Int => {
+            let scale = 1.0 / (1u64 << (spec.bits_per_sample - 1)) as f32;
+            reader
+                .into_samples::<i32>()
+                .map(|s| s.unwrap() as f32 * scale)
+                .collect()
+        }
+    };
+    (spec, samples)
+}
+
+#[test]
+fn every_format_and_rate_comes_out_at_its_rate_with_the_tail() {
+    let dir = temp_dir("formats");
+    for rate in [8_000u32, 22_050, 44_100, 48_000, 96_000, 192_000] {
+        for (channels, bits) in [(1, "16"), (2, "24"), (1, "32"), (2, "32f")] {
+            let input = dir.join(format!("in-{rate}-{channels}-{bits}.wav"));
+            let len = rate as usize / 4;
+            write_wav(&input, &signal(len, channels), rate, bits);
+            let output = dir.join(format!("out-{rate}-{channels}-{bits}.wav"));
+            let run = murmur(&[
+                "render",
+                input.to_str().unwrap(),
+                "-o",
+                output.to_str().unwrap(),
+                "--preset",
+                "Slow Orbit",
+                "--tail",
+                "0.5",
+                "--bits",
+                "32f",
+            ]);
+            assert!(
+                run.status.success(),
+                "{rate} {channels} {bits}: {}",
+                text(&run.stderr)
+            );
+            let (spec, samples) = read_wav(&output);
+            assert_eq!((spec.channels, spec.sample_rate), (2, rate));
+            assert_eq!(
+                samples.len() / 2,
+                len + rate as usize / 2,
+                "{rate} {channels} {bits}"
+            );
+            assert!(samples.iter().all(|x| x.is_finite()));
+            assert!(
+                samples.iter().any(|x| x.abs() > 0.01),
+                "{rate}: silent render"
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn the_render_is_what_the_engine_renders() {
+    let dir = temp_dir("parity");
+    for rate in [44_100u32, 48_000] {
+        let input = dir.join(format!("voice-{rate}.wav"));
+        let voice = signal(rate as usize, 1);
+        write_wav(&input, &voice, rate, "32f");
+        let output = dir.join(format!("out-{rate}.wav"));
+        let run = murmur(&[
+            "render",
+            input.to_str().unwrap(),
+            "-o",
+            output.to_str().unwrap(),
+            "--preset",
+            "Tapping Around the Head",
+            "--seed",
+            "9",
+            "--tail",
+            "1",
+            "--bits",
+            "32f",
+        ]);
+        assert!(run.status.success(), "{}", text(&run.stderr));
+        let (_, rendered) = read_wav(&output);
+
+        let mut settings = murmur::presets::find("Tapping Around the Head")
+            .unwrap()
+            .settings;
+        settings.seed = 9;
+        let total = 2 * rate as usize;
+        let mut left: Vec<f32> = voice[0].clone();
+        left.resize(total, 0.0);
+        let mut right = left.clone();
+        // Another block size than the CLI's: the engine's output does not depend on it.
+        let mut engine = Engine::new(rate as f32, 333).unwrap();
+        for (l, r) in left.chunks_mut(333).zip(right.chunks_mut(333)) {
+            engine.process(InputChannels::Mono, l, r, &settings, None);
+        }
+        let worst = rendered
+            .chunks(2)
+            .zip(left.iter().zip(&right))
+            .map(|(frame, (l, r))| (frame[0] - l).abs().max((frame[1] - r).abs()))
+            .fold(0.0f32, f32::max);
+        assert_eq!(rendered.len(), 2 * total);
+        assert!(worst <= 1e-6, "{rate} Hz: {worst}");
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn bad_inputs_are_named_the_rest_is_rendered_and_nothing_is_overwritten() {
+    let dir = temp_dir("bad");
+    let good = dir.join("good.wav");
+    write_wav(&good, &signal(4_800, 1), 48_000, "16");
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("empty.wav", vec![], "not a WAV file"),
+        (
+            "truncated.wav",
+            b"RIFF\x24\x00\x00\x00WAVEfmt ".to_vec(),
+            "not a WAV file",
+        ),
+        (
+            "noise.wav",
+            (0..999u32).map(|i| (i * 7919 % 251) as u8).collect(),
+            "not a WAV file",
+        ),
+        (
+            "song.mp3",
+            b"ID3\x03\x00\x00\x00\x00\x00\x00 not a wav".to_vec(),
+            "not a WAV file",
+        ),
+    ];
+    let mut args = vec!["render".to_owned()];
+    for (name, bytes, _) in &cases {
+        std::fs::write(dir.join(name), bytes).unwrap();
+        args.push(dir.join(name).to_str().unwrap().to_owned());
+    }
+    // A header with no samples.
+    let zero = dir.join("zero.wav");
+    write_wav(&zero, &[vec![]], 48_000, "16");
+    args.push(zero.to_str().unwrap().to_owned());
+    args.push(good.to_str().unwrap().to_owned());
+    let out_dir = dir.join("out");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    args.extend(["--out-dir".to_owned(), out_dir.to_str().unwrap().to_owned()]);
+    let run = murmur(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let errors = text(&run.stderr);
+    assert!(!run.status.success());
+    for (name, _, says) in &cases {
+        let line = errors
+            .lines()
+            .find(|l| l.contains(name))
+            .unwrap_or_else(|| panic!("{errors}"));
+        assert!(line.contains(says), "{line}");
+    }
+    assert!(
+        errors
+            .lines()
+            .any(|l| l.contains("zero.wav") && l.contains("0 samples")),
+        "{errors}"
+    );
+    // The good file was still rendered, and only it.
+    let written: Vec<_> = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(written, vec![std::ffi::OsString::from("good-murmur.wav")]);
+
+    // Refusals that stop before any file: unknown preset, bad --bits.
+    for (flag, value, says) in [
+        ("--preset", "Thunderstorm", "unknown preset"),
+        ("--bits", "12", "bad --bits"),
+    ] {
+        let run = murmur(&[
+            "render",
+            good.to_str().unwrap(),
+            "--out-dir",
+            dir.to_str().unwrap(),
+            flag,
+            value,
+        ]);
+        assert!(!run.status.success());
+        assert!(text(&run.stderr).contains(says), "{}", text(&run.stderr));
+    }
+    // The input itself is never the output, even with --overwrite.
+    let before = std::fs::read(&good).unwrap();
+    let run = murmur(&[
+        "render",
+        good.to_str().unwrap(),
+        "-o",
+        good.to_str().unwrap(),
+        "--overwrite",
+    ]);
+    assert!(!run.status.success());
+    assert!(
+        text(&run.stderr).contains("never overwritten"),
+        "{}",
+        text(&run.stderr)
+    );
+    assert_eq!(std::fs::read(&good).unwrap(), before);
+    // An output folder that cannot be written: a clear reason, no file.
+    let run = murmur(&[
+        "render",
+        good.to_str().unwrap(),
+        "--out-dir",
+        "/proc/murmur-no-such-dir",
+    ]);
+    assert!(!run.status.success());
+    assert!(
+        text(&run.stderr).contains("cannot write"),
+        "{}",
+        text(&run.stderr)
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
