@@ -148,3 +148,40 @@ fn existing_files_and_bad_arguments_are_refused_without_touching_anything() {
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn the_demo_is_thirty_seconds_that_move_and_stay_under_the_ceiling() {
+    let dir = temp_dir("demo");
+    let out = dir.join("demo/murmur-demo.wav");
+    let run = murmur(&["demo", out.to_str().unwrap()]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let reader = hound::WavReader::open(&out).unwrap();
+    let spec = reader.spec();
+    assert_eq!((spec.channels, spec.sample_rate), (2, 48_000));
+    assert_eq!(reader.duration(), 30 * 48_000);
+    let full = (1 << 23) as f32;
+    let samples: Vec<f32> = reader
+        .into_samples::<i32>()
+        .map(|s| s.unwrap() as f32 / full)
+        .collect();
+    let peak = samples.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+    let rms = (samples.iter().map(|x| x * x).sum::<f32>() / samples.len() as f32).sqrt();
+    // The Calm Guard's default ceiling is −6 dBFS; a whisper demo sits well below it on average.
+    assert!(peak <= 0.502, "{peak}");
+    assert!(rms > 0.01, "{rms}");
+    // The voice sweeps ear to ear (0.1 Hz): the left/right balance of 1 s windows swings.
+    let balances: Vec<f32> = samples
+        .chunks(2 * 48_000)
+        .map(|w| {
+            let (l, r) = w
+                .chunks(2)
+                .fold((0.0, 0.0), |(l, r), f| (l + f[0] * f[0], r + f[1] * f[1]));
+            10.0 * (l / r).log10()
+        })
+        .collect();
+    let (lo, hi) = balances
+        .iter()
+        .fold((f32::MAX, f32::MIN), |(a, b), x| (a.min(*x), b.max(*x)));
+    assert!(lo < -6.0 && hi > 6.0, "balance {lo:.1} … {hi:.1} dB");
+    let _ = std::fs::remove_dir_all(dir);
+}

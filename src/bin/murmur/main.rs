@@ -10,6 +10,7 @@ use murmur::engine::{Engine, InputChannels, Settings};
 use murmur::params::MurmurParams;
 use murmur::presets;
 
+mod demo;
 mod wav;
 use nice_plug::prelude::Params;
 
@@ -59,6 +60,11 @@ enum Command {
         /// Replace existing output files (inputs are never replaced).
         #[arg(long)]
         overwrite: bool,
+    },
+    /// Renders a 30 s binaural demo (default `target/demo/murmur-demo.wav`).
+    Demo {
+        /// Output WAV file.
+        output: Option<PathBuf>,
     },
     /// Renders a trigger bed with no input.
     Generate {
@@ -119,6 +125,9 @@ fn main() -> ExitCode {
             &bits,
             overwrite,
         ),
+        Command::Demo { output } => {
+            demo_to(&output.unwrap_or_else(|| PathBuf::from("target/demo/murmur-demo.wav")))
+        }
         Command::Generate {
             preset,
             duration,
@@ -210,6 +219,23 @@ fn generate(
         }
         writer.finish()
     })
+}
+
+/// Renders the demo to `output` (replacing an older demo), creating its folder.
+fn demo_to(output: &Path) -> Result<(), String> {
+    if let Some(dir) = output.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    let (left, right) = demo::render()?;
+    let spec = wav::spec("24", demo::DEMO_RATE)?;
+    wav::write_atomically(output, true, |path| {
+        let mut writer = wav::StereoWriter::create(path, spec)?;
+        writer.write(&left, &right)?;
+        writer.finish()
+    })?;
+    println!("demo → {}", output.display());
+    Ok(())
 }
 
 /// The settings of preset `name` (the defaults without one).
