@@ -286,3 +286,61 @@ fn bad_inputs_are_named_the_rest_is_rendered_and_nothing_is_overwritten() {
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn parallel_jobs_render_the_same_files() {
+    let dir = temp_dir("jobs");
+    let mut inputs = Vec::new();
+    for i in 0..5 {
+        let input = dir.join(format!("take{i}.wav"));
+        write_wav(&input, &signal(24_000 + 1_000 * i, 1 + i % 2), 48_000, "24");
+        inputs.push(input.to_str().unwrap().to_owned());
+    }
+    let render = |jobs: &str, out: &str| {
+        let out_dir = dir.join(out);
+        std::fs::create_dir_all(&out_dir).unwrap();
+        let mut args: Vec<&str> = vec!["render"];
+        args.extend(inputs.iter().map(String::as_str));
+        let out_dir_text = out_dir.to_str().unwrap().to_owned();
+        args.extend([
+            "--out-dir",
+            &out_dir_text,
+            "--preset",
+            "Water Drops",
+            "--jobs",
+            jobs,
+        ]);
+        let run = murmur(&args);
+        assert!(run.status.success(), "{}", text(&run.stderr));
+        out_dir
+    };
+    let (serial, parallel) = (render("1", "serial"), render("3", "parallel"));
+    for i in 0..5 {
+        let name = format!("take{i}-murmur.wav");
+        let a = std::fs::read(serial.join(&name)).unwrap();
+        let b = std::fs::read(parallel.join(&name)).unwrap();
+        assert!(a == b, "{name} differs between one job and three");
+    }
+    // No temporary files left anywhere.
+    assert_eq!(std::fs::read_dir(&parallel).unwrap().count(), 5);
+    // Two inputs that would share an output name are refused before anything is written.
+    let other = dir.join("other");
+    std::fs::create_dir_all(&other).unwrap();
+    std::fs::copy(&inputs[0], other.join("take0.wav")).unwrap();
+    let clash = dir.join("clash");
+    let run = murmur(&[
+        "render",
+        &inputs[0],
+        other.join("take0.wav").to_str().unwrap(),
+        "--out-dir",
+        clash.to_str().unwrap(),
+    ]);
+    assert!(!run.status.success());
+    assert!(
+        text(&run.stderr).contains("both be written"),
+        "{}",
+        text(&run.stderr)
+    );
+    assert!(!clash.exists() || std::fs::read_dir(&clash).unwrap().count() == 0);
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -4,6 +4,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use clap::{Parser, Subcommand};
 use murmur::engine::{Engine, InputChannels, Settings};
@@ -60,6 +61,9 @@ enum Command {
         /// Replace existing output files (inputs are never replaced).
         #[arg(long)]
         overwrite: bool,
+        /// Files rendered in parallel; the number of cores when absent.
+        #[arg(long)]
+        jobs: Option<usize>,
     },
     /// Renders a 30 s binaural demo (default `target/demo/murmur-demo.wav`).
     Demo {
@@ -115,15 +119,19 @@ fn main() -> ExitCode {
             tail,
             bits,
             overwrite,
+            jobs,
         } => render(
             &inputs,
-            output.as_deref(),
-            out_dir.as_deref(),
-            preset.as_deref(),
-            seed,
-            tail,
-            &bits,
-            overwrite,
+            &RenderRequest {
+                output: output.as_deref(),
+                out_dir: out_dir.as_deref(),
+                preset: preset.as_deref(),
+                seed,
+                tail_s: tail,
+                bits: &bits,
+                overwrite,
+                jobs,
+            },
         ),
         Command::Demo { output } => {
             demo_to(&output.unwrap_or_else(|| PathBuf::from("target/demo/murmur-demo.wav")))
@@ -320,42 +328,82 @@ fn render_file(
     })
 }
 
-#[allow(clippy::too_many_arguments)]
-fn render(
-    inputs: &[PathBuf],
-    output: Option<&Path>,
-    out_dir: Option<&Path>,
-    preset: Option<&str>,
+/// What `murmur render` was asked for, besides the inputs.
+struct RenderRequest<'a> {
+    output: Option<&'a Path>,
+    out_dir: Option<&'a Path>,
+    preset: Option<&'a str>,
     seed: Option<u32>,
     tail_s: f64,
-    bits: &str,
+    bits: &'a str,
     overwrite: bool,
-) -> Result<(), String> {
-    let mut settings = preset_settings(preset)?;
-    if let Some(seed) = seed {
+    /// Files rendered at once (one engine each); the machine's cores when absent.
+    jobs: Option<usize>,
+}
+
+fn render(inputs: &[PathBuf], request: &RenderRequest) -> Result<(), String> {
+    let mut settings = preset_settings(request.preset)?;
+    if let Some(seed) = request.seed {
         settings.seed = seed;
     }
-    wav::spec(bits, 48_000)?;
+    wav::spec(request.bits, 48_000)?;
+    let tail_s = request.tail_s;
     if !(tail_s.is_finite() && tail_s >= 0.0) {
         return Err(format!("bad --tail `{tail_s}` (seconds, 0 or more)"));
     }
-    if output.is_some() && inputs.len() > 1 {
+    if request.output.is_some() && inputs.len() > 1 {
         return Err("-o names one file; with several inputs use --out-dir".to_owned());
     }
-    let mut failed = 0;
-    for input in inputs {
-        let result = output_for(input, output, out_dir).and_then(|out| {
-            render_file(input, &out, &settings, tail_s, bits, overwrite).map(|()| out)
-        });
-        match result {
-            Ok(out) => println!("{} → {}", input.display(), out.display()),
-            Err(reason) => {
-                eprintln!("murmur: {}: {reason}", input.display());
-                failed += 1;
-            }
+    // Every output decided first: two inputs never race for one output file.
+    let outputs: Vec<Result<PathBuf, String>> = inputs
+        .iter()
+        .map(|input| output_for(input, request.output, request.out_dir))
+        .collect();
+    for (i, out) in outputs.iter().enumerate() {
+        if let Ok(out) = out
+            && outputs[..i].iter().any(|o| o.as_ref() == Ok(out))
+        {
+            return Err(format!(
+                "two inputs would both be written to {}",
+                out.display()
+            ));
         }
     }
-    match failed {
+    let jobs = request
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .clamp(1, inputs.len().max(1));
+    let next = AtomicUsize::new(0);
+    let failed = AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for _ in 0..jobs {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(input) = inputs.get(i) else { break };
+                    let result = outputs[i].clone().and_then(|out| {
+                        render_file(
+                            input,
+                            &out,
+                            &settings,
+                            tail_s,
+                            request.bits,
+                            request.overwrite,
+                        )
+                        .map(|()| out)
+                    });
+                    match result {
+                        Ok(out) => println!("{} → {}", input.display(), out.display()),
+                        Err(reason) => {
+                            eprintln!("murmur: {}: {reason}", input.display());
+                            failed.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                }
+            });
+        }
+    });
+    match failed.into_inner() {
         0 => Ok(()),
         n => Err(format!("{n} of {} files failed", inputs.len())),
     }

@@ -103,8 +103,11 @@ pub fn write_atomically(
     let name = output
         .file_name()
         .ok_or_else(|| format!("{} is not a file name", output.display()))?;
+    // Unique per process and per write, so parallel renders never share a temporary file.
+    static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let write_id = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let temporary = output.with_file_name(format!(
-        ".{}.murmur-{}.tmp",
+        ".{}.murmur-{}-{write_id}.tmp",
         name.to_string_lossy(),
         std::process::id()
     ));
