@@ -5,25 +5,11 @@
 mod frozen_params;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn murmur(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_murmur"))
-        .args(args)
-        .output()
-        .expect("run murmur")
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("murmur-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+#[path = "common/cli.rs"]
+mod cli;
+use cli::{murmur, temp_dir, text};
 
 fn generate(out: &Path, seed: &str) -> Output {
     murmur(&[

@@ -2,27 +2,27 @@
 //! added, the same samples as the engine renders directly, and bad inputs refused one by one
 //! with a clear reason while the other files are still processed and nothing is overwritten.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Output;
+
+#[path = "common/cli.rs"]
+mod cli;
+use cli::{murmur, temp_dir, text};
 
 use murmur::engine::{Engine, InputChannels};
 
-fn murmur(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_murmur"))
-        .args(args)
-        .output()
-        .expect("run murmur")
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("murmur-render-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+/// `murmur render INPUT -o OUTPUT --bits 32f` plus `extra`.
+fn render_float(input: &Path, output: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "render",
+        input.to_str().unwrap(),
+        "-o",
+        output.to_str().unwrap(),
+        "--bits",
+        "32f",
+    ];
+    args.extend_from_slice(extra);
+    murmur(&args)
 }
 
 /// A breathy test signal: seeded noise, `len` frames of `channels` channels.
@@ -97,18 +97,11 @@ fn every_format_and_rate_comes_out_at_its_rate_with_the_tail() {
             let len = rate as usize / 4;
             write_wav(&input, &signal(len, channels), rate, bits);
             let output = dir.join(format!("out-{rate}-{channels}-{bits}.wav"));
-            let run = murmur(&[
-                "render",
-                input.to_str().unwrap(),
-                "-o",
-                output.to_str().unwrap(),
-                "--preset",
-                "Slow Orbit",
-                "--tail",
-                "0.5",
-                "--bits",
-                "32f",
-            ]);
+            let run = render_float(
+                &input,
+                &output,
+                &["--preset", "Slow Orbit", "--tail", "0.5"],
+            );
             assert!(
                 run.status.success(),
                 "{rate} {channels} {bits}: {}",
@@ -139,20 +132,18 @@ fn the_render_is_what_the_engine_renders() {
         let voice = signal(rate as usize, 1);
         write_wav(&input, &voice, rate, "32f");
         let output = dir.join(format!("out-{rate}.wav"));
-        let run = murmur(&[
-            "render",
-            input.to_str().unwrap(),
-            "-o",
-            output.to_str().unwrap(),
-            "--preset",
-            "Tapping Around the Head",
-            "--seed",
-            "9",
-            "--tail",
-            "1",
-            "--bits",
-            "32f",
-        ]);
+        let run = render_float(
+            &input,
+            &output,
+            &[
+                "--preset",
+                "Tapping Around the Head",
+                "--seed",
+                "9",
+                "--tail",
+                "1",
+            ],
+        );
         assert!(run.status.success(), "{}", text(&run.stderr));
         let (_, rendered) = read_wav(&output);
 

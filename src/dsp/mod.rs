@@ -12,7 +12,7 @@ pub use biquad::{Biquad, PairedBiquad};
 pub use delay_line::{DelayLine, lagrange_weights};
 pub use lowpass::BilinearLowpass;
 pub use noise::{WhiteNoise, WhiteNoiseBlock};
-pub use resonator::{Resonator, ResonatorBank4, t60_radius};
+pub use resonator::{Resonator, ResonatorBank4};
 pub use smoother::{ControlRamp, ControlSmoother, LinearFade};
 
 /// Decibels to a linear gain factor.

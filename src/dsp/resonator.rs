@@ -17,7 +17,7 @@ pub struct Resonator {
 
 /// Pole radius that decays by 60 dB in `t60_s` seconds at `sample_rate`: `r^(T60·fs) = 10⁻³`.
 #[inline]
-pub fn t60_radius(t60_s: f32, sample_rate: f32) -> f32 {
+fn t60_radius(t60_s: f32, sample_rate: f32) -> f32 {
     if t60_s <= 0.0 {
         0.0
     } else {
