@@ -8,12 +8,14 @@ use nice_plug::prelude::*;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
+pub mod automation;
 pub mod binaural;
 pub mod calm_guard;
 pub mod dsp;
 pub mod engine;
 pub mod format;
 pub mod motion;
+pub mod offline;
 pub mod params;
 pub mod presets;
 pub mod settings;

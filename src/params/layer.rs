@@ -208,6 +208,40 @@ impl LayerParams {
     }
 }
 
+impl LayerParams {
+    /// Layer `number`'s plain values for `layer`, by ID (see [`super::plain_values`]).
+    pub fn plain_values(number: usize, layer: &LayerSettings) -> Vec<(String, f32)> {
+        let switch = |on: bool| if on { 1.0 } else { 0.0 };
+        let choice = |all: &[_], value| all.iter().position(|v| *v == value).unwrap_or(0) as f32;
+        [
+            ("on", switch(layer.on)),
+            ("type", layer.kind as usize as f32),
+            ("lvl", layer.level_db),
+            ("dens", layer.density_per_s),
+            ("reg", layer.regularity),
+            ("sync", switch(layer.sync)),
+            ("div", choice(&GridDivision::ALL, layer.division)),
+            ("var", layer.variation),
+            ("tone", layer.tone),
+            ("size", layer.size),
+            ("dec", layer.decay),
+            ("plc", choice_placement(layer.placement)),
+            ("sprd", layer.spread_deg),
+            ("dist", layer.distance_m),
+        ]
+        .into_iter()
+        .map(|(what, value)| (format!("t{number}{what}"), value))
+        .collect()
+    }
+}
+
+fn choice_placement(placement: Placement) -> f32 {
+    Placement::ALL
+        .iter()
+        .position(|p| *p == placement)
+        .unwrap_or(0) as f32
+}
+
 // SAFETY: every pointer points into `self`, and the list names each parameter once.
 unsafe impl Params for LayerParams {
     fn param_map(&self) -> Vec<(String, ParamPtr, String)> {

@@ -8,8 +8,10 @@ use nice_plug::plugin::ParamValue;
 use nice_plug::prelude::*;
 
 pub mod layer;
+pub mod sheet;
 
 pub use layer::{DivisionParam, LayerParams, PlacementParam, TriggerKindParam};
+pub use sheet::{ParamEntry, ParamIndex, ParamSheet};
 
 use crate::engine::Settings;
 use crate::format::{
@@ -300,6 +302,48 @@ impl MurmurParams {
             layers: [&self.layer1, &self.layer2, &self.layer3].map(LayerParams::settings),
         }
     }
+}
+
+/// Each parameter's plain value in `settings`, by ID (a switch as 0 or 1, a choice as its
+/// index): how a preset becomes host parameter values. The sheet's tests check that this names
+/// every parameter once and that loading it reads back the same settings.
+pub fn plain_values(s: &Settings) -> Vec<(String, f32)> {
+    let switch = |on: bool| if on { 1.0 } else { 0.0 };
+    let mut values: Vec<(String, f32)> = [
+        ("motion", choice_index(s.motion, |p: MotionParam| MotionMode::from(p))),
+        ("azim", s.azimuth_deg),
+        ("elev", s.elevation_deg),
+        ("dist", s.distance_m),
+        ("mrate", s.motion_rate_hz),
+        ("msync", switch(s.motion_sync)),
+        ("mdiv", choice_index(s.sync_division, |p: SyncDivisionParam| SyncDivision::from(p))),
+        ("mdepth", s.motion_depth_deg),
+        ("msoft", s.softness),
+        ("head", s.head_radius_m * 100.0),
+        ("prox", s.proximity),
+        ("width", s.width),
+        ("vgain", s.voice_level_db),
+        ("vmix", s.voice_mix),
+        ("seed", s.seed as f32),
+        ("calm", switch(s.calm_guard)),
+        ("ceil", s.ceiling_db),
+        ("out", s.output_db),
+        ("bypass", switch(s.bypass)),
+    ]
+    .into_iter()
+    .map(|(id, value)| (id.to_owned(), value))
+    .collect();
+    for (n, layer) in s.layers.iter().enumerate() {
+        values.extend(LayerParams::plain_values(n + 1, layer));
+    }
+    values
+}
+
+/// The index of the host choice `P` that converts to `value` (the first choice if none does).
+fn choice_index<P: Enum, T: PartialEq>(value: T, convert: impl Fn(P) -> T) -> f32 {
+    (0..P::variants().len())
+        .position(|i| convert(P::from_index(i)) == value)
+        .unwrap_or(0) as f32
 }
 
 /// Keeps every value of a saved state inside its parameter's range before it is loaded: a

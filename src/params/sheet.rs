@@ -1,0 +1,318 @@
+//! The host parameters driven the way a host drives them, for the command-line renderer: found
+//! by ID or name, given text in display units ("90°", "0.3 m", "Orbit"), set as normalized
+//! values, and read back as engine [`Settings`].
+//!
+//! Going through the very parameters the plugin exposes (and the same normalized-value path a
+//! host's automation takes) is what makes a CLI render equal the plugin's render: every value is
+//! snapped, skewed and converted exactly as it is in a DAW.
+
+use nice_plug::prelude::*;
+
+use super::MurmurParams;
+use crate::engine::Settings;
+
+/// One parameter of a [`ParamSheet`], by position in [`ParamSheet::params`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParamIndex(pub usize);
+
+/// What a [`ParamSheet`] knows about one parameter.
+#[derive(Debug, Clone)]
+pub struct ParamEntry {
+    /// The frozen ID (`azim`, `t2dens`, …).
+    pub id: String,
+    /// The display name (`Azimuth`, `Layer 2 Density`, …).
+    pub name: String,
+    /// `Some(steps)` for stepped parameters (booleans, enums, integers): they jump, never ramp.
+    pub steps: Option<usize>,
+}
+
+/// Murmur's parameters with their values, set by ID or name.
+pub struct ParamSheet {
+    /// Boxed so the pointers below stay valid when the sheet moves.
+    params: Box<MurmurParams>,
+    entries: Vec<ParamEntry>,
+    /// One pointer per entry, into `params`.
+    pointers: Vec<ParamPtr>,
+}
+
+// SAFETY: the pointers point into the sheet's own boxed parameters (atomics, themselves `Send`),
+// which move with it; nothing else holds them.
+unsafe impl Send for ParamSheet {}
+
+impl Default for ParamSheet {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ParamSheet {
+    /// Every parameter at its default.
+    pub fn new() -> Self {
+        let params = Box::new(MurmurParams::default());
+        let map = params.param_map();
+        let entries = map
+            .iter()
+            .map(|(id, ptr, _group)| ParamEntry {
+                id: id.clone(),
+                // SAFETY: `ptr` points into `params`, which the sheet owns.
+                name: unsafe { ptr.name() }.to_owned(),
+                steps: unsafe { ptr.step_count() },
+            })
+            .collect();
+        let pointers = map.into_iter().map(|(_, ptr, _)| ptr).collect();
+        Self {
+            params,
+            entries,
+            pointers,
+        }
+    }
+
+    /// A sheet holding `settings` (a preset), as the plugin holds them once they are loaded.
+    pub fn with_settings(settings: &Settings) -> Self {
+        let mut sheet = Self::new();
+        for (id, plain) in super::plain_values(settings) {
+            let index = sheet.find(&id).expect("plain_values names only real IDs");
+            sheet.set_normalized(index, sheet.plain_to_normalized(index, plain));
+        }
+        sheet
+    }
+
+    /// Every parameter, in the host's order.
+    pub fn params(&self) -> &[ParamEntry] {
+        &self.entries
+    }
+
+    /// The parameter with this ID (exactly) or display name (ignoring case and spaces).
+    pub fn find(&self, name: &str) -> Option<ParamIndex> {
+        let key = |s: &str| {
+            s.chars()
+                .filter(|c| !c.is_whitespace())
+                .flat_map(char::to_lowercase)
+                .collect::<String>()
+        };
+        let wanted = key(name);
+        self.entries
+            .iter()
+            .position(|e| e.id == name.trim())
+            .or_else(|| self.entries.iter().position(|e| key(&e.name) == wanted))
+            .map(ParamIndex)
+    }
+
+    /// The entry of `index`.
+    pub fn entry(&self, index: ParamIndex) -> &ParamEntry {
+        &self.entries[index.0]
+    }
+
+    fn ptr(&self, index: ParamIndex) -> ParamPtr {
+        self.pointers[index.0]
+    }
+
+    /// The normalized value of `text` in `index`'s display units (`"90°"`, `"-6 dB"`, `"Orbit"`,
+    /// `"On"`); values beyond the range are clamped to it, as hosts do. Choice names may be typed
+    /// in any case.
+    pub fn parse(&self, index: ParamIndex, text: &str) -> Result<f32, String> {
+        let ptr = self.ptr(index);
+        let entry = self.entry(index);
+        let text = text.trim();
+        let is_switch = matches!(ptr, ParamPtr::BoolParam(_));
+        // SAFETY (every `unsafe` here): the pointer points into `self.params`.
+        let choices: Vec<String> = match entry.steps {
+            Some(steps) if steps < 64 => (0..=steps)
+                .map(|k| unsafe { ptr.normalized_value_to_string(k as f32 / steps as f32, false) })
+                .collect(),
+            _ => Vec::new(),
+        };
+        let steps = entry.steps.unwrap_or(1) as f32;
+        if let Some(k) = choices.iter().position(|c| c.eq_ignore_ascii_case(text)) {
+            return Ok(k as f32 / steps);
+        }
+        if is_switch {
+            // The framework reads any other word as "off"; a typo must not switch silently.
+            let lower = text.to_ascii_lowercase();
+            match lower.as_str() {
+                "on" | "true" | "yes" | "1" => return Ok(1.0),
+                "off" | "false" | "no" | "0" => return Ok(0.0),
+                _ => {}
+            }
+        } else if let Some(normalized) = unsafe { ptr.string_to_normalized_value(text) } {
+            return Ok(normalized);
+        }
+        let expected = if choices.is_empty() {
+            let (lo, hi, unit) = unsafe {
+                (
+                    ptr.normalized_value_to_string(0.0, false),
+                    ptr.normalized_value_to_string(1.0, false),
+                    ptr.unit(),
+                )
+            };
+            format!("a value from {lo} to {hi}{unit}")
+        } else {
+            format!("one of {}", choices.join(", "))
+        };
+        Err(format!(
+            "`{text}` is not a value of {} ({}); expected {expected}",
+            entry.id, entry.name
+        ))
+    }
+
+    /// Parses `NAME=VALUE` (ID or name, value in display units).
+    pub fn parse_assignment(&self, text: &str) -> Result<(ParamIndex, f32), String> {
+        let (name, value) = text
+            .split_once('=')
+            .ok_or_else(|| format!("`{text}` is not NAME=VALUE"))?;
+        let index = self.find(name).ok_or_else(|| {
+            format!(
+                "no parameter is called `{}` (see `murmur params`)",
+                name.trim()
+            )
+        })?;
+        Ok((index, self.parse(index, value)?))
+    }
+
+    /// Sets a normalized value, as host automation does (stepped parameters snap).
+    pub fn set_normalized(&mut self, index: ParamIndex, normalized: f32) {
+        let ptr = self.ptr(index);
+        // SAFETY: the pointer points into `self.params`; `&mut self` means nothing reads it now.
+        unsafe {
+            ptr._internal_set_normalized_value(normalized.clamp(0.0, 1.0));
+        }
+    }
+
+    /// The current normalized value.
+    pub fn normalized(&self, index: ParamIndex) -> f32 {
+        // SAFETY: the pointer points into `self.params`.
+        unsafe { self.ptr(index).unmodulated_normalized_value() }
+    }
+
+    /// A plain value (in the parameter's own unit; a choice's index) as a normalized value.
+    pub fn plain_to_normalized(&self, index: ParamIndex, plain: f32) -> f32 {
+        // SAFETY: the pointer points into `self.params`.
+        unsafe { self.ptr(index).preview_normalized(plain) }
+    }
+
+    /// A normalized value as a plain one.
+    pub fn normalized_to_plain(&self, index: ParamIndex, normalized: f32) -> f32 {
+        // SAFETY: the pointer points into `self.params`.
+        unsafe { self.ptr(index).preview_plain(normalized) }
+    }
+
+    /// The current value as text with its unit (`"90.0 °"`).
+    pub fn display(&self, index: ParamIndex) -> String {
+        // SAFETY: the pointer points into `self.params`.
+        unsafe {
+            let ptr = self.ptr(index);
+            ptr.normalized_value_to_string(ptr.unmodulated_normalized_value(), true)
+        }
+    }
+
+    /// The values as engine settings: what the plugin's `process` hands the engine.
+    pub fn settings(&self) -> Settings {
+        self.params.settings()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::motion::MotionMode;
+    use crate::presets;
+
+    fn close(a: f32, b: f32) -> bool {
+        (a - b).abs() <= 1e-5 * (1.0 + a.abs().max(b.abs()))
+    }
+
+    /// Settings equal up to the f32 rounding of normalizing a skewed range and back.
+    fn assert_settings_close(a: &Settings, b: &Settings) {
+        let text = |s: &Settings| format!("{s:?}");
+        let numbers = |s: &Settings| -> Vec<f32> {
+            crate::params::plain_values(s)
+                .into_iter()
+                .map(|(_, v)| v)
+                .collect()
+        };
+        let (na, nb) = (numbers(a), numbers(b));
+        assert_eq!(na.len(), nb.len());
+        for (x, y) in na.iter().zip(&nb) {
+            assert!(close(*x, *y), "{} vs {}", text(a), text(b));
+        }
+    }
+
+    #[test]
+    fn every_preset_loads_and_reads_back() {
+        for preset in presets::factory() {
+            let sheet = ParamSheet::with_settings(&preset.settings);
+            assert_settings_close(&sheet.settings(), &preset.settings);
+        }
+        // A settings value that differs from every default in every field reads back too.
+        let mut odd = Settings::default();
+        odd.motion = MotionMode::FigureEight;
+        odd.sync_division = crate::motion::SyncDivision::Note(8);
+        odd.azimuth_deg = -33.3;
+        odd.distance_m = 1.7;
+        odd.head_radius_m = 0.1;
+        odd.seed = 4242;
+        odd.calm_guard = false;
+        odd.layers[2].placement = crate::triggers::Placement::Sweep;
+        odd.layers[1].division = crate::triggers::GridDivision::ALL[5];
+        odd.layers[0].kind = crate::triggers::TriggerKind::Shh;
+        let sheet = ParamSheet::with_settings(&odd);
+        assert_settings_close(&sheet.settings(), &odd);
+        assert_eq!(sheet.settings().layers[0].kind, odd.layers[0].kind);
+        assert_eq!(sheet.settings().seed, 4242);
+    }
+
+    #[test]
+    fn plain_values_cover_every_parameter_once() {
+        let sheet = ParamSheet::new();
+        let values = crate::params::plain_values(&Settings::default());
+        assert_eq!(values.len(), sheet.params().len());
+        for entry in sheet.params() {
+            assert_eq!(values.iter().filter(|(id, _)| *id == entry.id).count(), 1);
+        }
+    }
+
+    #[test]
+    fn assignments_in_display_units() {
+        let mut sheet = ParamSheet::new();
+        for (text, check) in [
+            ("azim=90°", "90.0 °"),
+            ("Azimuth = -45", "-45.0 °"),
+            ("dist=0.3 m", "0.30 m"),
+            ("dist=25 cm", "0.25 m"),
+            ("motion=Orbit", "Orbit"),
+            ("motion=ear to ear", "Ear to Ear"),
+            ("Layer 2 Type=rain", "Rain"),
+            ("t1on=On", "On"),
+            ("calm=off", "Off"),
+            ("vgain=-6 dB", "-6.0 dB"),
+            ("t3reg=75%", "75 %"),
+            ("seed=77", "77"),
+            ("azim=500", "180.0 °"),
+        ] {
+            let (index, normalized) = sheet.parse_assignment(text).unwrap();
+            sheet.set_normalized(index, normalized);
+            assert_eq!(sheet.display(index), check, "{text}");
+        }
+        let settings = sheet.settings();
+        assert_eq!(settings.motion, MotionMode::EarToEar);
+        assert_eq!(settings.seed, 77);
+        assert!(close(settings.distance_m, 0.25));
+        assert!(settings.layers[0].on && !settings.calm_guard);
+    }
+
+    #[test]
+    fn bad_assignments_say_why() {
+        let sheet = ParamSheet::new();
+        for (text, says) in [
+            ("azim", "NAME=VALUE"),
+            ("wobble=3", "no parameter is called `wobble`"),
+            ("azim=left", "from -180.0 to 180.0 °"),
+            ("motion=Spiral", "one of Static, Ear to Ear"),
+            ("dist=3 furlongs", "dist (Distance)"),
+            ("calm=maybe", "one of Off, On"),
+        ] {
+            let error = sheet.parse_assignment(text).unwrap_err();
+            assert!(error.contains(says), "{text}: {error}");
+        }
+    }
+}
