@@ -3,7 +3,7 @@
 //!
 //! One point per line, `TIME NAME=VALUE`, where `TIME` is seconds (`12.5`, `12.5s`, `250ms`) or
 //! a clock (`1:30`, `1:02:03.5`), `NAME` is a parameter ID or name and `VALUE` is in display
-//! units, as for `--set`. Lines starting with `#` and blank lines are skipped. A continuous
+//! units, as for `--set`. `#` starts a comment; blank lines are skipped. A continuous
 //! parameter ramps linearly (in its display units) from each point to the next; a switch or a
 //! choice jumps at its point. Before its first point a parameter holds that point's value, and
 //! after its last point the last value, as in a DAW lane.
@@ -61,8 +61,9 @@ impl Automation {
     pub fn parse(text: &str, sheet: &ParamSheet) -> Result<Self, String> {
         let mut lanes: Vec<Lane> = Vec::new();
         for (n, line) in text.lines().enumerate() {
-            let line = line.trim();
-            if line.is_empty() || line.starts_with('#') {
+            // `#` starts a comment, on a line of its own or after a point.
+            let line = line.split('#').next().unwrap_or("").trim();
+            if line.is_empty() {
                 continue;
             }
             let at = |why: String| format!("line {}: {why}", n + 1);
@@ -131,7 +132,7 @@ pub fn parse_time(text: &str) -> Option<f64> {
         }
         for part in parts {
             let value: f64 = part.parse().ok()?;
-            if !(value >= 0.0) {
+            if value.is_nan() || value < 0.0 {
                 return None;
             }
             total = total * 60.0 + value;
@@ -178,7 +179,7 @@ mod tests {
                     0      azim=-90°\n\
                     1:00   azim=90\n\
                     \n\
-                    10s    motion=Orbit\n\
+                    10s    motion=Orbit   # comments may follow a point\n\
                     20s    Motion=drift\n\
                     2      dist=1 m\n";
         let automation = Automation::parse(text, &sheet).unwrap();
@@ -217,10 +218,16 @@ mod tests {
         let sheet = ParamSheet::new();
         for (text, says) in [
             ("0 azim=0\nsoon azim=3", "line 2: `soon` is not a time"),
-            ("0 azim=0\n\n5 wobble=3", "line 3: no parameter is called `wobble`"),
+            (
+                "0 azim=0\n\n5 wobble=3",
+                "line 3: no parameter is called `wobble`",
+            ),
             ("5 azim=0\n4 azim=9", "line 2: azim goes back in time"),
             ("5", "line 1: `5` is not TIME NAME=VALUE"),
-            ("1 motion=Spiral", "line 1: `Spiral` is not a value of motion"),
+            (
+                "1 motion=Spiral",
+                "line 1: `Spiral` is not a value of motion",
+            ),
         ] {
             let error = Automation::parse(text, &sheet).unwrap_err();
             assert!(error.contains(says), "{text:?}: {error}");

@@ -47,8 +47,13 @@ impl OfflineRender {
     pub fn process(&mut self, input: InputChannels, left: &mut [f32], right: &mut [f32]) {
         let len = left.len().min(right.len());
         if self.automation.is_empty() {
-            self.engine
-                .process(input, &mut left[..len], &mut right[..len], &self.settings, None);
+            self.engine.process(
+                input,
+                &mut left[..len],
+                &mut right[..len],
+                &self.settings,
+                None,
+            );
             self.position += len as u64;
             return;
         }

@@ -1,5 +1,6 @@
-//! The `murmur` command line: listings, trigger beds that repeat byte for byte for a seed, and
-//! refusals that leave existing files alone.
+//! The `murmur` command line: listings, trigger beds that repeat byte for byte for a seed, preset
+//! files and `--set` values that change what is rendered, and refusals that leave existing files
+//! alone.
 
 #[path = "common/frozen_params.rs"]
 mod frozen_params;
@@ -70,6 +71,73 @@ fn the_same_seed_gives_the_same_bytes_and_another_seed_does_not() {
     let read = |path: &PathBuf| std::fs::read(path).unwrap();
     assert!(read(&a) == read(&b), "same seed, different bytes");
     assert!(read(&a) != read(&c), "another seed, the same bytes");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn preset_files_and_set_values_are_what_is_rendered() {
+    let dir = temp_dir("preset-file");
+    // A factory preset printed as a preset file renders the same bytes as the preset itself.
+    let shown = murmur(&["presets", "--show", "scratch & tap"]);
+    assert!(shown.status.success(), "{}", text(&shown.stderr));
+    let listing = text(&shown.stdout);
+    assert!(listing.starts_with("# Scratch & Tap: "), "{listing}");
+    assert!(
+        listing
+            .lines()
+            .any(|l| l.starts_with("t1type") && l.ends_with("= Scratch"))
+    );
+    let file = dir.join("mine.txt");
+    std::fs::write(&file, &shown.stdout).unwrap();
+    let bed = |name: &str, extra: &[&str]| {
+        let out = dir.join(name);
+        let mut args = vec!["generate", "--duration", "2s", "--seed", "5"];
+        args.extend_from_slice(extra);
+        args.push(out.to_str().unwrap());
+        let run = murmur(&args);
+        assert!(run.status.success(), "{name}: {}", text(&run.stderr));
+        let samples: Vec<i32> = hound::WavReader::open(&out)
+            .unwrap()
+            .into_samples::<i32>()
+            .map(Result::unwrap)
+            .collect();
+        (std::fs::read(&out).unwrap(), samples)
+    };
+    let (by_name, samples) = bed("by-name.wav", &["--preset", "Scratch & Tap"]);
+    let (by_file, _) = bed("by-file.wav", &["--preset", file.to_str().unwrap()]);
+    assert!(by_name == by_file, "the preset file renders differently");
+    assert!(samples.iter().any(|s| s.abs() > 1_000), "silent bed");
+    // Every layer switched off by name and by ID: the bed is silent.
+    let (_, off) = bed(
+        "off.wav",
+        &[
+            "--preset",
+            "Scratch & Tap",
+            "--set",
+            "Layer 1 On=Off",
+            "--set",
+            "t2on=off",
+            "--set",
+            "t3on = Off",
+        ],
+    );
+    assert!(off.iter().all(|&s| s == 0), "layers off, yet sound");
+    // A preset file with a bad line is named with its line.
+    std::fs::write(&file, "# mine\nazim=90\nt1dens=lots\n").unwrap();
+    let run = murmur(&[
+        "generate",
+        "--preset",
+        file.to_str().unwrap(),
+        "--duration",
+        "1s",
+        "x.wav",
+    ]);
+    assert!(!run.status.success());
+    assert!(
+        text(&run.stderr).contains("line 3: `lots` is not a value of t1dens"),
+        "{}",
+        text(&run.stderr)
+    );
     let _ = std::fs::remove_dir_all(dir);
 }
 

@@ -1,15 +1,19 @@
-//! `murmur render`: every WAV format and rate in and out at the input's rate with the tail
-//! added, the same samples as the engine renders directly, and bad inputs refused one by one
-//! with a clear reason while the other files are still processed and nothing is overwritten.
+//! `murmur render`: every WAV and FLAC format and rate in and out at the input's rate with the
+//! tail added, the same samples as the engine renders directly, bad inputs refused one by one
+//! with a clear reason while the other files are still processed and nothing is overwritten, and
+//! a stopped render leaving no partial output.
 
 use std::path::Path;
 use std::process::Output;
 
 #[path = "common/cli.rs"]
 mod cli;
+#[path = "common/flac.rs"]
+mod flac;
 use cli::{murmur, temp_dir, text};
 
 use murmur::engine::{Engine, InputChannels};
+use murmur::params::ParamSheet;
 
 /// `murmur render INPUT -o OUTPUT --bits 32f` plus `extra`.
 fn render_float(input: &Path, output: &Path, extra: &[&str]) -> Output {
@@ -71,6 +75,16 @@ fn write_wav(path: &Path, channels: &[Vec<f32>], rate: u32, bits: &str) {
     writer.finalize().unwrap();
 }
 
+/// Writes `channels` as a FLAC file of `bits` integer bits.
+fn write_flac(path: &Path, channels: &[Vec<f32>], rate: u32, bits: u16) {
+    let full = ((1i64 << (bits - 1)) - 1) as f32;
+    let interleaved: Vec<i32> = (0..channels[0].len())
+        .flat_map(|i| channels.iter().map(move |c| (c[i] * full).round() as i32))
+        .collect();
+    let (bytes, _) = flac::flac_bytes(&interleaved, channels.len(), bits, rate);
+    std::fs::write(path, bytes).unwrap();
+}
+
 /// The render's samples, interleaved, and its spec.
 fn read_wav(path: &Path) -> (hound::WavSpec, Vec<f32>) {
     let reader = hound::WavReader::open(path).unwrap();
@@ -92,10 +106,27 @@ fn read_wav(path: &Path) -> (hound::WavSpec, Vec<f32>) {
 fn every_format_and_rate_comes_out_at_its_rate_with_the_tail() {
     let dir = temp_dir("formats");
     for rate in [8_000u32, 22_050, 44_100, 48_000, 96_000, 192_000] {
-        for (channels, bits) in [(1, "16"), (2, "24"), (1, "32"), (2, "32f")] {
-            let input = dir.join(format!("in-{rate}-{channels}-{bits}.wav"));
+        for (channels, bits) in [
+            (1, "16"),
+            (2, "24"),
+            (1, "32"),
+            (2, "32f"),
+            (1, "flac16"),
+            (2, "flac24"),
+        ] {
             let len = rate as usize / 4;
-            write_wav(&input, &signal(len, channels), rate, bits);
+            let input = match bits.strip_prefix("flac") {
+                Some(depth) => {
+                    let input = dir.join(format!("in-{rate}-{channels}-{bits}.flac"));
+                    write_flac(&input, &signal(len, channels), rate, depth.parse().unwrap());
+                    input
+                }
+                None => {
+                    let input = dir.join(format!("in-{rate}-{channels}-{bits}.wav"));
+                    write_wav(&input, &signal(len, channels), rate, bits);
+                    input
+                }
+            };
             let output = dir.join(format!("out-{rate}-{channels}-{bits}.wav"));
             let run = render_float(
                 &input,
@@ -147,9 +178,13 @@ fn the_render_is_what_the_engine_renders() {
         assert!(run.status.success(), "{}", text(&run.stderr));
         let (_, rendered) = read_wav(&output);
 
-        let mut settings = murmur::presets::find("Tapping Around the Head")
-            .unwrap()
-            .settings;
+        // The preset as the plugin holds it once loaded (normalized values, snapped), seed 9.
+        let mut settings = ParamSheet::with_settings(
+            &murmur::presets::find("Tapping Around the Head")
+                .unwrap()
+                .settings,
+        )
+        .settings();
         settings.seed = 9;
         let total = 2 * rate as usize;
         let mut left: Vec<f32> = voice[0].clone();
@@ -177,21 +212,36 @@ fn bad_inputs_are_named_the_rest_is_rendered_and_nothing_is_overwritten() {
     let good = dir.join("good.wav");
     write_wav(&good, &signal(4_800, 1), 48_000, "16");
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
-        ("empty.wav", vec![], "not a WAV file"),
+        ("empty.wav", vec![], "the file is empty"),
         (
             "truncated.wav",
             b"RIFF\x24\x00\x00\x00WAVEfmt ".to_vec(),
-            "not a WAV file",
+            "damaged WAV header",
         ),
         (
             "noise.wav",
             (0..999u32).map(|i| (i * 7919 % 251) as u8).collect(),
-            "not a WAV file",
+            "not a WAV or FLAC file",
         ),
         (
             "song.mp3",
             b"ID3\x03\x00\x00\x00\x00\x00\x00 not a wav".to_vec(),
-            "not a WAV file",
+            "an MP3 file; Murmur reads WAV and FLAC",
+        ),
+        (
+            "take.ogg",
+            b"OggS\x00\x02\x00\x00\x00\x00\x00\x00\x00\x00".to_vec(),
+            "an Ogg file",
+        ),
+        (
+            "notes.txt",
+            b"whisper take 3: redo".to_vec(),
+            "not a WAV or FLAC file",
+        ),
+        (
+            "cut.flac",
+            b"fLaC\x00\x00\x00\x22\x04".to_vec(),
+            "damaged FLAC header",
         ),
     ];
     let mut args = vec!["render".to_owned()];
@@ -204,6 +254,10 @@ fn bad_inputs_are_named_the_rest_is_rendered_and_nothing_is_overwritten() {
     write_wav(&zero, &[vec![]], 48_000, "16");
     args.push(zero.to_str().unwrap().to_owned());
     args.push(good.to_str().unwrap().to_owned());
+    // A FLAC take saved with a .wav name: read by its contents.
+    let misnamed = dir.join("misnamed.wav");
+    write_flac(&misnamed, &signal(4_800, 2), 44_100, 16);
+    args.push(misnamed.to_str().unwrap().to_owned());
     let out_dir = dir.join("out");
     std::fs::create_dir_all(&out_dir).unwrap();
     args.extend(["--out-dir".to_owned(), out_dir.to_str().unwrap().to_owned()]);
@@ -223,17 +277,45 @@ fn bad_inputs_are_named_the_rest_is_rendered_and_nothing_is_overwritten() {
             .any(|l| l.contains("zero.wav") && l.contains("0 samples")),
         "{errors}"
     );
-    // The good file was still rendered, and only it.
-    let written: Vec<_> = std::fs::read_dir(&out_dir)
+    // The good files were still rendered, and only they; the summary counts them.
+    let mut written: Vec<_> = std::fs::read_dir(&out_dir)
         .unwrap()
-        .map(|e| e.unwrap().file_name())
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
-    assert_eq!(written, vec![std::ffi::OsString::from("good-murmur.wav")]);
+    written.sort();
+    assert_eq!(written, ["good-murmur.wav", "misnamed-murmur.wav"]);
+    assert!(
+        errors.contains("2 of 10 files rendered") && errors.contains("8 failed"),
+        "{errors}"
+    );
 
-    // Refusals that stop before any file: unknown preset, bad --bits.
+    // Refusals that stop before any file: unknown preset, bad --set values, a bad automation
+    // line, bad --bits, a seed out of range.
+    let automation = dir.join("automation.txt");
+    std::fs::write(&automation, "0 azim=-90\n0:10 azim=north\n").unwrap();
+    let automation = automation.to_str().unwrap();
     for (flag, value, says) in [
-        ("--preset", "Thunderstorm", "unknown preset"),
+        ("--preset", "Thunderstorm", "unknown preset `Thunderstorm`"),
+        (
+            "--set",
+            "azim=north",
+            "bad --set: `north` is not a value of azim",
+        ),
+        ("--set", "wobble=3", "no parameter is called `wobble`"),
+        ("--set", "azim", "`azim` is not NAME=VALUE"),
+        ("--set", "motion=Spiral", "one of Static, Ear to Ear"),
+        (
+            "--automation",
+            automation,
+            "line 2: `north` is not a value of azim",
+        ),
+        (
+            "--automation",
+            "/no/such/automation.txt",
+            "cannot read automation",
+        ),
         ("--bits", "12", "bad --bits"),
+        ("--seed", "0", "bad --seed 0"),
     ] {
         let run = murmur(&[
             "render",
@@ -245,6 +327,7 @@ fn bad_inputs_are_named_the_rest_is_rendered_and_nothing_is_overwritten() {
         ]);
         assert!(!run.status.success());
         assert!(text(&run.stderr).contains(says), "{}", text(&run.stderr));
+        assert!(!dir.join("good-murmur.wav").exists(), "{flag} {value}");
     }
     // The input itself is never the output, even with --overwrite.
     let before = std::fs::read(&good).unwrap();
@@ -275,6 +358,97 @@ fn bad_inputs_are_named_the_rest_is_rendered_and_nothing_is_overwritten() {
         "{}",
         text(&run.stderr)
     );
+    // An existing folder without write permission (when not running as root, who may write
+    // anywhere): the same.
+    let locked = dir.join("locked");
+    std::fs::create_dir_all(&locked).unwrap();
+    let mut permissions = std::fs::metadata(&locked).unwrap().permissions();
+    permissions.set_readonly(true);
+    std::fs::set_permissions(&locked, permissions.clone()).unwrap();
+    if std::fs::write(locked.join("probe"), b"").is_err() {
+        let run = murmur(&[
+            "render",
+            good.to_str().unwrap(),
+            "--out-dir",
+            locked.to_str().unwrap(),
+        ]);
+        assert!(!run.status.success());
+        assert!(
+            text(&run.stderr).contains("cannot write"),
+            "{}",
+            text(&run.stderr)
+        );
+        assert_eq!(std::fs::read_dir(&locked).unwrap().count(), 0);
+    }
+    #[allow(clippy::permissions_set_readonly_false)]
+    permissions.set_readonly(false);
+    std::fs::set_permissions(&locked, permissions).unwrap();
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Files in `dir`, sorted.
+fn listing(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Starts a long `generate` into `dir/bed.wav` and waits until its temporary file is being
+/// written.
+fn start_long_render(dir: &Path) -> std::process::Child {
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_murmur"))
+        .args([
+            "generate",
+            "--preset",
+            "Rain on the Window",
+            "--duration",
+            "2h",
+        ])
+        .arg(dir.join("bed.wav"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    for _ in 0..600 {
+        let growing = std::fs::read_dir(dir).unwrap().any(|e| {
+            let e = e.unwrap();
+            e.file_name().to_string_lossy().ends_with(".tmp")
+                && e.metadata().unwrap().len() > 100_000
+        });
+        if growing {
+            return child;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("the render never started writing: {:?}", listing(dir));
+}
+
+#[test]
+fn a_stopped_render_leaves_no_partial_output() {
+    let dir = temp_dir("stopped");
+    // Ctrl-C or `kill`: the temporary file is removed too.
+    for signal in ["-INT", "-TERM"] {
+        let mut child = start_long_render(&dir);
+        // The shell's own `kill`: no process tools need be installed.
+        let sent = std::process::Command::new("sh")
+            .args(["-c", &format!("kill {signal} {}", child.id())])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        let status = child.wait().unwrap();
+        assert!(!status.success(), "{signal}");
+        assert!(listing(&dir).is_empty(), "{signal}: {:?}", listing(&dir));
+    }
+    // `kill -9` cannot be caught: no output file, only the hidden temporary one.
+    let mut child = start_long_render(&dir);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let left = listing(&dir);
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert!(left[0].starts_with(".bed.wav.murmur-") && left[0].ends_with(".tmp"));
     let _ = std::fs::remove_dir_all(dir);
 }
 

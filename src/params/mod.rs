@@ -310,13 +310,21 @@ impl MurmurParams {
 pub fn plain_values(s: &Settings) -> Vec<(String, f32)> {
     let switch = |on: bool| if on { 1.0 } else { 0.0 };
     let mut values: Vec<(String, f32)> = [
-        ("motion", choice_index(s.motion, |p: MotionParam| MotionMode::from(p))),
+        (
+            "motion",
+            choice_index(s.motion, |p: MotionParam| MotionMode::from(p)),
+        ),
         ("azim", s.azimuth_deg),
         ("elev", s.elevation_deg),
         ("dist", s.distance_m),
         ("mrate", s.motion_rate_hz),
         ("msync", switch(s.motion_sync)),
-        ("mdiv", choice_index(s.sync_division, |p: SyncDivisionParam| SyncDivision::from(p))),
+        (
+            "mdiv",
+            choice_index(s.sync_division, |p: SyncDivisionParam| {
+                SyncDivision::from(p)
+            }),
+        ),
         ("mdepth", s.motion_depth_deg),
         ("msoft", s.softness),
         ("head", s.head_radius_m * 100.0),

@@ -244,14 +244,16 @@ mod tests {
             assert_settings_close(&sheet.settings(), &preset.settings);
         }
         // A settings value that differs from every default in every field reads back too.
-        let mut odd = Settings::default();
-        odd.motion = MotionMode::FigureEight;
-        odd.sync_division = crate::motion::SyncDivision::Note(8);
-        odd.azimuth_deg = -33.3;
-        odd.distance_m = 1.7;
-        odd.head_radius_m = 0.1;
-        odd.seed = 4242;
-        odd.calm_guard = false;
+        let mut odd = Settings {
+            motion: MotionMode::FigureEight,
+            sync_division: crate::motion::SyncDivision::Note(8),
+            azimuth_deg: -33.3,
+            distance_m: 1.7,
+            head_radius_m: 0.1,
+            seed: 4242,
+            calm_guard: false,
+            ..Settings::default()
+        };
         odd.layers[2].placement = crate::triggers::Placement::Sweep;
         odd.layers[1].division = crate::triggers::GridDivision::ALL[5];
         odd.layers[0].kind = crate::triggers::TriggerKind::Shh;

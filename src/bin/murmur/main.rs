@@ -6,12 +6,16 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use clap::{Parser, Subcommand};
-use murmur::engine::{Engine, InputChannels, Settings};
-use murmur::params::MurmurParams;
+use clap::{Args, Parser, Subcommand};
+use murmur::automation::Automation;
+use murmur::engine::{InputChannels, Settings};
+use murmur::offline::OfflineRender;
+use murmur::params::{MurmurParams, ParamIndex, ParamSheet};
 use murmur::presets;
 
 mod demo;
+mod input;
+mod progress;
 mod wav;
 use nice_plug::prelude::Params;
 
@@ -29,15 +33,37 @@ struct Cli {
     command: Command,
 }
 
+/// What a render sounds like: a preset, parameter values on top, automation over time.
+#[derive(Args)]
+struct SoundArgs {
+    /// Factory preset name (see `murmur presets`) or a preset file of `NAME=VALUE` lines.
+    #[arg(long, value_name = "NAME|FILE")]
+    preset: Option<String>,
+    /// Sets a parameter by ID or name, in display units: `azim=90°`, `dist=0.3 m`,
+    /// `motion=Orbit`. May be given many times; applied after the preset.
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    sets: Vec<String>,
+    /// Automation file: `TIME NAME=VALUE` lines, ramped between points (see the README).
+    #[arg(long, value_name = "FILE")]
+    automation: Option<PathBuf>,
+    /// Seed of every random choice (1–65535); the preset's when absent.
+    #[arg(long)]
+    seed: Option<u32>,
+}
+
 #[derive(Subcommand)]
 enum Command {
-    /// Lists the factory presets.
-    Presets,
+    /// Lists the factory presets, or prints one as a preset file.
+    Presets {
+        /// Prints this preset's every value as `ID=VALUE` lines (a preset file to edit).
+        #[arg(long, value_name = "NAME")]
+        show: Option<String>,
+    },
     /// Lists every parameter with its ID, range, default and unit.
     Params,
-    /// Processes whisper recordings (WAV) with a preset.
+    /// Processes whisper recordings (WAV or FLAC) with a preset.
     Render {
-        /// Input WAV files (mono or stereo, 8–192 kHz).
+        /// Input files: WAV or FLAC, mono or stereo, 8–192 kHz.
         #[arg(required = true)]
         inputs: Vec<PathBuf>,
         /// Output file (one input only).
@@ -46,12 +72,8 @@ enum Command {
         /// Output folder: each render is named after its input, `NAME-murmur.wav`.
         #[arg(long)]
         out_dir: Option<PathBuf>,
-        /// Factory preset name (see `murmur presets`); the defaults when absent.
-        #[arg(long)]
-        preset: Option<String>,
-        /// Seed of every random choice (1–65535); the preset's when absent.
-        #[arg(long)]
-        seed: Option<u32>,
+        #[command(flatten)]
+        sound: SoundArgs,
         /// Seconds rendered after the input ends, for triggers and filters to ring out.
         #[arg(long, default_value_t = 2.0)]
         tail: f64,
@@ -72,15 +94,11 @@ enum Command {
     },
     /// Renders a trigger bed with no input.
     Generate {
-        /// Factory preset name (see `murmur presets`).
-        #[arg(long)]
-        preset: String,
+        #[command(flatten)]
+        sound: SoundArgs,
         /// Length: seconds, or with a unit: `90s`, `20m`, `1h`.
         #[arg(long)]
         duration: String,
-        /// Seed of every random choice (1–65535); the preset's when absent.
-        #[arg(long)]
-        seed: Option<u32>,
         /// Sample rate, Hz.
         #[arg(long, default_value_t = 48_000)]
         rate: u32,
@@ -97,8 +115,9 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    wav::clean_up_when_stopped();
     let result = match cli.command {
-        Command::Presets => {
+        Command::Presets { show: None } => {
             let mut out = std::io::stdout().lock();
             // A closed pipe (`murmur presets | head`) just ends the listing.
             let _ = presets::factory()
@@ -106,6 +125,7 @@ fn main() -> ExitCode {
                 .try_for_each(|p| writeln!(out, "{:<26} {}", p.name, p.description));
             Ok(())
         }
+        Command::Presets { show: Some(name) } => show_preset(&name),
         Command::Params => {
             let _ = print_params(&mut std::io::stdout().lock());
             Ok(())
@@ -114,37 +134,43 @@ fn main() -> ExitCode {
             inputs,
             output,
             out_dir,
-            preset,
-            seed,
+            sound,
             tail,
             bits,
             overwrite,
             jobs,
-        } => render(
-            &inputs,
-            &RenderRequest {
-                output: output.as_deref(),
-                out_dir: out_dir.as_deref(),
-                preset: preset.as_deref(),
-                seed,
-                tail_s: tail,
-                bits: &bits,
-                overwrite,
-                jobs,
-            },
-        ),
+        } => Setup::from_args(&sound).and_then(|setup| {
+            render(
+                &inputs,
+                &RenderRequest {
+                    output: output.as_deref(),
+                    out_dir: out_dir.as_deref(),
+                    setup: &setup,
+                    tail_s: tail,
+                    bits: &bits,
+                    overwrite,
+                    jobs,
+                },
+            )
+        }),
         Command::Demo { output } => {
             demo_to(&output.unwrap_or_else(|| PathBuf::from("target/demo/murmur-demo.wav")))
         }
         Command::Generate {
-            preset,
+            sound,
             duration,
-            seed,
             rate,
             bits,
             overwrite,
             output,
-        } => generate(&preset, &duration, seed, rate, &bits, overwrite, &output),
+        } => {
+            if sound.preset.is_none() && sound.sets.is_empty() {
+                Err("say what to generate: --preset NAME (see `murmur presets`)".to_owned())
+            } else {
+                Setup::from_args(&sound)
+                    .and_then(|setup| generate(&setup, &duration, rate, &bits, overwrite, &output))
+            }
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -153,6 +179,117 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// What every render of one command starts from: the preset, the `--set` values on top of it,
+/// and the automation. Everything is checked before the first file is touched.
+struct Setup {
+    preset: Settings,
+    /// `--set` and `--seed` values (normalized), in the order given.
+    assignments: Vec<(ParamIndex, f32)>,
+    automation: Automation,
+}
+
+impl Setup {
+    fn from_args(args: &SoundArgs) -> Result<Self, String> {
+        let reference = ParamSheet::new();
+        let (preset, mut assignments) = load_preset(args.preset.as_deref(), &reference)?;
+        for text in &args.sets {
+            assignments.push(
+                reference
+                    .parse_assignment(text)
+                    .map_err(|why| format!("bad --set: {why}"))?,
+            );
+        }
+        if let Some(seed) = args.seed {
+            let (lo, hi) = murmur::settings::ranges::SEED;
+            if !(lo..=hi).contains(&seed) {
+                return Err(format!(
+                    "bad --seed {seed} (a whole number from {lo} to {hi})"
+                ));
+            }
+            let index = reference.find("seed").expect("the seed parameter");
+            assignments.push((index, reference.plain_to_normalized(index, seed as f32)));
+        }
+        let automation = match &args.automation {
+            None => Automation::none(),
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| format!("cannot read automation {}: {e}", path.display()))?;
+                Automation::parse(&text, &reference)
+                    .map_err(|why| format!("automation {}: {why}", path.display()))?
+            }
+        };
+        Ok(Self {
+            preset,
+            assignments,
+            automation,
+        })
+    }
+
+    /// The parameters as the plugin holds them after loading the preset and the values.
+    fn sheet(&self) -> ParamSheet {
+        let mut sheet = ParamSheet::with_settings(&self.preset);
+        for &(index, normalized) in &self.assignments {
+            sheet.set_normalized(index, normalized);
+        }
+        sheet
+    }
+
+    /// A render at `rate` Hz.
+    fn renderer(&self, rate: u32) -> Result<OfflineRender, String> {
+        OfflineRender::new(rate, BLOCK, self.sheet(), self.automation.clone())
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// A factory preset's settings, or the defaults and a preset file's values.
+fn load_preset(
+    name: Option<&str>,
+    reference: &ParamSheet,
+) -> Result<(Settings, Vec<(ParamIndex, f32)>), String> {
+    let Some(name) = name else {
+        return Ok((Settings::default(), Vec::new()));
+    };
+    if let Some(preset) = presets::find(name) {
+        return Ok((preset.settings, Vec::new()));
+    }
+    let path = Path::new(name);
+    if !path.is_file() {
+        return Err(format!(
+            "unknown preset `{name}`: not a factory preset (see `murmur presets`) nor a file"
+        ));
+    }
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read preset {}: {e}", path.display()))?;
+    let mut assignments = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.split('#').next().unwrap_or("").trim();
+        if line.is_empty() {
+            continue;
+        }
+        let assignment = reference
+            .parse_assignment(line)
+            .map_err(|why| format!("preset {} line {}: {why}", path.display(), n + 1))?;
+        assignments.push(assignment);
+    }
+    Ok((Settings::default(), assignments))
+}
+
+/// Prints a factory preset as a preset file: every parameter as `ID=VALUE`.
+fn show_preset(name: &str) -> Result<(), String> {
+    let preset = presets::find(name)
+        .ok_or_else(|| format!("unknown preset `{name}` (see `murmur presets`)"))?;
+    let sheet = ParamSheet::with_settings(&preset.settings);
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "# {}: {}", preset.name, preset.description);
+    for (i, entry) in sheet.params().iter().enumerate() {
+        let value = sheet.display(ParamIndex(i));
+        if writeln!(out, "{:<8} = {value}", entry.id).is_err() {
+            break;
+        }
+    }
+    Ok(())
 }
 
 fn print_params(out: &mut impl Write) -> std::io::Result<()> {
@@ -191,42 +328,38 @@ fn parse_duration(text: &str) -> Result<f64, String> {
 }
 
 fn generate(
-    preset_name: &str,
+    setup: &Setup,
     duration: &str,
-    seed: Option<u32>,
     rate: u32,
     bits: &str,
     overwrite: bool,
     output: &Path,
 ) -> Result<(), String> {
-    let mut settings = preset_settings(Some(preset_name))?;
-    if let Some(seed) = seed {
-        settings.seed = seed;
-    }
     let seconds = parse_duration(duration)?;
     let spec = wav::spec(bits, rate)?;
-    let mut engine = Engine::new(rate as f32, BLOCK).map_err(|e| e.to_string())?;
-    let total = (seconds * rate as f64).round() as usize;
+    let mut render = setup.renderer(rate)?;
+    let total = (seconds * rate as f64).round() as u64;
+    let progress = progress::Progress::new(1);
+    let name = output.display().to_string();
+    let bar = progress.start(&name, total);
     wav::write_atomically(output, overwrite, |path| {
         let mut writer = wav::StereoWriter::create(path, spec)?;
         let (mut left, mut right) = (vec![0.0f32; BLOCK], vec![0.0f32; BLOCK]);
         let mut done = 0;
         while done < total {
-            let n = BLOCK.min(total - done);
+            let n = (BLOCK as u64).min(total - done) as usize;
             left[..n].fill(0.0);
             right[..n].fill(0.0);
-            engine.process(
-                InputChannels::None,
-                &mut left[..n],
-                &mut right[..n],
-                &settings,
-                None,
-            );
+            render.process(InputChannels::None, &mut left[..n], &mut right[..n]);
             writer.write(&left[..n], &right[..n])?;
-            done += n;
+            done += n as u64;
+            bar.advance(n as u64);
         }
         writer.finish()
-    })
+    })?;
+    drop(bar);
+    progress.finish();
+    Ok(())
 }
 
 /// Renders the demo to `output` (replacing an older demo), creating its folder.
@@ -244,16 +377,6 @@ fn demo_to(output: &Path) -> Result<(), String> {
     })?;
     println!("demo → {}", output.display());
     Ok(())
-}
-
-/// The settings of preset `name` (the defaults without one).
-fn preset_settings(name: Option<&str>) -> Result<Settings, String> {
-    match name {
-        None => Ok(Settings::default()),
-        Some(name) => presets::find(name)
-            .map(|p| p.settings)
-            .ok_or_else(|| format!("unknown preset `{name}` (see `murmur presets`)")),
-    }
 }
 
 /// Where the render of `input` goes.
@@ -289,26 +412,25 @@ fn output_for(
 }
 
 /// Renders one whisper recording: the voice through the engine, then `tail_s` seconds for the
-/// triggers and filters to ring out.
+/// triggers and filters to ring out. Returns the seconds of audio written.
 fn render_file(
     input: &Path,
     output: &Path,
-    settings: &Settings,
-    tail_s: f64,
-    bits: &str,
-    overwrite: bool,
-) -> Result<(), String> {
-    let audio = wav::read(input)?;
+    request: &RenderRequest,
+    progress: &progress::Progress,
+) -> Result<f64, String> {
+    let audio = input::read(input)?;
     let rate = audio.sample_rate;
-    let spec = wav::spec(bits, rate)?;
+    let spec = wav::spec(request.bits, rate)?;
     let channels = match audio.channels.len() {
         1 => InputChannels::Mono,
         _ => InputChannels::Stereo,
     };
     let length = audio.channels[0].len();
-    let total = length + (tail_s * rate as f64).round() as usize;
-    let mut engine = Engine::new(rate as f32, BLOCK).map_err(|e| e.to_string())?;
-    wav::write_atomically(output, overwrite, |path| {
+    let total = length + (request.tail_s * rate as f64).round() as usize;
+    let mut render = request.setup.renderer(rate)?;
+    let bar = progress.start(&input.display().to_string(), total as u64);
+    wav::write_atomically(output, request.overwrite, |path| {
         let mut writer = wav::StereoWriter::create(path, spec)?;
         let (mut left, mut right) = (vec![0.0f32; BLOCK], vec![0.0f32; BLOCK]);
         let mut done = 0;
@@ -320,20 +442,21 @@ fn render_file(
                 *l = sample(0);
                 *r = sample(audio.channels.len() - 1);
             }
-            engine.process(channels, &mut left[..n], &mut right[..n], settings, None);
+            render.process(channels, &mut left[..n], &mut right[..n]);
             writer.write(&left[..n], &right[..n])?;
             done += n;
+            bar.advance(n as u64);
         }
         writer.finish()
-    })
+    })?;
+    Ok(total as f64 / rate as f64)
 }
 
 /// What `murmur render` was asked for, besides the inputs.
 struct RenderRequest<'a> {
     output: Option<&'a Path>,
     out_dir: Option<&'a Path>,
-    preset: Option<&'a str>,
-    seed: Option<u32>,
+    setup: &'a Setup,
     tail_s: f64,
     bits: &'a str,
     overwrite: bool,
@@ -342,10 +465,6 @@ struct RenderRequest<'a> {
 }
 
 fn render(inputs: &[PathBuf], request: &RenderRequest) -> Result<(), String> {
-    let mut settings = preset_settings(request.preset)?;
-    if let Some(seed) = request.seed {
-        settings.seed = seed;
-    }
     wav::spec(request.bits, 48_000)?;
     let tail_s = request.tail_s;
     if !(tail_s.is_finite() && tail_s >= 0.0) {
@@ -373,8 +492,11 @@ fn render(inputs: &[PathBuf], request: &RenderRequest) -> Result<(), String> {
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .clamp(1, inputs.len().max(1));
+    let started = std::time::Instant::now();
+    let progress = progress::Progress::new(inputs.len());
     let next = AtomicUsize::new(0);
-    let failed = AtomicUsize::new(0);
+    let failures = std::sync::Mutex::new(Vec::new());
+    let audio_s = std::sync::Mutex::new(0.0f64);
     std::thread::scope(|scope| {
         for _ in 0..jobs {
             scope.spawn(|| {
@@ -382,30 +504,51 @@ fn render(inputs: &[PathBuf], request: &RenderRequest) -> Result<(), String> {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(input) = inputs.get(i) else { break };
                     let result = outputs[i].clone().and_then(|out| {
-                        render_file(
-                            input,
-                            &out,
-                            &settings,
-                            tail_s,
-                            request.bits,
-                            request.overwrite,
-                        )
-                        .map(|()| out)
+                        render_file(input, &out, request, &progress).map(|s| (out, s))
                     });
                     match result {
-                        Ok(out) => println!("{} → {}", input.display(), out.display()),
+                        Ok((out, seconds)) => {
+                            *audio_s.lock().expect("no job panics") += seconds;
+                            progress.done(&format!("{} → {}", input.display(), out.display()));
+                        }
                         Err(reason) => {
-                            eprintln!("murmur: {}: {reason}", input.display());
-                            failed.fetch_add(1, Ordering::Relaxed);
+                            progress.failed(&format!("murmur: {}: {reason}", input.display()));
+                            failures.lock().expect("no job panics").push(i);
                         }
                     }
                 }
             });
         }
     });
-    match failed.into_inner() {
+    progress.finish();
+    let failed = failures.into_inner().expect("no job panics").len();
+    let audio_s = audio_s.into_inner().expect("no job panics");
+    let took_s = started.elapsed().as_secs_f64();
+    eprintln!(
+        "{} of {} files rendered ({} of audio in {:.1} s, {:.0}× real time){}",
+        inputs.len() - failed,
+        inputs.len(),
+        clock(audio_s),
+        took_s,
+        audio_s / took_s.max(1e-9),
+        if failed > 0 {
+            format!("; {failed} failed")
+        } else {
+            String::new()
+        }
+    );
+    match failed {
         0 => Ok(()),
         n => Err(format!("{n} of {} files failed", inputs.len())),
+    }
+}
+
+/// Seconds as `m:ss` (or `h:mm:ss`).
+fn clock(seconds: f64) -> String {
+    let s = seconds.round() as u64;
+    match s / 3600 {
+        0 => format!("{}:{:02}", s / 60, s % 60),
+        h => format!("{h}:{:02}:{:02}", s / 60 % 60, s % 60),
     }
 }
 

@@ -1,74 +1,6 @@
-//! Reading and writing WAV files for the renderer, and writing them so that an interrupted run
-//! leaves no half file.
+//! Writing the renderer's WAV files, so that an interrupted run leaves no half file.
 
 use std::path::Path;
-
-/// A decoded file: one vector per channel, at `sample_rate` Hz.
-pub struct Audio {
-    pub channels: Vec<Vec<f32>>,
-    pub sample_rate: u32,
-}
-
-/// Lowest and highest sample rates a file may have, Hz.
-pub const RATES_HZ: (u32, u32) = (8_000, 192_000);
-
-/// Reads `path` (16/24/32-bit integer or 32-bit float WAV, mono or stereo), or says why not.
-pub fn read(path: &Path) -> Result<Audio, String> {
-    // Whether the file can be read at all, apart from whether it is a WAV file.
-    let file = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
-    let size = file
-        .metadata()
-        .map_err(|e| format!("cannot read: {e}"))?
-        .len();
-    if size == 0 {
-        return Err("not a WAV file we can read (the file is empty)".to_owned());
-    }
-    let reader = hound::WavReader::new(std::io::BufReader::new(file))
-        .map_err(|e| format!("not a WAV file we can read ({e})"))?;
-    let spec = reader.spec();
-    if !(1..=2).contains(&spec.channels) {
-        return Err(format!(
-            "{} channels (Murmur takes mono or stereo)",
-            spec.channels
-        ));
-    }
-    if !(RATES_HZ.0..=RATES_HZ.1).contains(&spec.sample_rate) {
-        return Err(format!(
-            "sample rate {} Hz (Murmur renders files at {}–{} Hz)",
-            spec.sample_rate, RATES_HZ.0, RATES_HZ.1
-        ));
-    }
-    let interleaved: Vec<f32> = match (spec.sample_format, spec.bits_per_sample) {
-        (hound::SampleFormat::Float, 32) => reader
-            .into_samples::<f32>()
-            .collect::<Result<_, _>>()
-            .map_err(|e| format!("damaged audio data ({e})"))?,
-        (hound::SampleFormat::Int, bits @ (16 | 24 | 32)) => {
-            let scale = 1.0 / (1u64 << (bits - 1)) as f32;
-            reader
-                .into_samples::<i32>()
-                .map(|s| s.map(|v| v as f32 * scale))
-                .collect::<Result<_, _>>()
-                .map_err(|e| format!("damaged audio data ({e})"))?
-        }
-        (format, bits) => {
-            return Err(format!(
-                "unsupported sample format ({bits}-bit {format:?}; use 16/24/32-bit integer or 32-bit float)"
-            ));
-        }
-    };
-    if interleaved.is_empty() {
-        return Err("no audio in the file (0 samples)".to_owned());
-    }
-    let count = spec.channels as usize;
-    let channels = (0..count)
-        .map(|c| interleaved.iter().skip(c).step_by(count).copied().collect())
-        .collect();
-    Ok(Audio {
-        channels,
-        sample_rate: spec.sample_rate,
-    })
-}
 
 /// The stereo WAV layout for `--bits`.
 pub fn spec(bits: &str, rate: u32) -> Result<hound::WavSpec, String> {
@@ -111,6 +43,7 @@ pub fn write_atomically(
         name.to_string_lossy(),
         std::process::id()
     ));
+    in_progress().push(temporary.clone());
     let result = write(&temporary).and_then(|()| {
         std::fs::rename(&temporary, output)
             .map_err(|e| format!("cannot move the render to {}: {e}", output.display()))
@@ -118,7 +51,32 @@ pub fn write_atomically(
     if result.is_err() {
         let _ = std::fs::remove_file(&temporary);
     }
+    in_progress().retain(|p| *p != temporary);
     result
+}
+
+/// Temporary files being written right now.
+fn in_progress() -> std::sync::MutexGuard<'static, Vec<std::path::PathBuf>> {
+    static FILES: std::sync::Mutex<Vec<std::path::PathBuf>> = std::sync::Mutex::new(Vec::new());
+    // A job that panicked mid-write leaves a usable list.
+    FILES
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// On Ctrl-C or a termination request, removes every temporary file being written and exits,
+/// so a stopped run leaves neither half files nor temporary ones. (A `kill -9` cannot be caught:
+/// it leaves a hidden `.NAME.murmur-….tmp` beside the output, never a half output.)
+pub fn clean_up_when_stopped() {
+    let _ = ctrlc::set_handler(|| {
+        // Held until exit: no job starts another file meanwhile.
+        let files = in_progress();
+        for file in files.iter() {
+            let _ = std::fs::remove_file(file);
+        }
+        eprintln!("murmur: stopped; unfinished files removed");
+        std::process::exit(130);
+    });
 }
 
 /// A stereo WAV writer for `spec` (integers rounded and clipped to full scale).
