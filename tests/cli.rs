@@ -206,9 +206,11 @@ fn existing_files_and_bad_arguments_are_refused_without_touching_anything() {
 #[test]
 fn the_demo_is_thirty_seconds_that_move_and_stay_under_the_ceiling() {
     let dir = temp_dir("demo");
-    let out = dir.join("demo/murmur-demo.wav");
-    let run = murmur(&["demo", out.to_str().unwrap()]);
+    // A folder gets the default name (the folder is made).
+    let folder = format!("{}/", dir.join("demo").display());
+    let run = murmur(&["demo", &folder]);
     assert!(run.status.success(), "{}", text(&run.stderr));
+    let out = dir.join("demo/murmur-demo.wav");
     let reader = hound::WavReader::open(&out).unwrap();
     let spec = reader.spec();
     assert_eq!((spec.channels, spec.sample_rate), (2, 48_000));

@@ -89,7 +89,7 @@ enum Command {
     },
     /// Renders a 30 s binaural demo (default `target/demo/murmur-demo.wav`).
     Demo {
-        /// Output WAV file.
+        /// Output WAV file, or a folder to write `murmur-demo.wav` into.
         output: Option<PathBuf>,
     },
     /// Renders a trigger bed with no input.
@@ -153,9 +153,14 @@ fn main() -> ExitCode {
                 },
             )
         }),
-        Command::Demo { output } => {
-            demo_to(&output.unwrap_or_else(|| PathBuf::from("target/demo/murmur-demo.wav")))
-        }
+        Command::Demo { output } => demo_to(&match output {
+            None => PathBuf::from("target/demo/murmur-demo.wav"),
+            // A folder (existing, or written with a trailing slash) gets the default name.
+            Some(dir) if dir.is_dir() || dir.as_os_str().to_string_lossy().ends_with('/') => {
+                dir.join("murmur-demo.wav")
+            }
+            Some(file) => file,
+        }),
         Command::Generate {
             sound,
             duration,
@@ -337,6 +342,7 @@ fn generate(
 ) -> Result<(), String> {
     let seconds = parse_duration(duration)?;
     let spec = wav::spec(bits, rate)?;
+    let started = std::time::Instant::now();
     let mut render = setup.renderer(rate)?;
     let total = (seconds * rate as f64).round() as u64;
     let progress = progress::Progress::new(1);
@@ -359,6 +365,13 @@ fn generate(
     })?;
     drop(bar);
     progress.finish();
+    let took_s = started.elapsed().as_secs_f64();
+    eprintln!(
+        "{}: {} of audio in {took_s:.1} s ({:.0}× real time)",
+        output.display(),
+        clock(seconds),
+        seconds / took_s.max(1e-9)
+    );
     Ok(())
 }
 
@@ -472,6 +485,12 @@ fn render(inputs: &[PathBuf], request: &RenderRequest) -> Result<(), String> {
     }
     if request.output.is_some() && inputs.len() > 1 {
         return Err("-o names one file; with several inputs use --out-dir".to_owned());
+    }
+    if let Some(dir) = request.out_dir
+        && !dir.is_dir()
+    {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create the output folder {}: {e}", dir.display()))?;
     }
     // Every output decided first: two inputs never race for one output file.
     let outputs: Vec<Result<PathBuf, String>> = inputs
