@@ -263,6 +263,22 @@ mod tests {
         assert_eq!(sheet.settings().seed, 4242);
     }
 
+    /// `murmur presets --show` prints each value as displayed; read back, every factory preset
+    /// must be exactly itself (a preset value finer than its display would be lost).
+    #[test]
+    fn displayed_presets_read_back_exactly() {
+        for preset in presets::factory() {
+            let sheet = ParamSheet::with_settings(&preset.settings);
+            let mut copy = ParamSheet::new();
+            for i in 0..sheet.params().len() {
+                let index = ParamIndex(i);
+                let normalized = copy.parse(index, &sheet.display(index)).unwrap();
+                copy.set_normalized(index, normalized);
+            }
+            assert_eq!(copy.settings(), sheet.settings(), "{}", preset.name);
+        }
+    }
+
     #[test]
     fn plain_values_cover_every_parameter_once() {
         let sheet = ParamSheet::new();
