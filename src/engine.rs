@@ -150,6 +150,11 @@ impl Engine {
         self.position
     }
 
+    /// The Calm Guard's gain now, linear (1 = no reduction); for the editor's meter.
+    pub fn guard_gain(&self) -> f32 {
+        self.guard.gain()
+    }
+
     /// Non-finite input samples that were replaced by silence since the last `reset`.
     pub fn non_finite_inputs(&self) -> u64 {
         self.non_finite_inputs

@@ -12,6 +12,7 @@ pub mod automation;
 pub mod binaural;
 pub mod calm_guard;
 pub mod dsp;
+pub mod editor;
 pub mod engine;
 pub mod format;
 pub mod motion;
@@ -20,9 +21,11 @@ pub mod params;
 pub mod presets;
 pub mod settings;
 pub mod triggers;
+pub mod visual_feed;
 
 use engine::{Engine, InputChannels, NoteOn};
 use params::MurmurParams;
+use visual_feed::{FeedEvent, VisualFeed};
 
 /// Most MIDI notes taken per host block; more are dropped (the list is preallocated).
 const MAX_NOTES_PER_BLOCK: usize = 1024;
@@ -35,6 +38,10 @@ struct PluginCore {
     input: InputChannels,
     /// This block's note-ons (capacity reserved up front: filling it never allocates).
     notes: Vec<NoteOn>,
+    /// What the editor draws, written after each block while it is open.
+    feed: Arc<VisualFeed>,
+    /// Trigger events already sent to the feed.
+    events_fed: u64,
 }
 
 impl PluginCore {
@@ -44,7 +51,38 @@ impl PluginCore {
             engine: None,
             input,
             notes: Vec::with_capacity(MAX_NOTES_PER_BLOCK),
+            feed: Arc::new(VisualFeed::default()),
+            events_fed: 0,
         }
+    }
+
+    /// Tells an open editor about the block just rendered: the voice's position, the output
+    /// peaks, the guard's gain and the trigger events that started. Atomics only.
+    fn feed_editor(&mut self, left: &[f32], right: &[f32]) {
+        let Some(engine) = &self.engine else { return };
+        let started = engine.triggers().events_started();
+        if !self.feed.is_open() {
+            self.events_fed = started;
+            return;
+        }
+        self.feed
+            .publish_block(&engine.position(), left, right, engine.guard_gain());
+        // After a reset the count starts again from zero.
+        let new = started.saturating_sub(self.events_fed.min(started));
+        let logged = started.min(triggers::bank::EVENT_LOG_LEN as u64);
+        for record in engine
+            .triggers()
+            .recent_events()
+            .skip(logged.saturating_sub(new) as usize)
+        {
+            self.feed.push_event(FeedEvent {
+                layer: record.layer,
+                azimuth_deg: record.position.azimuth_deg,
+                distance_m: record.position.distance_m,
+                gain: record.gain,
+            });
+        }
+        self.events_fed = started;
     }
 
     fn activate(&mut self, input: InputChannels, buffer_config: &BufferConfig) -> bool {
@@ -111,6 +149,7 @@ impl PluginCore {
             Some(&transport),
             &self.notes,
         );
+        self.feed_editor(left, right);
         ProcessStatus::Normal
     }
 }
@@ -140,12 +179,19 @@ macro_rules! shared_plugin_items {
         const MIDI_INPUT: MidiConfig = MidiConfig::Basic;
         const SAMPLE_ACCURATE_AUTOMATION: bool = true;
 
-        type Editor = ();
+        type Editor = editor::MurmurEditor;
         type SysExMessage = ();
         type BackgroundTask = ();
 
         fn params(&self) -> Arc<dyn Params> {
             self.core.params.clone()
+        }
+
+        fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
+            Some(editor::MurmurEditor::new(
+                self.core.params.clone(),
+                self.core.feed.clone(),
+            ))
         }
 
         fn filter_state(state: &mut PluginState) {

@@ -5,6 +5,8 @@
 //! be improved; IDs may not.
 
 use nice_plug::plugin::ParamValue;
+use std::sync::{Arc, RwLock};
+
 use nice_plug::prelude::*;
 
 pub mod layer;
@@ -169,6 +171,9 @@ pub struct MurmurParams {
     /// Trigger layer 3 (`t3on` … `t3dist`).
     #[nested(group = "Layer 3")]
     pub layer3: LayerParams,
+    /// The editor window's size (logical pixels), saved with the project.
+    #[persist = "editor-size"]
+    pub editor_size: Arc<RwLock<(u32, u32)>>,
 }
 
 /// Voice distance, 0.1…3 m, skewed so the close range (where proximity matters) gets most travel.
@@ -272,6 +277,7 @@ impl Default for MurmurParams {
             layer1: LayerParams::new(1),
             layer2: LayerParams::new(2),
             layer3: LayerParams::new(3),
+            editor_size: Arc::new(RwLock::new(crate::editor::DEFAULT_SIZE)),
         }
     }
 }

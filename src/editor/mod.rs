@@ -1,0 +1,506 @@
+//! The editor: a head you drag the voice around, the voice and output panels, three layer
+//! strips with activity lights, meters, and the factory presets.
+//!
+//! Layout at the default 960 × 640: a top bar (name, presets), then the voice panel, the head
+//! view with its elevation slider, and the output panel side by side, and the three layer strips
+//! along the bottom. The window can be resized by the host; its size is saved with the project.
+
+use std::sync::{Arc, Mutex};
+
+use egui::{Align, Color32, Layout, Rect, RichText, Ui, Vec2, pos2, vec2};
+use nice_plug::editor::dpi::LogicalSize;
+use nice_plug::editor::{
+    Editor, HostMethods, ParentWindowHandle, ResizeHint, SizeConstraints, SpawnedEditor,
+};
+use nice_plug::context::gui::GuiContext;
+use nice_plug::prelude::*;
+use nice_plug_egui::{
+    EguiEditor, EguiEditorHandle, EguiEditorState, EguiNiceSettings, NiceEguiApp,
+    RepaintNotifier, create_egui_editor,
+};
+
+pub mod controls;
+pub mod head_view;
+pub mod meters;
+pub mod theme;
+pub mod tooltips;
+
+use crate::params::{LayerParams, MotionParam, MurmurParams, ParamSheet};
+use crate::presets::{self, Preset};
+use crate::visual_feed::VisualFeed;
+use head_view::HeadView;
+use meters::Meters;
+
+/// The window's size when first opened, logical pixels.
+pub const DEFAULT_SIZE: (u32, u32) = (960, 640);
+/// The smallest size the host may resize it to.
+pub const MIN_SIZE: (u32, u32) = (800, 560);
+/// How long an activity light glows after an event, seconds.
+const LIGHT_S: f64 = 0.25;
+
+/// The editor the host opens: a fresh egui window each time, at the size saved with the project.
+pub struct MurmurEditor {
+    params: Arc<MurmurParams>,
+    feed: Arc<VisualFeed>,
+    /// The window of the latest `spawn` (or one not yet opened), for its current size.
+    current: Mutex<EguiEditor<EditorApp>>,
+}
+
+impl MurmurEditor {
+    pub fn new(params: Arc<MurmurParams>, feed: Arc<VisualFeed>) -> Self {
+        let current = Mutex::new(Self::window(&params, &feed));
+        Self {
+            params,
+            feed,
+            current,
+        }
+    }
+
+    fn window(params: &Arc<MurmurParams>, feed: &Arc<VisualFeed>) -> EguiEditor<EditorApp> {
+        let (width, height) = *params
+            .editor_size
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let (width, height) = (width.max(MIN_SIZE.0), height.max(MIN_SIZE.1));
+        let state = EguiEditorState::from_size(LogicalSize::new(width as f32, height as f32), 1.0);
+        let settings = EguiNiceSettings::new()
+            .with_tile("Murmur")
+            .with_resize_hint(ResizeHint {
+                size_constraints: SizeConstraints::min_logical_size(LogicalSize::new(
+                    MIN_SIZE.0 as f32,
+                    MIN_SIZE.1 as f32,
+                )),
+                ..ResizeHint::RESIZABLE
+            });
+        create_egui_editor(
+            state,
+            RepaintNotifier::new(),
+            settings,
+            EditorApp::new(params.clone(), feed.clone()),
+        )
+        .expect("an egui editor")
+    }
+}
+
+impl Editor for MurmurEditor {
+    type Handle = EguiEditorHandle;
+
+    fn spawn(
+        &self,
+        parent: Option<ParentWindowHandle>,
+        wait_for_parent: bool,
+        fallback_scale_factor: Option<f64>,
+        gui_context: GuiContext,
+        host: Option<HostMethods>,
+    ) -> Result<SpawnedEditor<Self::Handle>, Box<dyn std::error::Error>> {
+        let window = Self::window(&self.params, &self.feed);
+        let spawned = window.spawn(
+            parent,
+            wait_for_parent,
+            fallback_scale_factor,
+            gui_context,
+            host,
+        );
+        *self
+            .current
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = window;
+        spawned
+    }
+
+    fn size(&self) -> nice_plug::editor::dpi::NativeSize<u32> {
+        self.current
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .size()
+    }
+
+    fn resize_hint(&self) -> ResizeHint {
+        self.current
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .resize_hint()
+    }
+}
+
+/// The preset last chosen, shown until a parameter moves away from it.
+struct ShownPreset {
+    name: &'static str,
+    /// Every parameter's normalized value right after it was applied.
+    values: Vec<(ParamPtr, f32)>,
+}
+
+// SAFETY: the pointers point into the plugin's parameters, which outlive the editor; they are
+// only read on the GUI thread.
+unsafe impl Send for ShownPreset {}
+
+/// Everything the editor draws, and its memory between frames.
+pub struct EditorApp {
+    params: Arc<MurmurParams>,
+    feed: Arc<VisualFeed>,
+    gui: Option<GuiContext>,
+    head: HeadView,
+    meters: Meters,
+    preset: Option<ShownPreset>,
+    /// Per layer: the event count last seen and when it last changed.
+    lights: [(u32, f64); 3],
+    factory: Vec<Preset>,
+}
+
+impl EditorApp {
+    pub fn new(params: Arc<MurmurParams>, feed: Arc<VisualFeed>) -> Self {
+        Self {
+            params,
+            feed,
+            gui: None,
+            head: HeadView::default(),
+            meters: Meters::default(),
+            preset: None,
+            lights: [(0, f64::NEG_INFINITY); 3],
+            factory: presets::factory(),
+        }
+    }
+
+    /// The name of the preset shown in the top bar, if the parameters still hold it.
+    pub fn preset_name(&self) -> Option<&'static str> {
+        self.preset.as_ref().map(|p| p.name)
+    }
+
+    /// Applies a factory preset as host gestures, one per parameter (Bypass is left alone).
+    pub fn apply_preset(&mut self, gui: &GuiContext, preset: &Preset) {
+        let sheet = ParamSheet::with_settings(&preset.settings);
+        let live = self.params.param_map();
+        for (index, entry) in sheet.params().iter().enumerate() {
+            if entry.id == "bypass" {
+                continue;
+            }
+            let Some((_, ptr, _)) = live.iter().find(|(id, ..)| *id == entry.id) else {
+                continue;
+            };
+            let normalized = sheet.normalized(crate::params::ParamIndex(index));
+            // SAFETY: `ptr` points into `self.params`, alive as long as the editor.
+            unsafe {
+                gui.raw_begin_set_parameter(*ptr);
+                gui.raw_set_parameter_normalized(*ptr, normalized);
+                gui.raw_end_set_parameter(*ptr);
+            }
+        }
+        let values = live
+            .iter()
+            // SAFETY: as above.
+            .map(|(_, ptr, _)| (*ptr, unsafe { ptr.unmodulated_normalized_value() }))
+            .collect();
+        self.preset = Some(ShownPreset {
+            name: preset.name,
+            values,
+        });
+    }
+
+    /// Forgets the preset's name once any parameter differs from it.
+    fn check_preset(&mut self) {
+        let changed = self.preset.as_ref().is_some_and(|shown| {
+            shown
+                .values
+                .iter()
+                // SAFETY: the pointers point into `self.params`.
+                .any(|(ptr, value)| unsafe { ptr.unmodulated_normalized_value() } != *value)
+        });
+        if changed {
+            self.preset = None;
+        }
+    }
+
+    /// Draws the whole editor; `gui` carries the host gestures, `now` is the time in seconds.
+    pub fn draw(&mut self, ui: &mut Ui, gui: &GuiContext, now: f64) {
+        self.check_preset();
+        let rect = ui.max_rect();
+        ui.painter().rect_filled(rect, 0.0, theme::BACKGROUND);
+        let setter = gui.param_setter();
+        let params = self.params.clone();
+        let margin = 10.0;
+        let inner = rect.shrink(margin);
+        let top = Rect::from_min_size(inner.min, vec2(inner.width(), 32.0));
+        let strips_height = 178.0;
+        let strips = Rect::from_min_max(
+            pos2(inner.left(), inner.bottom() - strips_height),
+            inner.max,
+        );
+        let middle = Rect::from_min_max(
+            pos2(inner.left(), top.bottom() + 8.0),
+            pos2(inner.right(), strips.top() - 8.0),
+        );
+        self.top_bar(ui, top, gui);
+
+        let voice_width = 270.0;
+        let output_width = 176.0;
+        let voice = Rect::from_min_size(middle.min, vec2(voice_width, middle.height()));
+        let output = Rect::from_min_max(pos2(middle.right() - output_width, middle.top()), middle.max);
+        let view_area = Rect::from_min_max(
+            pos2(voice.right() + 8.0, middle.top()),
+            pos2(output.left() - 8.0, middle.bottom()),
+        );
+        panel(ui, voice, "Voice", |ui| voice_panel(ui, &setter, &params));
+        let elevation_width = 34.0;
+        let side = (view_area.width() - elevation_width - 6.0).min(view_area.height());
+        let view = Rect::from_min_size(
+            pos2(
+                view_area.center().x - (side + elevation_width + 6.0) / 2.0,
+                view_area.top(),
+            ),
+            Vec2::splat(side),
+        );
+        self.head.show(ui, view, &params, &setter, &self.feed, now);
+        let elevation = Rect::from_min_size(
+            pos2(view.right() + 6.0, view.top()),
+            vec2(elevation_width, side),
+        );
+        ui.scope_builder(egui::UiBuilder::new().max_rect(elevation), |ui| {
+            ui.vertical_centered(|ui| {
+                ui.label(RichText::new("Elev").size(11.0).color(theme::DIM_TEXT));
+                controls::vertical_slider(
+                    ui,
+                    &setter,
+                    &params.elevation,
+                    "elev",
+                    vec2(elevation_width, side - 40.0),
+                );
+                ui.label(
+                    RichText::new(format!("{:.0}°", params.elevation.value()))
+                        .size(11.0)
+                        .color(theme::DIM_TEXT),
+                );
+            });
+        });
+        let peaks = self.feed.take_peaks();
+        let reduction = self.feed.take_reduction_db();
+        let meters = &mut self.meters;
+        panel(ui, output, "Output", |ui| {
+            output_panel(ui, &setter, &params);
+            let area = ui.available_rect_before_wrap();
+            meters.show(ui, area, peaks, reduction, now);
+        });
+
+        let counts = self.feed.layer_events();
+        for (light, count) in self.lights.iter_mut().zip(counts) {
+            if count != light.0 {
+                *light = (count, now);
+            }
+        }
+        let strip_width = (strips.width() - 16.0) / 3.0;
+        for (n, layer) in [&params.layer1, &params.layer2, &params.layer3]
+            .into_iter()
+            .enumerate()
+        {
+            let strip = Rect::from_min_size(
+                pos2(strips.left() + n as f32 * (strip_width + 8.0), strips.top()),
+                vec2(strip_width, strips.height()),
+            );
+            let glow = (1.0 - (now - self.lights[n].1) / LIGHT_S).clamp(0.0, 1.0) as f32;
+            layer_strip(ui, strip, &setter, layer, n, glow);
+        }
+        // The live view moves while the editor is open.
+        ui.ctx().request_repaint();
+    }
+
+    fn top_bar(&mut self, ui: &mut Ui, rect: Rect, gui: &GuiContext) {
+        let mut chosen = None;
+        ui.scope_builder(egui::UiBuilder::new().max_rect(rect), |ui| {
+            ui.horizontal_centered(|ui| {
+                ui.label(RichText::new("Murmur").size(20.0).strong().color(theme::VOICE));
+                ui.label(
+                    RichText::new("binaural ASMR")
+                        .size(12.0)
+                        .color(theme::DIM_TEXT),
+                );
+                ui.add_space(24.0);
+                let shown = self.preset_name().unwrap_or("Custom");
+                egui::ComboBox::from_id_salt("presets")
+                    .width(220.0)
+                    .selected_text(shown)
+                    .show_ui(ui, |ui| {
+                        for (i, preset) in self.factory.iter().enumerate() {
+                            if ui
+                                .selectable_label(Some(preset.name) == self.preset_name(), preset.name)
+                                .on_hover_text(preset.description)
+                                .clicked()
+                            {
+                                chosen = Some(i);
+                            }
+                        }
+                    })
+                    .response
+                    .on_hover_text("Factory presets: every parameter at once (as automation).");
+                ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
+                    ui.label(
+                        RichText::new("Drag the dot to place the voice")
+                            .size(12.0)
+                            .color(theme::DIM_TEXT),
+                    );
+                });
+            });
+        });
+        if let Some(i) = chosen {
+            let preset = self.factory[i].clone();
+            self.apply_preset(gui, &preset);
+        }
+    }
+}
+
+impl NiceEguiApp for EditorApp {
+    fn build(
+        &mut self,
+        egui_ctx: egui::Context,
+        nice_gui_ctx: GuiContext,
+        _frame: &mut nice_plug_egui::Frame,
+    ) -> Result<(), nice_plug_egui::baseview::HandlerError> {
+        theme::apply(&egui_ctx);
+        self.gui = Some(nice_gui_ctx);
+        self.feed.set_open(true);
+        Ok(())
+    }
+
+    fn ui(&mut self, ui: &mut Ui, _frame: &mut nice_plug_egui::Frame) {
+        let Some(gui) = self.gui.clone() else { return };
+        let now = ui.input(|i| i.time);
+        self.draw(ui, &gui, now);
+    }
+
+    fn resized(&mut self, new_size: nice_plug_egui::baseview::WindowSize) {
+        let size = (
+            new_size.logical.width.round() as u32,
+            new_size.logical.height.round() as u32,
+        );
+        *self
+            .params
+            .editor_size
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = size;
+    }
+
+    fn editor_closed(&mut self) {
+        self.feed.set_open(false);
+        self.gui = None;
+    }
+}
+
+/// A titled panel in `rect`.
+fn panel(ui: &mut Ui, rect: Rect, title: &str, content: impl FnOnce(&mut Ui)) {
+    ui.painter().rect_filled(rect, 6.0, theme::PANEL);
+    ui.scope_builder(egui::UiBuilder::new().max_rect(rect.shrink(8.0)), |ui| {
+        ui.label(RichText::new(title).strong().size(14.0));
+        ui.add_space(2.0);
+        content(ui);
+    });
+}
+
+fn voice_panel(ui: &mut Ui, setter: &ParamSetter, p: &MurmurParams) {
+    let width = 150.0;
+    egui::Grid::new("voice")
+        .num_columns(2)
+        .spacing([8.0, 5.0])
+        .show(ui, |ui| {
+            controls::choice(ui, setter, &p.motion, "motion", width - 8.0);
+            if p.motion_sync.value() {
+                controls::choice(ui, setter, &p.sync_division, "mdiv", width - 8.0);
+            } else {
+                controls::slider(ui, setter, &p.motion_rate, "mrate", width);
+            }
+            controls::toggle(ui, setter, &p.motion_sync, "msync");
+            controls::slider(ui, setter, &p.motion_depth, "mdepth", width);
+            controls::slider(ui, setter, &p.softness, "msoft", width);
+            controls::slider(ui, setter, &p.azimuth, "azim", width);
+            controls::slider(ui, setter, &p.distance, "dist", width);
+            controls::slider(ui, setter, &p.head_size, "head", width);
+            controls::slider(ui, setter, &p.proximity, "prox", width);
+            controls::slider(ui, setter, &p.width, "width", width);
+            controls::slider(ui, setter, &p.voice_level, "vgain", width);
+            controls::slider(ui, setter, &p.voice_mix, "vmix", width);
+        });
+}
+
+fn output_panel(ui: &mut Ui, setter: &ParamSetter, p: &MurmurParams) {
+    let width = 84.0;
+    egui::Grid::new("output")
+        .num_columns(2)
+        .spacing([6.0, 5.0])
+        .show(ui, |ui| {
+            controls::toggle(ui, setter, &p.calm_guard, "calm");
+            controls::slider(ui, setter, &p.ceiling, "ceil", width);
+            controls::slider(ui, setter, &p.output, "out", width);
+            controls::slider(ui, setter, &p.seed, "seed", width);
+        });
+    ui.add_space(6.0);
+}
+
+/// One trigger layer: its header (name, activity light, on, type), then two columns of controls.
+fn layer_strip(
+    ui: &mut Ui,
+    rect: Rect,
+    setter: &ParamSetter,
+    layer: &LayerParams,
+    index: usize,
+    glow: f32,
+) {
+    let colour = theme::LAYERS[index];
+    ui.painter().rect_filled(rect, 6.0, theme::PANEL);
+    ui.painter().line_segment(
+        [rect.left_top() + vec2(6.0, 0.0), rect.right_top() - vec2(6.0, 0.0)],
+        egui::Stroke::new(2.0, colour),
+    );
+    let ids = |what: &str| format!("t{}{what}", index + 1);
+    ui.scope_builder(egui::UiBuilder::new().max_rect(rect.shrink(8.0)), |ui| {
+        ui.horizontal(|ui| {
+            ui.label(RichText::new(format!("Layer {}", index + 1)).strong().color(colour));
+            let (light, _) = ui.allocate_exact_size(Vec2::splat(12.0), egui::Sense::hover());
+            ui.painter().circle(
+                light.center(),
+                5.0,
+                lerp_colour(theme::BACKGROUND, colour, 0.15 + 0.85 * glow),
+                egui::Stroke::new(1.0, colour),
+            );
+            egui::Grid::new(ids("head"))
+                .num_columns(2)
+                .spacing([4.0, 0.0])
+                .show(ui, |ui| {
+                    controls::toggle(ui, setter, &layer.on, &ids("on"));
+                });
+            egui::Grid::new(ids("kind"))
+                .num_columns(2)
+                .spacing([4.0, 0.0])
+                .show(ui, |ui| {
+                    controls::choice(ui, setter, &layer.kind, &ids("type"), 92.0);
+                });
+        });
+        ui.add_space(4.0);
+        let width = (rect.width() - 16.0 - 12.0) / 2.0 - 64.0;
+        ui.columns(2, |columns| {
+            egui::Grid::new(ids("left"))
+                .num_columns(2)
+                .spacing([4.0, 4.0])
+                .show(&mut columns[0], |ui| {
+                    controls::slider(ui, setter, &layer.level, &ids("lvl"), width);
+                    controls::slider(ui, setter, &layer.density, &ids("dens"), width);
+                    controls::slider(ui, setter, &layer.regularity, &ids("reg"), width);
+                    controls::toggle(ui, setter, &layer.sync, &ids("sync"));
+                    controls::choice(ui, setter, &layer.division, &ids("div"), width - 8.0);
+                    controls::slider(ui, setter, &layer.variation, &ids("var"), width);
+                });
+            egui::Grid::new(ids("right"))
+                .num_columns(2)
+                .spacing([4.0, 4.0])
+                .show(&mut columns[1], |ui| {
+                    controls::slider(ui, setter, &layer.tone, &ids("tone"), width);
+                    controls::slider(ui, setter, &layer.size, &ids("size"), width);
+                    controls::slider(ui, setter, &layer.decay, &ids("dec"), width);
+                    controls::choice(ui, setter, &layer.placement, &ids("plc"), width - 8.0);
+                    controls::slider(ui, setter, &layer.spread, &ids("sprd"), width);
+                    controls::slider(ui, setter, &layer.distance, &ids("dist"), width);
+                });
+        });
+    });
+}
+
+fn lerp_colour(a: Color32, b: Color32, t: f32) -> Color32 {
+    let mix = |x: u8, y: u8| (x as f32 + (y as f32 - x as f32) * t).round() as u8;
+    Color32::from_rgb(mix(a.r(), b.r()), mix(a.g(), b.g()), mix(a.b(), b.b()))
+}
