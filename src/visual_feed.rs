@@ -49,7 +49,8 @@ impl AtomicF32 {
 
     /// Raises the value to `value` (both non-negative: their bits order as the numbers do).
     fn raise(&self, value: f32) {
-        self.0.fetch_max(value.max(0.0).to_bits(), Ordering::Relaxed);
+        self.0
+            .fetch_max(value.max(0.0).to_bits(), Ordering::Relaxed);
     }
 
     /// The value, reset to 0.

@@ -56,8 +56,8 @@ fn wheel<P: Param>(ui: &Ui, response: &Response, setter: &ParamSetter, param: &P
         return;
     }
     let step = if fine { WHEEL_STEP / 10.0 } else { WHEEL_STEP };
-    let target = (param.unmodulated_normalized_value() + scroll / POINTS_PER_NOTCH * step)
-        .clamp(0.0, 1.0);
+    let target =
+        (param.unmodulated_normalized_value() + scroll / POINTS_PER_NOTCH * step).clamp(0.0, 1.0);
     setter.begin_set_parameter(param);
     setter.set_parameter_normalized(param, target);
     setter.end_set_parameter(param);
@@ -69,7 +69,11 @@ pub fn toggle(ui: &mut Ui, setter: &ParamSetter, param: &BoolParam, id: &str) {
     row(ui, short_name(param.name()), tooltip, |ui| {
         let on = param.value();
         let text = if on { "On" } else { "Off" };
-        let response = ui.add(egui::Button::new(text).selected(on).min_size(Vec2::new(48.0, 0.0)));
+        let response = ui.add(
+            egui::Button::new(text)
+                .selected(on)
+                .min_size(Vec2::new(48.0, 0.0)),
+        );
         if response.clicked() {
             setter.begin_set_parameter(param);
             setter.set_parameter(param, !on);

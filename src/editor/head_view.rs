@@ -62,6 +62,8 @@ struct Drag {
     /// Where the voice is being moved to, on screen: follows the pointer, a tenth as fast with
     /// Shift held.
     target: Pos2,
+    /// The pointer at the previous frame.
+    pointer: Pos2,
 }
 
 /// The head view's memory between frames (GUI thread only).
@@ -74,9 +76,17 @@ pub struct HeadView {
     /// The feed's event cursor.
     cursor: u64,
     drag: Option<Drag>,
+    /// Centre and radius (the 3 m ring) of the last frame, in points.
+    geometry: (Pos2, f32),
 }
 
 impl HeadView {
+    /// Centre and outer radius of the view as last drawn: where a distance ring or the voice
+    /// lands on screen (see [`to_screen`]).
+    pub fn geometry(&self) -> (Pos2, f32) {
+        self.geometry
+    }
+
     /// Draws the view into `rect` and handles dragging; `now` is the time in seconds.
     pub fn show(
         &mut self,
@@ -90,6 +100,7 @@ impl HeadView {
         let response = ui.allocate_rect(rect, Sense::click_and_drag());
         let centre = rect.center();
         let radius = 0.5 * rect.width().min(rect.height()) - 14.0;
+        self.geometry = (centre, radius);
         let voice_at = to_screen(
             centre,
             radius,
@@ -109,7 +120,8 @@ impl HeadView {
                 distance_m: params.distance.value(),
             }
         };
-        self.trail.push_back((now, live.azimuth_deg, live.distance_m));
+        self.trail
+            .push_back((now, live.azimuth_deg, live.distance_m));
         while self.trail.front().is_some_and(|&(t, ..)| now - t > TRAIL_S) {
             self.trail.pop_front();
         }
@@ -148,11 +160,7 @@ impl HeadView {
         }
         let dot = to_screen(centre, radius, live.azimuth_deg, live.distance_m);
         let lift = (live.elevation_deg / 80.0).clamp(-0.5, 1.0);
-        painter.circle_filled(
-            dot,
-            12.0 + 6.0 * lift,
-            theme::VOICE.gamma_multiply(0.18),
-        );
+        painter.circle_filled(dot, 12.0 + 6.0 * lift, theme::VOICE.gamma_multiply(0.18));
         let grabbed = self.drag.is_some() || response.hovered();
         painter.circle_filled(dot, if grabbed { 9.0 } else { 8.0 }, theme::VOICE);
         response.on_hover_text(
@@ -177,18 +185,25 @@ impl HeadView {
             set_place(setter, params, HOME.0, HOME.1);
             return;
         }
-        if response.drag_started() {
-            let start = match response.interact_pointer_pos() {
-                // A fine drag starts from the voice; a normal one jumps to the pointer.
-                Some(pointer) if !fine => pointer,
-                _ => voice_at,
-            };
+        let pointer = response.interact_pointer_pos();
+        if response.drag_started()
+            && let Some(pointer) = pointer
+        {
+            // Movement counts from where the button went down (egui starts a drag only after a
+            // few points of travel). A normal drag puts the voice under the pointer; a fine one
+            // moves it from where it is.
+            let origin = ui.input(|i| i.pointer.press_origin()).unwrap_or(pointer);
             setter.begin_set_parameter(&params.azimuth);
             setter.begin_set_parameter(&params.distance);
-            self.drag = Some(Drag { target: start });
+            self.drag = Some(Drag {
+                target: if fine { voice_at } else { origin },
+                pointer: origin,
+            });
         }
         if let Some(drag) = &mut self.drag {
-            let delta = response.drag_delta();
+            let now_at = pointer.unwrap_or(drag.pointer);
+            let delta = now_at - drag.pointer;
+            drag.pointer = now_at;
             drag.target += if fine { delta * FINE_DRAG } else { delta };
             let (azimuth, distance) = from_screen(centre, radius, drag.target);
             set_normalized(setter, &params.azimuth, azimuth);
@@ -319,7 +334,10 @@ mod tests {
                 let p = to_screen(centre, 180.0, azimuth, metres);
                 let (a, d) = from_screen(centre, 180.0, p);
                 assert!((a - azimuth).abs() < 0.01, "{azimuth} → {a}");
-                assert!((d - metres).abs() < 1e-4 * metres.max(1.0), "{metres} → {d}");
+                assert!(
+                    (d - metres).abs() < 1e-4 * metres.max(1.0),
+                    "{metres} → {d}"
+                );
             }
         }
         // Front is up, the right ear to the right.

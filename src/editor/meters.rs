@@ -72,18 +72,29 @@ pub struct Meters {
 
 impl Meters {
     /// Draws the three bars into `rect` (left, right, then gain reduction growing down).
-    pub fn show(&mut self, ui: &mut Ui, rect: Rect, peaks: (f32, f32), reduction_db: f32, now: f64) {
+    pub fn show(
+        &mut self,
+        ui: &mut Ui,
+        rect: Rect,
+        peaks: (f32, f32),
+        reduction_db: f32,
+        now: f64,
+    ) {
         self.left.update(to_db(peaks.0), now);
         self.right.update(to_db(peaks.1), now);
         // Gain reduction is drawn on the same falling-bar logic, as a negative level.
-        self.reduction.update(-MAX_REDUCTION_DB + reduction_db.min(MAX_REDUCTION_DB), now);
+        self.reduction
+            .update(-MAX_REDUCTION_DB + reduction_db.min(MAX_REDUCTION_DB), now);
 
         let painter = ui.painter_at(rect);
         let width = (rect.width() - 16.0) / 3.0;
         let scale_top = rect.top() + 14.0;
         let scale_bottom = rect.bottom() - 16.0;
         let y_of = |db: f32| egui::lerp(scale_bottom..=scale_top, (db - FLOOR_DB) / -FLOOR_DB);
-        for (i, (bar, label)) in [(&self.left, "L"), (&self.right, "R")].into_iter().enumerate() {
+        for (i, (bar, label)) in [(&self.left, "L"), (&self.right, "R")]
+            .into_iter()
+            .enumerate()
+        {
             let x = rect.left() + i as f32 * (width + 8.0);
             let track = Rect::from_min_max(pos2(x, scale_top), pos2(x + width, scale_bottom));
             painter.rect_filled(track, 2.0, theme::BACKGROUND);
@@ -172,7 +183,11 @@ mod tests {
         for i in 31..=120 {
             bar.update(FLOOR_DB, i as f64 / 60.0);
         }
-        assert!(bar.peak_db < -10.0 && bar.peak_db > bar.level_db, "{}", bar.peak_db);
+        assert!(
+            bar.peak_db < -10.0 && bar.peak_db > bar.level_db,
+            "{}",
+            bar.peak_db
+        );
         assert_eq!(to_db(1.0), 0.0);
         assert_eq!(to_db(0.0), FLOOR_DB);
     }

@@ -8,15 +8,15 @@
 use std::sync::{Arc, Mutex};
 
 use egui::{Align, Color32, Layout, Rect, RichText, Ui, Vec2, pos2, vec2};
+use nice_plug::context::gui::GuiContext;
 use nice_plug::editor::dpi::LogicalSize;
 use nice_plug::editor::{
     Editor, HostMethods, ParentWindowHandle, ResizeHint, SizeConstraints, SpawnedEditor,
 };
-use nice_plug::context::gui::GuiContext;
 use nice_plug::prelude::*;
 use nice_plug_egui::{
-    EguiEditor, EguiEditorHandle, EguiEditorState, EguiNiceSettings, NiceEguiApp,
-    RepaintNotifier, create_egui_editor,
+    EguiEditor, EguiEditorHandle, EguiEditorState, EguiNiceSettings, NiceEguiApp, RepaintNotifier,
+    create_egui_editor,
 };
 
 pub mod controls;
@@ -161,6 +161,11 @@ impl EditorApp {
         }
     }
 
+    /// Centre and outer radius of the head view as last drawn.
+    pub fn head_geometry(&self) -> (egui::Pos2, f32) {
+        self.head.geometry()
+    }
+
     /// The name of the preset shown in the top bar, if the parameters still hold it.
     pub fn preset_name(&self) -> Option<&'static str> {
         self.preset.as_ref().map(|p| p.name)
@@ -234,7 +239,10 @@ impl EditorApp {
         let voice_width = 270.0;
         let output_width = 176.0;
         let voice = Rect::from_min_size(middle.min, vec2(voice_width, middle.height()));
-        let output = Rect::from_min_max(pos2(middle.right() - output_width, middle.top()), middle.max);
+        let output = Rect::from_min_max(
+            pos2(middle.right() - output_width, middle.top()),
+            middle.max,
+        );
         let view_area = Rect::from_min_max(
             pos2(voice.right() + 8.0, middle.top()),
             pos2(output.left() - 8.0, middle.bottom()),
@@ -306,7 +314,12 @@ impl EditorApp {
         let mut chosen = None;
         ui.scope_builder(egui::UiBuilder::new().max_rect(rect), |ui| {
             ui.horizontal_centered(|ui| {
-                ui.label(RichText::new("Murmur").size(20.0).strong().color(theme::VOICE));
+                ui.label(
+                    RichText::new("Murmur")
+                        .size(20.0)
+                        .strong()
+                        .color(theme::VOICE),
+                );
                 ui.label(
                     RichText::new("binaural ASMR")
                         .size(12.0)
@@ -320,7 +333,10 @@ impl EditorApp {
                     .show_ui(ui, |ui| {
                         for (i, preset) in self.factory.iter().enumerate() {
                             if ui
-                                .selectable_label(Some(preset.name) == self.preset_name(), preset.name)
+                                .selectable_label(
+                                    Some(preset.name) == self.preset_name(),
+                                    preset.name,
+                                )
                                 .on_hover_text(preset.description)
                                 .clicked()
                             {
@@ -444,13 +460,20 @@ fn layer_strip(
     let colour = theme::LAYERS[index];
     ui.painter().rect_filled(rect, 6.0, theme::PANEL);
     ui.painter().line_segment(
-        [rect.left_top() + vec2(6.0, 0.0), rect.right_top() - vec2(6.0, 0.0)],
+        [
+            rect.left_top() + vec2(6.0, 0.0),
+            rect.right_top() - vec2(6.0, 0.0),
+        ],
         egui::Stroke::new(2.0, colour),
     );
     let ids = |what: &str| format!("t{}{what}", index + 1);
     ui.scope_builder(egui::UiBuilder::new().max_rect(rect.shrink(8.0)), |ui| {
         ui.horizontal(|ui| {
-            ui.label(RichText::new(format!("Layer {}", index + 1)).strong().color(colour));
+            ui.label(
+                RichText::new(format!("Layer {}", index + 1))
+                    .strong()
+                    .color(colour),
+            );
             let (light, _) = ui.allocate_exact_size(Vec2::splat(12.0), egui::Sense::hover());
             ui.painter().circle(
                 light.center(),

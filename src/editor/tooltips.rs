@@ -11,13 +11,19 @@ pub fn for_id(id: &str) -> &'static str {
         return "How far this layer's sounds are from the centre of the head.";
     }
     match key {
-        "motion" => "How the voice moves around the head: still, ear to ear, in circles, in a \
-                     figure eight, drifting, or hopping from ear to ear.",
-        "azim" => "Where the voice sits around the head: 0° in front, 90° at the right ear, \
-                   -90° at the left ear, 180° behind. Drag the dot in the head view.",
+        "motion" => {
+            "How the voice moves around the head: still, ear to ear, in circles, in a \
+                     figure eight, drifting, or hopping from ear to ear."
+        }
+        "azim" => {
+            "Where the voice sits around the head: 0° in front, 90° at the right ear, \
+                   -90° at the left ear, 180° behind. Drag the dot in the head view."
+        }
         "elev" => "How high the voice is: 0° at ear height, up to 80° above, down to -40°.",
-        "dist" => "How far the voice is from the centre of the head. Below 0.3 m it is right at \
-                   the ear: warmer and more intimate.",
+        "dist" => {
+            "How far the voice is from the centre of the head. Below 0.3 m it is right at \
+                   the ear: warmer and more intimate."
+        }
         "mrate" => "How fast the motion goes: cycles per second (0.1 Hz is one cycle in 10 s).",
         "msync" => "Ties the motion to the song's tempo and position instead of a rate.",
         "mdiv" => "How long one motion cycle lasts when synced to the song.",
@@ -25,13 +31,17 @@ pub fn for_id(id: &str) -> &'static str {
         "msoft" => "How gently the motion turns around and glides between points.",
         "head" => "The listener's head size. The default suits most adults.",
         "prox" => "Extra warmth when the voice comes very close, like a mic near the lips.",
-        "width" => "For stereo recordings: 0 % folds them to one voice, 100 % keeps the two \
-                    channels apart around the voice's position.",
+        "width" => {
+            "For stereo recordings: 0 % folds them to one voice, 100 % keeps the two \
+                    channels apart around the voice's position."
+        }
         "vgain" => "Level of your recording going in.",
         "vmix" => "How much of the voice is moved around the head; the rest stays as recorded.",
         "seed" => "Picks one of many random variations. The same seed always renders the same.",
-        "calm" => "Keeps the output under the ceiling, softly, so nothing ever startles a \
-                   listener who is drifting off.",
+        "calm" => {
+            "Keeps the output under the ceiling, softly, so nothing ever startles a \
+                   listener who is drifting off."
+        }
         "ceil" => "The loudest the output may ever get.",
         "out" => "Overall output level, before Calm Guard.",
         "bypass" => "Passes the input through untouched.",
@@ -46,8 +56,10 @@ pub fn for_id(id: &str) -> &'static str {
         "tone" => "Darker or brighter.",
         "size" => "The size of the object being tapped or crinkled: larger sounds lower.",
         "dec" => "How long each sound rings.",
-        "plc" => "Where the sounds appear: anywhere around the head, with the voice, at one \
-                   ear, in front, or sweeping side to side.",
+        "plc" => {
+            "Where the sounds appear: anywhere around the head, with the voice, at one \
+                   ear, in front, or sweeping side to side."
+        }
         "sprd" => "How wide an area the sounds are scattered over.",
         _ => "",
     }
