@@ -2,13 +2,13 @@
 //! records automation; every control shows the parameter's live value, including the host's own
 //! automation.
 //!
-//! Sliders are nice-plug-egui's `ParamSlider` (drag, Shift for fine, double-click or Ctrl-click
-//! for the default, click the value to type it, parsed by the parameter itself) with the mouse
-//! wheel added; switches and choices are drawn here.
+//! Sliders are compact bars with the value written on them, so three layer strips fit side by
+//! side: drag sideways (Shift for fine), turn the wheel, double-click or Ctrl-click for the
+//! default, click once to type a value (parsed by the parameter itself, so `-6 dB`, `90°` and
+//! `25 cm` all work; Enter sets it, Escape cancels).
 
 use egui::{Response, Sense, Ui, Vec2};
 use nice_plug::prelude::*;
-use nice_plug_egui::widgets::ParamSlider;
 
 use super::theme;
 use super::tooltips;
@@ -40,10 +40,138 @@ pub fn row(ui: &mut Ui, label: &str, tooltip: &str, control: impl FnOnce(&mut Ui
 pub fn slider<P: Param>(ui: &mut Ui, setter: &ParamSetter, param: &P, id: &str, width: f32) {
     let tooltip = tooltips::for_id(id);
     row(ui, short_name(param.name()), tooltip, |ui| {
-        let response = ui.add(ParamSlider::for_param(param, setter).with_width(width));
-        wheel(ui, &response, setter, param);
-        response
+        value_bar(ui, setter, param, id, width)
     });
+}
+
+/// Normalized change per point dragged, as a share of the bar's width (Shift: a tenth).
+const FINE_DRAG: f32 = 0.1;
+/// A single click opens typing only once a double-click can no longer follow, seconds.
+const TYPE_DELAY_S: f64 = 0.3;
+
+/// What a bar remembers between frames (in egui's memory, by the bar's ID).
+#[derive(Clone, Default)]
+struct BarMemory {
+    /// Time of a single click that may still become a double-click.
+    pending_click: Option<f64>,
+    /// The text being typed, while typing.
+    typing: Option<String>,
+    /// Whether the typing field has been given the keyboard yet.
+    focused: bool,
+}
+
+/// A bar showing `param`'s value, changed by dragging, the wheel, a double-click (default) or
+/// typing; every change is a begin/set/end gesture.
+pub fn value_bar<P: Param>(
+    ui: &mut Ui,
+    setter: &ParamSetter,
+    param: &P,
+    id: &str,
+    width: f32,
+) -> Response {
+    let height = ui.spacing().interact_size.y;
+    let key = ui.make_persistent_id(("bar", id));
+    let edit_key = key.with("typing");
+    let now = ui.input(|i| i.time);
+    let mut memory: BarMemory = ui.data(|d| d.get_temp(key)).unwrap_or_default();
+
+    if let Some(mut text) = memory.typing.take() {
+        let response = ui.add_sized(
+            [width, height],
+            egui::TextEdit::singleline(&mut text).id(edit_key),
+        );
+        if !memory.focused {
+            response.request_focus();
+            memory.focused = true;
+        }
+        let (enter, escape) = ui.input(|i| {
+            (
+                i.key_pressed(egui::Key::Enter),
+                i.key_pressed(egui::Key::Escape),
+            )
+        });
+        if enter {
+            if let Some(normalized) = param.string_to_normalized_value(&text) {
+                setter.begin_set_parameter(param);
+                setter.set_parameter_normalized(param, normalized);
+                setter.end_set_parameter(param);
+            }
+        } else if !escape && (response.has_focus() || !memory.focused) {
+            memory.typing = Some(text);
+        }
+        if memory.typing.is_none() {
+            memory.focused = false;
+        }
+        ui.data_mut(|d| d.insert_temp(key, memory));
+        return response;
+    }
+
+    let (rect, response) =
+        ui.allocate_exact_size(Vec2::new(width, height), Sense::click_and_drag());
+    let (fine, command) = ui.input(|i| (i.modifiers.shift, i.modifiers.command));
+    if response.drag_started() {
+        memory.pending_click = None;
+        setter.begin_set_parameter(param);
+    }
+    if response.dragged() {
+        let scale = if fine { FINE_DRAG } else { 1.0 };
+        let delta = response.drag_delta().x / rect.width() * scale;
+        if delta != 0.0 {
+            let target = (param.unmodulated_normalized_value() + delta).clamp(0.0, 1.0);
+            setter.set_parameter_normalized(param, target);
+        }
+    }
+    if response.drag_stopped() {
+        setter.end_set_parameter(param);
+    }
+    let reset = |setter: &ParamSetter| {
+        setter.begin_set_parameter(param);
+        setter.set_parameter_normalized(param, param.default_normalized_value());
+        setter.end_set_parameter(param);
+    };
+    if response.double_clicked() {
+        memory.pending_click = None;
+        reset(setter);
+    } else if response.clicked() {
+        if command {
+            reset(setter);
+        } else {
+            memory.pending_click = Some(now);
+        }
+    }
+    if let Some(clicked_at) = memory.pending_click
+        && now - clicked_at > TYPE_DELAY_S
+    {
+        memory.pending_click = None;
+        memory.typing = Some(param.to_string());
+        memory.focused = false;
+    }
+    wheel(ui, &response, setter, param);
+    ui.data_mut(|d| d.insert_temp(key, memory));
+
+    // The bar: filled up to the value, the value written over it.
+    let visuals = ui.style().interact(&response);
+    let painter = ui.painter_at(rect);
+    painter.rect_filled(rect, 3.0, ui.visuals().widgets.inactive.bg_fill);
+    let normalized = param.modulated_normalized_value();
+    let filled = egui::Rect::from_min_max(
+        rect.min,
+        egui::pos2(egui::lerp(rect.x_range(), normalized), rect.max.y),
+    );
+    painter.rect_filled(
+        filled,
+        3.0,
+        theme::BAR.gamma_multiply(if response.hovered() { 1.0 } else { 0.85 }),
+    );
+    painter.rect_stroke(rect, 3.0, visuals.bg_stroke, egui::StrokeKind::Inside);
+    painter.text(
+        rect.center(),
+        egui::Align2::CENTER_CENTER,
+        param.to_string(),
+        egui::FontId::proportional(12.5),
+        theme::TEXT,
+    );
+    response
 }
 
 /// Mouse-wheel changes over a hovered control, one gesture per notch.
@@ -67,25 +195,31 @@ fn wheel<P: Param>(ui: &Ui, response: &Response, setter: &ParamSetter, param: &P
 pub fn toggle(ui: &mut Ui, setter: &ParamSetter, param: &BoolParam, id: &str) {
     let tooltip = tooltips::for_id(id);
     row(ui, short_name(param.name()), tooltip, |ui| {
-        let on = param.value();
-        let text = if on { "On" } else { "Off" };
-        let response = ui.add(
-            egui::Button::new(text)
-                .selected(on)
-                .min_size(Vec2::new(48.0, 0.0)),
-        );
-        if response.clicked() {
-            setter.begin_set_parameter(param);
-            setter.set_parameter(param, !on);
-            setter.end_set_parameter(param);
-        }
-        if response.double_clicked() {
-            setter.begin_set_parameter(param);
-            setter.set_parameter(param, param.default_plain_value());
-            setter.end_set_parameter(param);
-        }
-        response
+        toggle_button(ui, setter, param, id)
     });
+}
+
+/// An on/off button showing its state; click to switch, double-click for the default.
+pub fn toggle_button(ui: &mut Ui, setter: &ParamSetter, param: &BoolParam, id: &str) -> Response {
+    let on = param.value();
+    let text = if on { "On" } else { "Off" };
+    let response = ui.add(
+        egui::Button::new(text)
+            .selected(on)
+            .min_size(Vec2::new(44.0, 0.0)),
+    );
+    if response.clicked() {
+        setter.begin_set_parameter(param);
+        setter.set_parameter(param, !on);
+        setter.end_set_parameter(param);
+    }
+    if response.double_clicked() {
+        setter.begin_set_parameter(param);
+        setter.set_parameter(param, param.default_plain_value());
+        setter.end_set_parameter(param);
+    }
+    let tooltip = tooltips::for_id(id);
+    response.on_hover_text(format!("{}: {text}\n{tooltip}", param.name()))
 }
 
 /// A drop-down of a parameter's choices in a grid row.
@@ -98,24 +232,41 @@ pub fn choice<T: Enum + PartialEq + 'static>(
 ) {
     let tooltip = tooltips::for_id(id);
     row(ui, short_name(param.name()), tooltip, |ui| {
-        let current = T::to_index(param.value());
-        let mut chosen = current;
-        let response = egui::ComboBox::from_id_salt(id)
-            .width(width)
-            .selected_text(T::variants()[current])
-            .show_ui(ui, |ui| {
-                for (index, name) in T::variants().iter().enumerate() {
-                    ui.selectable_value(&mut chosen, index, *name);
-                }
-            })
-            .response;
-        if chosen != current {
-            setter.begin_set_parameter(param);
-            setter.set_parameter(param, T::from_index(chosen));
-            setter.end_set_parameter(param);
-        }
-        response
+        choice_box(ui, setter, param, id, width)
     });
+}
+
+/// A drop-down of a parameter's choices; picking one is a gesture.
+pub fn choice_box<T: Enum + PartialEq + 'static>(
+    ui: &mut Ui,
+    setter: &ParamSetter,
+    param: &EnumParam<T>,
+    id: &str,
+    width: f32,
+) -> Response {
+    let current = T::to_index(param.value());
+    let mut chosen = current;
+    let response = egui::ComboBox::from_id_salt(id)
+        .width(width)
+        .truncate()
+        .selected_text(T::variants()[current])
+        .show_ui(ui, |ui| {
+            for (index, name) in T::variants().iter().enumerate() {
+                ui.selectable_value(&mut chosen, index, *name);
+            }
+        })
+        .response;
+    if chosen != current {
+        setter.begin_set_parameter(param);
+        setter.set_parameter(param, T::from_index(chosen));
+        setter.end_set_parameter(param);
+    }
+    response.on_hover_text(format!(
+        "{}: {}\n{}",
+        param.name(),
+        T::variants()[T::to_index(param.value())],
+        tooltips::for_id(id)
+    ))
 }
 
 /// A vertical slider (for Elevation beside the head view): drag up and down, Shift for fine,

@@ -228,17 +228,6 @@ impl HeadView {
         radius: f32,
         params: &MurmurParams,
     ) {
-        for metres in RINGS_M {
-            let r = radius * radius_share(metres);
-            painter.circle_stroke(centre, r, Stroke::new(1.0, theme::LINE));
-            painter.text(
-                centre + vec2(r * 0.72, r * 0.72) + vec2(3.0, 3.0),
-                egui::Align2::LEFT_TOP,
-                format!("{metres} m"),
-                egui::FontId::proportional(11.0),
-                theme::DIM_TEXT,
-            );
-        }
         let head = radius * radius_share(params.head_size.value() / 100.0);
         let stroke = Stroke::new(1.5, theme::DIM_TEXT);
         // Nose (front is up), then ears, then the head over them.
@@ -265,6 +254,27 @@ impl HeadView {
             );
         }
         painter.circle(centre, head, theme::HEAD, stroke);
+        // Rings over the head, so the 0.1 m ring shows around the ears; its label sits below it,
+        // the others on the lower-right diagonal.
+        for metres in RINGS_M {
+            let r = radius * radius_share(metres);
+            painter.circle_stroke(centre, r, Stroke::new(1.0, theme::LINE));
+            let (at, align) = if metres < 0.2 {
+                (centre + vec2(0.0, r + 2.0), egui::Align2::CENTER_TOP)
+            } else {
+                (
+                    centre + vec2(r * 0.72, r * 0.72) + vec2(3.0, 3.0),
+                    egui::Align2::LEFT_TOP,
+                )
+            };
+            painter.text(
+                at,
+                align,
+                format!("{metres} m"),
+                egui::FontId::proportional(11.0),
+                theme::DIM_TEXT,
+            );
+        }
         for (text, offset) in [("L", -1.0), ("R", 1.0)] {
             painter.text(
                 centre + vec2(offset * (head + 0.45 * head + 8.0), 0.0),

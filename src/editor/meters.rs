@@ -87,7 +87,10 @@ impl Meters {
             .update(-MAX_REDUCTION_DB + reduction_db.min(MAX_REDUCTION_DB), now);
 
         let painter = ui.painter_at(rect);
-        let width = (rect.width() - 16.0) / 3.0;
+        // A scale column on the left, then left, right and gain reduction.
+        let scale_width = 24.0;
+        let bars = Rect::from_min_max(pos2(rect.left() + scale_width, rect.top()), rect.max);
+        let width = (bars.width() - 16.0) / 3.0;
         let scale_top = rect.top() + 14.0;
         let scale_bottom = rect.bottom() - 16.0;
         let y_of = |db: f32| egui::lerp(scale_bottom..=scale_top, (db - FLOOR_DB) / -FLOOR_DB);
@@ -95,7 +98,7 @@ impl Meters {
             .into_iter()
             .enumerate()
         {
-            let x = rect.left() + i as f32 * (width + 8.0);
+            let x = bars.left() + i as f32 * (width + 8.0);
             let track = Rect::from_min_max(pos2(x, scale_top), pos2(x + width, scale_bottom));
             painter.rect_filled(track, 2.0, theme::BACKGROUND);
             let top = y_of(bar.level_db);
@@ -128,7 +131,7 @@ impl Meters {
             );
         }
         // Gain reduction grows down from the top.
-        let x = rect.left() + 2.0 * (width + 8.0);
+        let x = bars.left() + 2.0 * (width + 8.0);
         let track = Rect::from_min_max(pos2(x, scale_top), pos2(x + width, scale_bottom));
         painter.rect_filled(track, 2.0, theme::BACKGROUND);
         let shown = self.reduction.level_db + MAX_REDUCTION_DB;
@@ -150,8 +153,15 @@ impl Meters {
         for db in [0.0f32, -6.0, -12.0, -24.0, -48.0] {
             let y = y_of(db);
             painter.line_segment(
-                [pos2(rect.left(), y), pos2(x - 4.0, y)],
+                [pos2(bars.left(), y), pos2(x - 4.0, y)],
                 Stroke::new(0.5, theme::LINE),
+            );
+            painter.text(
+                pos2(bars.left() - 4.0, y),
+                egui::Align2::RIGHT_CENTER,
+                format!("{db:.0}"),
+                egui::FontId::proportional(10.0),
+                theme::DIM_TEXT,
             );
         }
         painter.text(

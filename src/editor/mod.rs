@@ -10,8 +10,10 @@ use std::sync::{Arc, Mutex};
 use egui::{Align, Color32, Layout, Rect, RichText, Ui, Vec2, pos2, vec2};
 use nice_plug::context::gui::GuiContext;
 use nice_plug::editor::dpi::LogicalSize;
+use nice_plug::editor::dpi::NativeSize;
 use nice_plug::editor::{
-    Editor, HostMethods, ParentWindowHandle, ResizeHint, SizeConstraints, SpawnedEditor,
+    Editor, EditorHandle, HostMethods, Modifiers, ParentWindowHandle, ResizeHint, SizeConstraints,
+    SpawnedEditor, VirtualKeyCode,
 };
 use nice_plug::prelude::*;
 use nice_plug_egui::{
@@ -35,6 +37,10 @@ use meters::Meters;
 pub const DEFAULT_SIZE: (u32, u32) = (960, 640);
 /// The smallest size the host may resize it to.
 pub const MIN_SIZE: (u32, u32) = (800, 560);
+/// Space around the panels, points.
+pub const MARGIN: f32 = 10.0;
+/// Height of the layer strips along the bottom, points.
+pub const STRIPS_HEIGHT: f32 = 212.0;
 /// How long an activity light glows after an event, seconds.
 const LIGHT_S: f64 = 0.25;
 
@@ -83,7 +89,7 @@ impl MurmurEditor {
 }
 
 impl Editor for MurmurEditor {
-    type Handle = EguiEditorHandle;
+    type Handle = MurmurEditorHandle;
 
     fn spawn(
         &self,
@@ -105,7 +111,15 @@ impl Editor for MurmurEditor {
             .current
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner()) = window;
-        spawned
+        let spawned = spawned?;
+        self.feed.set_open(true);
+        Ok(SpawnedEditor {
+            handle: MurmurEditorHandle {
+                inner: spawned.handle,
+                feed: self.feed.clone(),
+            },
+            window: spawned.window,
+        })
     }
 
     fn size(&self) -> nice_plug::editor::dpi::NativeSize<u32> {
@@ -120,6 +134,81 @@ impl Editor for MurmurEditor {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .resize_hint()
+    }
+}
+
+/// The open window. Closing it (dropping the handle) stops the audio thread's feed to the
+/// editor, so a closed editor costs the audio thread nothing.
+pub struct MurmurEditorHandle {
+    inner: EguiEditorHandle,
+    feed: Arc<VisualFeed>,
+}
+
+impl Drop for MurmurEditorHandle {
+    fn drop(&mut self) {
+        self.feed.set_open(false);
+    }
+}
+
+type Window = <EguiEditorHandle as EditorHandle>::Window;
+type WindowError = <EguiEditorHandle as EditorHandle>::Error;
+
+impl EditorHandle for MurmurEditorHandle {
+    type Window = Window;
+    type Error = WindowError;
+
+    fn run_until_closed(window: Window) -> Result<(), WindowError> {
+        EguiEditorHandle::run_until_closed(window)
+    }
+
+    fn set_parent(&self, parent: ParentWindowHandle, window: &Window) -> Result<(), WindowError> {
+        self.inner.set_parent(parent, window)
+    }
+
+    fn show(&self, window: &Window) -> Result<(), WindowError> {
+        self.inner.show(window)
+    }
+
+    fn hide(&self, window: &Window) -> Result<(), WindowError> {
+        self.inner.hide(window)
+    }
+
+    fn set_size(&self, new_size: NativeSize<u32>, window: &Window) -> Result<(), WindowError> {
+        self.inner.set_size(new_size, window)
+    }
+
+    fn host_main_thread_callback(&self, window: &Window) {
+        self.inner.host_main_thread_callback(window)
+    }
+
+    fn adjust_size(&self, new_size: NativeSize<u32>, window: &Window) -> Option<NativeSize<u32>> {
+        self.inner.adjust_size(new_size, window)
+    }
+
+    fn set_fallback_scale_factor(&self, scale: f64, window: &Window) -> Result<(), WindowError> {
+        self.inner.set_fallback_scale_factor(scale, window)
+    }
+
+    fn on_virtual_key_from_host(
+        &self,
+        key_code: VirtualKeyCode,
+        is_down: bool,
+        modifiers: Modifiers,
+    ) -> bool {
+        self.inner
+            .on_virtual_key_from_host(key_code, is_down, modifiers)
+    }
+
+    fn state_changed(&self) {
+        self.inner.state_changed()
+    }
+
+    fn param_value_changed(&self, id: &str, normalized_value: f32) {
+        self.inner.param_value_changed(id, normalized_value)
+    }
+
+    fn param_modulation_changed(&self, id: &str, modulation_offset: f32) {
+        self.inner.param_modulation_changed(id, modulation_offset)
     }
 }
 
@@ -222,12 +311,10 @@ impl EditorApp {
         ui.painter().rect_filled(rect, 0.0, theme::BACKGROUND);
         let setter = gui.param_setter();
         let params = self.params.clone();
-        let margin = 10.0;
-        let inner = rect.shrink(margin);
+        let inner = rect.shrink(MARGIN);
         let top = Rect::from_min_size(inner.min, vec2(inner.width(), 32.0));
-        let strips_height = 178.0;
         let strips = Rect::from_min_max(
-            pos2(inner.left(), inner.bottom() - strips_height),
+            pos2(inner.left(), inner.bottom() - STRIPS_HEIGHT),
             inner.max,
         );
         let middle = Rect::from_min_max(
@@ -284,7 +371,10 @@ impl EditorApp {
         let meters = &mut self.meters;
         panel(ui, output, "Output", |ui| {
             output_panel(ui, &setter, &params);
-            let area = ui.available_rect_before_wrap();
+            // The meters fill the rest of the panel, never beyond it.
+            let area = ui
+                .available_rect_before_wrap()
+                .intersect(output.shrink(8.0));
             meters.show(ui, area, peaks, reduction, now);
         });
 
@@ -371,7 +461,6 @@ impl NiceEguiApp for EditorApp {
     ) -> Result<(), nice_plug_egui::baseview::HandlerError> {
         theme::apply(&egui_ctx);
         self.gui = Some(nice_gui_ctx);
-        self.feed.set_open(true);
         Ok(())
     }
 
@@ -392,11 +481,6 @@ impl NiceEguiApp for EditorApp {
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner()) = size;
     }
-
-    fn editor_closed(&mut self) {
-        self.feed.set_open(false);
-        self.gui = None;
-    }
 }
 
 /// A titled panel in `rect`.
@@ -410,7 +494,7 @@ fn panel(ui: &mut Ui, rect: Rect, title: &str, content: impl FnOnce(&mut Ui)) {
 }
 
 fn voice_panel(ui: &mut Ui, setter: &ParamSetter, p: &MurmurParams) {
-    let width = 150.0;
+    let width = 146.0;
     egui::Grid::new("voice")
         .num_columns(2)
         .spacing([8.0, 5.0])
@@ -435,7 +519,7 @@ fn voice_panel(ui: &mut Ui, setter: &ParamSetter, p: &MurmurParams) {
 }
 
 fn output_panel(ui: &mut Ui, setter: &ParamSetter, p: &MurmurParams) {
-    let width = 84.0;
+    let width = 72.0;
     egui::Grid::new("output")
         .num_columns(2)
         .spacing([6.0, 5.0])
@@ -448,7 +532,8 @@ fn output_panel(ui: &mut Ui, setter: &ParamSetter, p: &MurmurParams) {
     ui.add_space(6.0);
 }
 
-/// One trigger layer: its header (name, activity light, on, type), then two columns of controls.
+/// One trigger layer: its header (name, activity light, on, type), then two columns of controls
+/// in a slightly smaller type so three strips fit side by side.
 fn layer_strip(
     ui: &mut Ui,
     rect: Rect,
@@ -467,8 +552,10 @@ fn layer_strip(
         egui::Stroke::new(2.0, colour),
     );
     let ids = |what: &str| format!("t{}{what}", index + 1);
-    ui.scope_builder(egui::UiBuilder::new().max_rect(rect.shrink(8.0)), |ui| {
-        ui.horizontal(|ui| {
+    let inner = rect.shrink(8.0);
+    let header = Rect::from_min_size(inner.min, vec2(inner.width(), 24.0));
+    ui.scope_builder(egui::UiBuilder::new().max_rect(header), |ui| {
+        ui.horizontal_centered(|ui| {
             ui.label(
                 RichText::new(format!("Layer {}", index + 1))
                     .strong()
@@ -481,45 +568,58 @@ fn layer_strip(
                 lerp_colour(theme::BACKGROUND, colour, 0.15 + 0.85 * glow),
                 egui::Stroke::new(1.0, colour),
             );
-            egui::Grid::new(ids("head"))
-                .num_columns(2)
-                .spacing([4.0, 0.0])
-                .show(ui, |ui| {
-                    controls::toggle(ui, setter, &layer.on, &ids("on"));
-                });
-            egui::Grid::new(ids("kind"))
-                .num_columns(2)
-                .spacing([4.0, 0.0])
-                .show(ui, |ui| {
-                    controls::choice(ui, setter, &layer.kind, &ids("type"), 92.0);
-                });
+            controls::toggle_button(ui, setter, &layer.on, &ids("on"));
+            ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
+                controls::choice_box(ui, setter, &layer.kind, &ids("type"), 100.0);
+            });
         });
-        ui.add_space(4.0);
-        let width = (rect.width() - 16.0 - 12.0) / 2.0 - 64.0;
-        ui.columns(2, |columns| {
-            egui::Grid::new(ids("left"))
-                .num_columns(2)
-                .spacing([4.0, 4.0])
-                .show(&mut columns[0], |ui| {
-                    controls::slider(ui, setter, &layer.level, &ids("lvl"), width);
-                    controls::slider(ui, setter, &layer.density, &ids("dens"), width);
-                    controls::slider(ui, setter, &layer.regularity, &ids("reg"), width);
-                    controls::toggle(ui, setter, &layer.sync, &ids("sync"));
-                    controls::choice(ui, setter, &layer.division, &ids("div"), width - 8.0);
-                    controls::slider(ui, setter, &layer.variation, &ids("var"), width);
-                });
-            egui::Grid::new(ids("right"))
-                .num_columns(2)
-                .spacing([4.0, 4.0])
-                .show(&mut columns[1], |ui| {
-                    controls::slider(ui, setter, &layer.tone, &ids("tone"), width);
-                    controls::slider(ui, setter, &layer.size, &ids("size"), width);
-                    controls::slider(ui, setter, &layer.decay, &ids("dec"), width);
-                    controls::choice(ui, setter, &layer.placement, &ids("plc"), width - 8.0);
-                    controls::slider(ui, setter, &layer.spread, &ids("sprd"), width);
-                    controls::slider(ui, setter, &layer.distance, &ids("dist"), width);
-                });
-        });
+    });
+    let column_width = (inner.width() - 10.0) / 2.0;
+    let bar = column_width - 66.0;
+    let top = header.bottom() + 6.0;
+    let column = |n: f32| {
+        Rect::from_min_size(
+            pos2(inner.left() + n * (column_width + 10.0), top),
+            vec2(column_width, inner.bottom() - top),
+        )
+    };
+    let small = |ui: &mut Ui| {
+        let style = ui.style_mut();
+        for text in [egui::TextStyle::Body, egui::TextStyle::Button] {
+            if let Some(font) = style.text_styles.get_mut(&text) {
+                font.size = 12.5;
+            }
+        }
+    };
+    ui.scope_builder(egui::UiBuilder::new().max_rect(column(0.0)), |ui| {
+        small(ui);
+        egui::Grid::new(ids("left"))
+            .num_columns(2)
+            .min_col_width(58.0)
+            .spacing([6.0, 5.0])
+            .show(ui, |ui| {
+                controls::slider(ui, setter, &layer.level, &ids("lvl"), bar);
+                controls::slider(ui, setter, &layer.density, &ids("dens"), bar);
+                controls::slider(ui, setter, &layer.regularity, &ids("reg"), bar);
+                controls::toggle(ui, setter, &layer.sync, &ids("sync"));
+                controls::choice(ui, setter, &layer.division, &ids("div"), bar - 8.0);
+                controls::slider(ui, setter, &layer.variation, &ids("var"), bar);
+            });
+    });
+    ui.scope_builder(egui::UiBuilder::new().max_rect(column(1.0)), |ui| {
+        small(ui);
+        egui::Grid::new(ids("right"))
+            .num_columns(2)
+            .min_col_width(58.0)
+            .spacing([6.0, 5.0])
+            .show(ui, |ui| {
+                controls::slider(ui, setter, &layer.tone, &ids("tone"), bar);
+                controls::slider(ui, setter, &layer.size, &ids("size"), bar);
+                controls::slider(ui, setter, &layer.decay, &ids("dec"), bar);
+                controls::choice(ui, setter, &layer.placement, &ids("plc"), bar - 8.0);
+                controls::slider(ui, setter, &layer.spread, &ids("sprd"), bar);
+                controls::slider(ui, setter, &layer.distance, &ids("dist"), bar);
+            });
     });
 }
 

@@ -14,6 +14,8 @@ pub const LINE: Color32 = Color32::from_rgb(0x3a, 0x44, 0x58);
 pub const TEXT: Color32 = Color32::from_rgb(0xdc, 0xe2, 0xee);
 /// Secondary text (units, ring labels).
 pub const DIM_TEXT: Color32 = Color32::from_rgb(0x9a, 0xa6, 0xbc);
+/// The filled part of a value bar.
+pub const BAR: Color32 = Color32::from_rgb(0x3b, 0x55, 0x78);
 /// The voice: dot, trail and path.
 pub const VOICE: Color32 = Color32::from_rgb(0xf2, 0xb8, 0x6b);
 /// The head.

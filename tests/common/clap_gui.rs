@@ -1,0 +1,714 @@
+//! Opening Murmur's editor the way a Linux host does, without a screen: a private Xvfb server
+//! (software OpenGL through Mesa), a CLAP host that offers the GUI extension, an X11 window of
+//! its own to embed the editor in, and screen grabs of that window.
+//!
+//! The host loads the same `Murmur.clap` as `clap.rs` (`clap_bundle.rs`), but with host
+//! callbacks of its own: nice-plug's `gui.create` needs the host's `clap.gui` extension, and its
+//! X11 editor asks the host for main-thread callbacks (`request_callback`), which [`Plugin::pump`]
+//! answers the way a host's event loop would. The audio processor of the same instance runs on a
+//! thread of its own, as in a real host, so the editor's live view sees what the audio renders.
+
+// The bundle also describes the instrument, which this host does not open.
+#[allow(dead_code)]
+#[path = "clap_bundle.rs"]
+mod bundle;
+
+use std::collections::HashSet;
+use std::ffi::c_ulong;
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::mpsc;
+use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant};
+
+use clack_extensions::gui::{
+    GuiApiType, GuiConfiguration, GuiSize, HostGui, HostGuiImpl, PluginGui, Window,
+};
+use clack_host::events::event_types::ParamValueEvent;
+use clack_host::prelude::*;
+use x11rb::connection::Connection;
+use x11rb::protocol::xproto::{
+    ConnectionExt as _, CreateWindowAux, ImageFormat, ImageOrder, WindowClass,
+};
+use x11rb::rust_connection::RustConnection;
+
+use bundle::bundle;
+
+/// Samples per block (as in `clap.rs`).
+pub const BLOCK: usize = 512;
+
+/// A parameter change inside a block, as in `clap.rs` (whose host cannot be reused here: its
+/// instance has no GUI extension, and this file loads the bundle itself): sample offset, CLAP id,
+/// CLAP value (normalized for continuous parameters, the step index for stepped ones).
+#[derive(Debug, Clone, Copy)]
+pub struct ParamChange {
+    pub offset: u32,
+    pub id: u32,
+    pub value: f64,
+}
+
+/// The CLAP id nice-plug derives from a string parameter id (as in `clap.rs`).
+pub fn clap_param_id(id: &str) -> u32 {
+    let mut hash: u32 = 0;
+    for byte in id.bytes() {
+        hash = hash.wrapping_mul(31).wrapping_add(u32::from(byte));
+    }
+    hash & !(1 << 31)
+}
+
+/// How long the editor may take to draw its first frame, or to settle, before a test gives up.
+/// A first frame takes about 0.1 s with llvmpipe; a loaded CI machine may be much slower.
+pub const FRAME_TIMEOUT: Duration = Duration::from_secs(20);
+/// How often the host's event loop looks for work while it waits.
+const POLL: Duration = Duration::from_millis(5);
+
+// ---------------------------------------------------------------------------------------------
+// The virtual display
+// ---------------------------------------------------------------------------------------------
+
+/// A private Xvfb server and this process's own connection to it.
+pub struct Display {
+    conn: RustConnection,
+    screen: usize,
+    /// `:<n>`, as put into `DISPLAY`.
+    pub name: String,
+    /// The server process. It is started with `-terminate`, so it exits by itself once its last
+    /// client disconnects: `conn` lives as long as this process, so the server dies with the test
+    /// process however that ends (a panic, an abort in `process()`, a kill), and no stray Xvfb
+    /// can keep CI waiting.
+    _server: Child,
+}
+
+/// Serializes the tests that use the display: they share one server and measure this process's
+/// memory, which a test running beside them would disturb. A failed test does not block others.
+pub fn exclusive() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The display, started on first use (and `DISPLAY` pointed at it before anything touches X).
+/// Call with [`exclusive`] held.
+pub fn display() -> &'static Display {
+    static DISPLAY: OnceLock<Display> = OnceLock::new();
+    DISPLAY.get_or_init(|| {
+        // Before any editor (and its threads) exists, so that the memory measurements of every
+        // test see the same heap layout.
+        share_heap_arenas();
+        start_xvfb()
+    })
+}
+
+fn start_xvfb() -> Display {
+    // `-displayfd 1`: the server picks a free display number itself and prints it once it accepts
+    // connections, which avoids both guessing a free number and polling for the socket.
+    let mut server = Command::new("Xvfb")
+        .args(["-displayfd", "1", "-screen", "0", "1280x800x24"])
+        .args(["-nolisten", "tcp", "-terminate"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                panic!(
+                    "Xvfb is not installed. The editor tests open the editor on a virtual X \
+                     display with Mesa's software OpenGL; install them with \
+                     `apt-get install xvfb libgl1-mesa-dri`"
+                )
+            }
+            panic!("cannot start Xvfb: {e}")
+        });
+
+    // Its log is drained on a thread (a full pipe would stall the server) and shown on failure.
+    let log = std::sync::Arc::new(Mutex::new(String::new()));
+    let mut stderr = server.stderr.take().expect("Xvfb's stderr is piped");
+    let sink = log.clone();
+    std::thread::spawn(move || {
+        let mut buffer = [0u8; 4096];
+        while let Ok(n @ 1..) = stderr.read(&mut buffer) {
+            let mut log = sink.lock().unwrap_or_else(|p| p.into_inner());
+            if log.len() < 64 * 1024 {
+                log.push_str(&String::from_utf8_lossy(&buffer[..n]));
+            }
+        }
+    });
+    let stdout = server.stdout.take().expect("Xvfb's stdout is piped");
+    let (sender, receiver) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut line);
+        let _ = sender.send(line);
+    });
+    let number = receiver
+        .recv_timeout(Duration::from_secs(30))
+        .ok()
+        .and_then(|line| line.trim().parse::<u32>().ok());
+    let Some(number) = number else {
+        let _ = server.kill();
+        let _ = server.wait();
+        std::thread::sleep(Duration::from_millis(50));
+        panic!(
+            "Xvfb did not report a display number; its log:\n{}",
+            log.lock().unwrap_or_else(|p| p.into_inner())
+        );
+    };
+    let name = format!(":{number}");
+    // SAFETY: the tests of this binary that could read the environment are waiting for the lock
+    // that the caller holds; the editor's X11 code reads `DISPLAY` only after this.
+    unsafe { std::env::set_var("DISPLAY", &name) };
+    let (conn, screen) = match RustConnection::connect(Some(&name)) {
+        Ok(connection) => connection,
+        Err(e) => {
+            // Without a client it would never reach the reset that ends it.
+            let _ = server.kill();
+            panic!("connect to Xvfb on {name}: {e}")
+        }
+    };
+    // Xvfb starts with the pointer in the middle of the screen, which is over the editor's head
+    // view: egui would draw it hovered and, after a moment, show its tooltip. Park the pointer in
+    // the far corner of the screen, outside every window the tests open.
+    let root = &conn.setup().roots[screen];
+    let corner = (
+        root.width_in_pixels as i16 - 1,
+        root.height_in_pixels as i16 - 1,
+    );
+    conn.warp_pointer(x11rb::NONE, root.root, 0, 0, 0, 0, corner.0, corner.1)
+        .expect("send WarpPointer")
+        .check()
+        .expect("move the pointer out of the way");
+    Display {
+        conn,
+        screen,
+        name,
+        _server: server,
+    }
+}
+
+impl Display {
+    fn root(&self) -> u32 {
+        self.conn.setup().roots[self.screen].root
+    }
+
+    /// A mapped top-level window of this size: the host's window the editor is embedded in.
+    pub fn create_parent_window(&self, width: u32, height: u32) -> u32 {
+        let id = self.conn.generate_id().expect("an X11 window id");
+        let aux = CreateWindowAux::new()
+            .background_pixel(self.conn.setup().roots[self.screen].black_pixel);
+        self.conn
+            .create_window(
+                x11rb::COPY_DEPTH_FROM_PARENT,
+                id,
+                self.root(),
+                0,
+                0,
+                width as u16,
+                height as u16,
+                0,
+                WindowClass::INPUT_OUTPUT,
+                x11rb::COPY_FROM_PARENT,
+                &aux,
+            )
+            .expect("send CreateWindow")
+            .check()
+            .expect("create the parent window");
+        self.conn
+            .map_window(id)
+            .expect("send MapWindow")
+            .check()
+            .expect("map the parent window");
+        id
+    }
+
+    pub fn destroy_window(&self, window: u32) {
+        self.conn
+            .destroy_window(window)
+            .expect("send DestroyWindow")
+            .check()
+            .expect("destroy the parent window");
+    }
+
+    /// The windows embedded in `window`, with their sizes.
+    pub fn children(&self, window: u32) -> Vec<(u32, u32, u32)> {
+        let tree = self
+            .conn
+            .query_tree(window)
+            .expect("send QueryTree")
+            .reply()
+            .expect("QueryTree");
+        tree.children
+            .into_iter()
+            .map(|child| {
+                let geometry = self
+                    .conn
+                    .get_geometry(child)
+                    .expect("send GetGeometry")
+                    .reply()
+                    .expect("GetGeometry");
+                (child, u32::from(geometry.width), u32::from(geometry.height))
+            })
+            .collect()
+    }
+
+    /// What `window` shows on screen, including the windows embedded in it (the editor's OpenGL
+    /// window draws into the server's framebuffer, so reading the parent sees it).
+    pub fn capture(&self, window: u32, width: u32, height: u32) -> Image {
+        let setup = self.conn.setup();
+        let reply = self
+            .conn
+            .get_image(
+                ImageFormat::Z_PIXMAP,
+                window,
+                0,
+                0,
+                width as u16,
+                height as u16,
+                !0,
+            )
+            .expect("send GetImage")
+            .reply()
+            .unwrap_or_else(|e| panic!("GetImage of window {window:#x}: {e:?}"));
+        let bits = setup
+            .pixmap_formats
+            .iter()
+            .find(|f| f.depth == reply.depth)
+            .map(|f| f.bits_per_pixel)
+            .unwrap_or_else(|| panic!("no pixmap format for depth {}", reply.depth));
+        assert_eq!(
+            bits, 32,
+            "only 32-bit pixels are decoded (depth {})",
+            reply.depth
+        );
+        let visual = setup.roots[self.screen]
+            .allowed_depths
+            .iter()
+            .flat_map(|d| &d.visuals)
+            .find(|v| v.visual_id == reply.visual)
+            .unwrap_or_else(|| panic!("unknown visual {:#x}", reply.visual));
+        let channel = |pixel: u32, mask: u32| ((pixel & mask) >> mask.trailing_zeros()) as u8;
+        let pixels = reply
+            .data
+            .chunks_exact(4)
+            .take(width as usize * height as usize)
+            .map(|bytes| {
+                let bytes = [bytes[0], bytes[1], bytes[2], bytes[3]];
+                let pixel = if setup.image_byte_order == ImageOrder::LSB_FIRST {
+                    u32::from_le_bytes(bytes)
+                } else {
+                    u32::from_be_bytes(bytes)
+                };
+                [
+                    channel(pixel, visual.red_mask),
+                    channel(pixel, visual.green_mask),
+                    channel(pixel, visual.blue_mask),
+                ]
+            })
+            .collect::<Vec<_>>();
+        assert_eq!(pixels.len(), width as usize * height as usize);
+        Image {
+            width,
+            height,
+            pixels,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Screen grabs
+// ---------------------------------------------------------------------------------------------
+
+/// An RGB screen grab.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Image {
+    pub width: u32,
+    pub height: u32,
+    pixels: Vec<[u8; 3]>,
+}
+
+impl Image {
+    pub fn pixel(&self, x: u32, y: u32) -> [u8; 3] {
+        self.pixels[(y * self.width + x) as usize]
+    }
+
+    pub fn distinct_colours(&self) -> usize {
+        self.pixels.iter().collect::<HashSet<_>>().len()
+    }
+
+    /// Pixels in rows `rows` within `tolerance` of `colour` in every channel.
+    pub fn count_near(&self, colour: [u8; 3], tolerance: u8, rows: std::ops::Range<u32>) -> usize {
+        let start = (rows.start * self.width) as usize;
+        let end = (rows.end.min(self.height) * self.width) as usize;
+        self.pixels[start..end]
+            .iter()
+            .filter(|p| {
+                p.iter()
+                    .zip(colour)
+                    .all(|(&a, b)| a.abs_diff(b) <= tolerance)
+            })
+            .count()
+    }
+
+    pub fn write_png(&self, path: &Path) {
+        let file = std::fs::File::create(path).unwrap_or_else(|e| panic!("create {path:?}: {e}"));
+        let mut encoder = png::Encoder::new(std::io::BufWriter::new(file), self.width, self.height);
+        encoder.set_color(png::ColorType::Rgb);
+        encoder.set_depth(png::BitDepth::Eight);
+        let mut writer = encoder.write_header().expect("PNG header");
+        writer
+            .write_image_data(self.pixels.as_flattened())
+            .unwrap_or_else(|e| panic!("write {path:?}: {e}"));
+        writer.finish().expect("finish the PNG");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The host
+// ---------------------------------------------------------------------------------------------
+
+/// What the plugin may ask of the host from any thread; the test's event loop
+/// ([`Plugin::pump`]) acts on it.
+#[derive(Default)]
+pub struct HostShared {
+    callback_requested: AtomicBool,
+    /// Main-thread callbacks run so far.
+    pub callbacks: AtomicU32,
+    /// Set when the plugin reports that its window went away without the host closing it.
+    pub closed_by_plugin: AtomicBool,
+    /// Sizes the editor asked its parent window to take (the test's windows keep their size).
+    pub resize_requests: Mutex<Vec<GuiSize>>,
+}
+
+impl SharedHandler<'_> for HostShared {
+    fn request_restart(&self) {}
+    fn request_process(&self) {}
+    fn request_callback(&self) {
+        self.callback_requested.store(true, Ordering::Release);
+    }
+}
+
+impl HostGuiImpl for HostShared {
+    fn resize_hints_changed(&self) {}
+
+    fn request_resize(&self, new_size: GuiSize) -> Result<(), HostError> {
+        self.resize_requests
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(new_size);
+        Err(HostError::Message(
+            "the test host's window has a fixed size",
+        ))
+    }
+
+    fn request_show(&self) -> Result<(), HostError> {
+        Ok(())
+    }
+
+    fn request_hide(&self) -> Result<(), HostError> {
+        Ok(())
+    }
+
+    fn closed(&self, _was_destroyed: bool) {
+        self.closed_by_plugin.store(true, Ordering::Release);
+    }
+}
+
+pub struct GuiHost;
+
+impl HostHandlers for GuiHost {
+    type Shared<'a> = HostShared;
+    type MainThread<'a> = ();
+    type AudioProcessor<'a> = ();
+
+    fn declare_extensions(builder: &mut HostExtensions<Self>, _shared: &Self::Shared<'_>) {
+        builder.register::<HostGui>();
+    }
+}
+
+/// An open editor: the host's window it is embedded in, and its size.
+pub struct OpenEditor {
+    pub parent: u32,
+    pub size: GuiSize,
+    /// When `show` returned.
+    pub shown_at: Instant,
+}
+
+/// One instance of the Murmur effect in the GUI-capable host.
+pub struct Plugin {
+    instance: PluginInstance<GuiHost>,
+    gui: PluginGui,
+}
+
+impl Plugin {
+    /// Instantiates the Murmur effect. Call with [`display`] started: the plugin's X11 code may
+    /// read `DISPLAY` from the start.
+    pub fn new() -> Self {
+        let bundle = bundle();
+        let mut instance = PluginInstance::<GuiHost>::new(
+            |_| HostShared::default(),
+            |_| (),
+            &bundle.entry,
+            &bundle.plugin_id,
+            &bundle.host_info,
+        )
+        .unwrap_or_else(|e| panic!("instantiate Murmur: {e}"));
+        let gui = instance
+            .plugin_handle()
+            .get_extension::<PluginGui>()
+            .expect("Murmur implements clap.gui");
+        Self { instance, gui }
+    }
+
+    pub fn shared<R>(&self, f: impl FnOnce(&HostShared) -> R) -> R {
+        f(self.instance.access_shared_handler(|shared| shared))
+    }
+
+    /// One turn of the host's event loop: runs the main-thread callback the plugin asked for, if
+    /// any (nice-plug forwards the editor's requests and the audio thread's parameter
+    /// notifications through it).
+    pub fn pump(&mut self) {
+        let requested = self.shared(|s| s.callback_requested.swap(false, Ordering::AcqRel));
+        if requested {
+            self.instance.call_on_main_thread_callback();
+            self.shared(|s| s.callbacks.fetch_add(1, Ordering::Relaxed));
+        }
+    }
+
+    /// Pumps the event loop for `duration`.
+    pub fn pump_for(&mut self, duration: Duration) {
+        let until = Instant::now() + duration;
+        while Instant::now() < until {
+            self.pump();
+            std::thread::sleep(POLL.min(until.saturating_duration_since(Instant::now())));
+        }
+    }
+
+    /// Opens the editor embedded in a new window of the host, at scale 1, in the order the CLAP
+    /// GUI extension prescribes for embedded windows.
+    pub fn open_editor(&mut self, display: &Display) -> OpenEditor {
+        let x11 = GuiConfiguration {
+            api_type: GuiApiType::X11,
+            is_floating: false,
+        };
+        let handle = self.instance.plugin_handle();
+        assert!(
+            self.gui.is_api_supported(&handle, x11),
+            "Murmur's editor does not support embedding in an X11 window"
+        );
+        self.gui.create(&handle, x11).unwrap_or_else(|e| {
+            panic!(
+                "gui.create failed: {e}. The editor needs OpenGL 3.2 on {}; without a GPU that \
+                 is Mesa's llvmpipe (`apt-get install libgl1-mesa-dri`)",
+                display.name
+            )
+        });
+        self.gui.set_scale(&handle, 1.0).expect("gui.set_scale(1)");
+        let size = self.gui.get_size(&handle).expect("gui.get_size");
+        let parent = display.create_parent_window(size.width, size.height);
+        // SAFETY: the parent window lives until `close_editor`, after `gui.destroy`.
+        unsafe {
+            self.gui
+                .set_parent(&handle, Window::from_x11_handle(parent as c_ulong))
+                .expect("gui.set_parent");
+        }
+        self.gui.show(&handle).expect("gui.show");
+        OpenEditor {
+            parent,
+            size,
+            shown_at: Instant::now(),
+        }
+    }
+
+    /// Destroys the editor, then the host's window it was embedded in.
+    pub fn close_editor(&mut self, display: &Display, editor: OpenEditor) {
+        let handle = self.instance.plugin_handle();
+        self.gui.destroy(&handle);
+        display.destroy_window(editor.parent);
+        self.pump();
+    }
+
+    /// The editor's window as the host sees it.
+    pub fn capture(&self, display: &Display, editor: &OpenEditor) -> Image {
+        display.capture(editor.parent, editor.size.width, editor.size.height)
+    }
+
+    /// Pumps the event loop until the editor has drawn something (more than one colour), then
+    /// until two consecutive grabs are identical. Returns that grab and the time from `show` to
+    /// the first drawn frame.
+    pub fn wait_for_steady_frame(
+        &mut self,
+        display: &Display,
+        editor: &OpenEditor,
+    ) -> (Image, Duration) {
+        let first = self.wait_for_first_frame(display, editor);
+        let mut previous = self.capture(display, editor);
+        loop {
+            self.pump_for(Duration::from_millis(20));
+            let image = self.capture(display, editor);
+            if image == previous {
+                return (image, first);
+            }
+            assert!(
+                editor.shown_at.elapsed() < FRAME_TIMEOUT,
+                "the editor kept changing for {FRAME_TIMEOUT:?} without audio"
+            );
+            previous = image;
+        }
+    }
+
+    /// Pumps the event loop until the editor has drawn something; returns the time from `show`.
+    pub fn wait_for_first_frame(&mut self, display: &Display, editor: &OpenEditor) -> Duration {
+        loop {
+            self.pump();
+            let image = self.capture(display, editor);
+            if image.distinct_colours() > 1 {
+                return editor.shown_at.elapsed();
+            }
+            assert!(
+                editor.shown_at.elapsed() < FRAME_TIMEOUT,
+                "the editor drew nothing within {FRAME_TIMEOUT:?} of `show` on {}",
+                display.name
+            );
+            std::thread::sleep(POLL);
+        }
+    }
+
+    /// Activates for `sample_rate` with stereo in and out. Processing starts with the first block,
+    /// on the thread that processes it.
+    pub fn activate(&mut self, sample_rate: f64) -> Processor {
+        let processor = self
+            .instance
+            .activate(
+                |_, _| (),
+                PluginAudioConfiguration {
+                    sample_rate,
+                    min_frames_count: 1,
+                    max_frames_count: BLOCK as u32,
+                },
+            )
+            .expect("activate Murmur");
+        Processor {
+            processor: Some(processor.into()),
+            input_ports: AudioPorts::with_capacity(2, 1),
+            output_ports: AudioPorts::with_capacity(2, 1),
+            inputs: vec![vec![0.0; BLOCK]; 2],
+            outputs: vec![vec![0.0; BLOCK]; 2],
+            events: EventBuffer::with_capacity(64),
+        }
+    }
+
+    pub fn deactivate(&mut self, mut processor: Processor) {
+        let processor = processor.processor.take().expect("an audio processor");
+        self.instance.deactivate(processor.into_stopped());
+    }
+}
+
+/// The audio side of a [`Plugin`]; it can move to an audio thread. The input is silent: the
+/// trigger layers make the sound.
+pub struct Processor {
+    processor: Option<PluginAudioProcessor<GuiHost>>,
+    input_ports: AudioPorts,
+    output_ports: AudioPorts,
+    inputs: Vec<Vec<f32>>,
+    outputs: Vec<Vec<f32>>,
+    events: EventBuffer,
+}
+
+impl Processor {
+    /// Processes `frames` samples with these parameter changes; returns the output block.
+    pub fn process(&mut self, frames: usize, changes: &[ParamChange]) -> (&[f32], &[f32]) {
+        assert!(frames <= BLOCK);
+        self.events.clear();
+        for change in changes {
+            assert!((change.offset as usize) < frames);
+            self.events.push(&ParamValueEvent::new(
+                change.offset,
+                ClapId::new(change.id),
+                Pckn::match_all(),
+                change.value,
+            ));
+        }
+        self.events.sort();
+        let input_audio = self.input_ports.with_input_buffers([AudioPortBuffer {
+            latency: 0,
+            channels: AudioPortBufferType::f32_input_only(
+                self.inputs
+                    .iter_mut()
+                    .map(|b| InputChannel::constant(&mut b[..frames])),
+            ),
+        }]);
+        let mut output_audio = self.output_ports.with_output_buffers([AudioPortBuffer {
+            latency: 0,
+            channels: AudioPortBufferType::f32_output_only(
+                self.outputs.iter_mut().map(|b| &mut b[..frames]),
+            ),
+        }]);
+        let input_events = InputEvents::from_buffer(&self.events);
+        self.processor
+            .as_mut()
+            .expect("an audio processor")
+            .ensure_processing_started()
+            .expect("Murmur starts processing")
+            .process(
+                &input_audio,
+                &mut output_audio,
+                &input_events,
+                &mut OutputEvents::void(),
+                None,
+                None,
+            )
+            .expect("Murmur's process() succeeds");
+        (&self.outputs[0][..frames], &self.outputs[1][..frames])
+    }
+
+    /// Stops processing (on the audio thread, where CLAP wants it).
+    pub fn stop(&mut self) {
+        if let Some(processor) = &mut self.processor {
+            processor.ensure_processing_stopped();
+        }
+    }
+}
+
+/// Makes the threads started from now on share glibc's existing heap arenas. By default glibc
+/// gives each new thread a heap arena of its own, up to 8 per core, and keeps the memory freed in
+/// it: every editor window has a thread (and Mesa starts more), so without this the resident
+/// memory of a process that opens and closes windows climbs for the first few dozen windows and
+/// only then levels off, although nothing leaks.
+pub fn share_heap_arenas() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        const M_ARENA_MAX: std::ffi::c_int = -8;
+        unsafe extern "C" {
+            fn mallopt(param: std::ffi::c_int, value: std::ffi::c_int) -> std::ffi::c_int;
+        }
+        // SAFETY: glibc's `mallopt` only sets a tuning limit; M_ARENA_MAX is safe at any time.
+        unsafe { mallopt(M_ARENA_MAX, 1) };
+    }
+}
+
+/// Resident memory of this process in bytes, after handing glibc's free heap memory back to the
+/// system, so that what is resident is what is in use.
+pub fn resident_bytes() -> u64 {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        unsafe extern "C" {
+            fn malloc_trim(pad: usize) -> std::ffi::c_int;
+        }
+        // SAFETY: glibc's `malloc_trim` only returns free memory to the system.
+        unsafe { malloc_trim(0) };
+    }
+    let status = std::fs::read_to_string("/proc/self/status").expect("read /proc/self/status");
+    let kib: u64 = status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS in /proc/self/status");
+    kib * 1024
+}
+
+/// Threads of this process.
+pub fn thread_count() -> usize {
+    std::fs::read_dir("/proc/self/task")
+        .expect("read /proc/self/task")
+        .count()
+}
