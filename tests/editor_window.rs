@@ -156,6 +156,57 @@ fn editor_opens_at_its_size_and_draws_the_ui() {
     assert_host_untouched(&plugin);
 }
 
+#[test]
+fn editor_doubles_at_scale_two() {
+    let _serial = exclusive();
+    let display = display();
+    let mut plugin = Plugin::new();
+    // The same editor at 1× and 2×: twice the pixels each way, and the UI drawn at that size
+    // (text and dots four times the area), not a 1× image in a corner.
+    let mut voice_pixels = Vec::new();
+    for scale in [1.0, 2.0] {
+        let editor = plugin.open_editor_at(display, scale);
+        let expected = (
+            (DEFAULT_SIZE.0 as f64 * scale) as u32,
+            (DEFAULT_SIZE.1 as f64 * scale) as u32,
+        );
+        assert_eq!(
+            (editor.size.width, editor.size.height),
+            expected,
+            "scale {scale}"
+        );
+        let (image, _) = plugin.wait_for_steady_frame(display, &editor);
+        assert!(
+            image.distinct_colours() > MIN_COLOURS,
+            "scale {scale}: blank"
+        );
+        let (w, h) = (image.width, image.height);
+        let background = rgb(theme::BACKGROUND);
+        for (x, y) in [(1, 1), (w - 2, h - 2)] {
+            let pixel = image.pixel(x, y);
+            assert!(
+                pixel
+                    .iter()
+                    .zip(background)
+                    .all(|(&a, b)| a.abs_diff(b) <= TOLERANCE),
+                "scale {scale}: pixel ({x}, {y}) is {pixel:?}, not the background"
+            );
+        }
+        voice_pixels.push(image.count_near(rgb(theme::VOICE), TOLERANCE, 0..h));
+        if scale == 2.0 {
+            save_screenshot(&image, "murmur-default-2x.png");
+        }
+        plugin.close_editor(display, editor);
+    }
+    let ratio = voice_pixels[1] as f64 / voice_pixels[0].max(1) as f64;
+    println!("voice-colour pixels at 1× and 2×: {voice_pixels:?} (ratio {ratio:.2})");
+    assert!(
+        (3.0..=6.0).contains(&ratio),
+        "the voice colour covers {ratio:.2}× the pixels at 2×: the UI is not drawn at 2×"
+    );
+    assert_host_untouched(&plugin);
+}
+
 /// The number of threads once it has stopped changing: the editor's window thread is joined when
 /// the editor is destroyed, but Mesa's rendering threads end shortly after.
 fn settled_thread_count(plugin: &mut Plugin) -> usize {

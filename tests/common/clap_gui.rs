@@ -104,7 +104,7 @@ fn start_xvfb() -> Display {
     // `-displayfd 1`: the server picks a free display number itself and prints it once it accepts
     // connections, which avoids both guessing a free number and polling for the socket.
     let mut server = Command::new("Xvfb")
-        .args(["-displayfd", "1", "-screen", "0", "1280x800x24"])
+        .args(["-displayfd", "1", "-screen", "0", "2048x1400x24"])
         .args(["-nolisten", "tcp", "-terminate"])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -486,6 +486,12 @@ impl Plugin {
     /// Opens the editor embedded in a new window of the host, at scale 1, in the order the CLAP
     /// GUI extension prescribes for embedded windows.
     pub fn open_editor(&mut self, display: &Display) -> OpenEditor {
+        self.open_editor_at(display, 1.0)
+    }
+
+    /// [`open_editor`](Self::open_editor) at the host's display scale `scale` (2 on a HiDPI
+    /// screen).
+    pub fn open_editor_at(&mut self, display: &Display, scale: f64) -> OpenEditor {
         let x11 = GuiConfiguration {
             api_type: GuiApiType::X11,
             is_floating: false,
@@ -502,7 +508,7 @@ impl Plugin {
                 display.name
             )
         });
-        self.gui.set_scale(&handle, 1.0).expect("gui.set_scale(1)");
+        self.gui.set_scale(&handle, scale).expect("gui.set_scale");
         let size = self.gui.get_size(&handle).expect("gui.get_size");
         let parent = display.create_parent_window(size.width, size.height);
         // SAFETY: the parent window lives until `close_editor`, after `gui.destroy`.
