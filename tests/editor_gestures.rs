@@ -318,3 +318,156 @@ fn a_preset_is_sent_as_gestures_and_named_until_a_parameter_moves() {
     h.frame(vec![]);
     assert_eq!(h.app.preset_name(), None);
 }
+
+/// One value bar alone (the Azimuth bar), for the typing and wheel tests.
+struct Bar {
+    harness: Harness,
+    rect: Rect,
+}
+
+impl Bar {
+    fn new() -> Self {
+        let mut bar = Self {
+            harness: Harness::new(),
+            rect: Rect::NOTHING,
+        };
+        bar.frame(vec![]);
+        bar
+    }
+
+    fn frame(&mut self, events: Vec<Event>) {
+        let h = &mut self.harness;
+        h.time += 0.02;
+        let input = RawInput {
+            screen_rect: Some(Rect::from_min_size(Pos2::ZERO, vec2(400.0, 100.0))),
+            time: Some(h.time),
+            events,
+            ..RawInput::default()
+        };
+        let (params, gui) = (h.params.clone(), h.gui.clone());
+        let mut rect = Rect::NOTHING;
+        let mut output = h.ctx.run_ui(input, |ui| {
+            let setter = gui.param_setter();
+            rect = murmur::editor::controls::value_bar(ui, &setter, &params.azimuth, "azim", 160.0)
+                .rect;
+        });
+        output.textures_delta.clear();
+        self.rect = rect;
+    }
+
+    fn click(&mut self) {
+        let at = self.rect.center();
+        self.frame(vec![Event::PointerMoved(at)]);
+        for pressed in [true, false] {
+            self.frame(vec![Event::PointerButton {
+                pos: at,
+                button: PointerButton::Primary,
+                pressed,
+                modifiers: Modifiers::NONE,
+            }]);
+        }
+    }
+}
+
+#[test]
+fn one_click_on_a_bar_types_a_value_in_display_units() {
+    let mut bar = Bar::new();
+    bar.harness.host.take();
+    bar.click();
+    // Typing opens once a double-click can no longer follow.
+    for _ in 0..20 {
+        bar.frame(vec![]);
+    }
+    // Select what is there, type over it, press Enter.
+    bar.frame(vec![
+        Event::Key {
+            key: egui::Key::A,
+            physical_key: None,
+            pressed: true,
+            repeat: false,
+            modifiers: Modifiers::COMMAND,
+        },
+        Event::Text("-45°".into()),
+        Event::Key {
+            key: egui::Key::Enter,
+            physical_key: None,
+            pressed: true,
+            repeat: false,
+            modifiers: Modifiers::NONE,
+        },
+    ]);
+    bar.frame(vec![]);
+    let log = bar.harness.host.take();
+    let sets = sets_of(&log, "azim");
+    assert_eq!(bar.harness.params.azimuth.value(), -45.0, "{log:?}");
+    assert_eq!(sets.len(), 1);
+    // Text that is not a value changes nothing.
+    bar.click();
+    for _ in 0..20 {
+        bar.frame(vec![]);
+    }
+    bar.frame(vec![
+        Event::Text(" left".into()),
+        Event::Key {
+            key: egui::Key::Enter,
+            physical_key: None,
+            pressed: true,
+            repeat: false,
+            modifiers: Modifiers::NONE,
+        },
+    ]);
+    bar.frame(vec![]);
+    assert!(bar.harness.host.take().is_empty());
+    assert_eq!(bar.harness.params.azimuth.value(), -45.0);
+}
+
+#[test]
+fn the_wheel_and_a_double_click_on_a_bar_are_gestures() {
+    let mut bar = Bar::new();
+    bar.harness.host.take();
+    let at = bar.rect.center();
+    bar.frame(vec![Event::PointerMoved(at)]);
+    bar.frame(vec![Event::MouseWheel {
+        unit: egui::MouseWheelUnit::Point,
+        delta: vec2(0.0, 50.0),
+        phase: egui::TouchPhase::Move,
+        source: egui::MouseWheelSource::Wheel,
+        modifiers: Modifiers::NONE,
+    }]);
+    for _ in 0..30 {
+        bar.frame(vec![]);
+    }
+    let log = bar.harness.host.take();
+    assert!(!log.is_empty(), "the wheel changed nothing");
+    let azimuth = bar.harness.params.azimuth.value();
+    assert!(
+        azimuth > 1.0,
+        "a wheel notch up raises the value ({azimuth})"
+    );
+    // Double-click: back to the default, 0°.
+    for _ in 0..2 {
+        for pressed in [true, false] {
+            bar.frame(vec![Event::PointerButton {
+                pos: at,
+                button: PointerButton::Primary,
+                pressed,
+                modifiers: Modifiers::NONE,
+            }]);
+        }
+    }
+    assert_eq!(bar.harness.params.azimuth.value(), 0.0);
+    // Every change was a balanced gesture.
+    let log = bar.harness.host.take();
+    let begins = log
+        .iter()
+        .filter(|g| matches!(g, Gesture::Begin(_)))
+        .count();
+    let ends = log.iter().filter(|g| matches!(g, Gesture::End(_))).count();
+    assert_eq!(begins, ends, "{log:?}");
+    // No typing field opened by the double-click.
+    for _ in 0..20 {
+        bar.frame(vec![]);
+    }
+    bar.frame(vec![Event::Text("9".into())]);
+    assert!(bar.harness.host.take().is_empty());
+}

@@ -396,6 +396,21 @@ mod tests {
     }
 
     #[test]
+    fn the_editor_size_is_saved_with_the_project() {
+        let params = MurmurParams::default();
+        assert_eq!(
+            *params.editor_size.read().unwrap(),
+            crate::editor::DEFAULT_SIZE
+        );
+        *params.editor_size.write().unwrap() = (1200, 810);
+        let fields = params.serialize_fields();
+        assert!(fields.contains_key("editor-size"), "{fields:?}");
+        let restored = MurmurParams::default();
+        restored.deserialize_fields(&fields);
+        assert_eq!(*restored.editor_size.read().unwrap(), (1200, 810));
+    }
+
+    #[test]
     fn saved_values_are_kept_in_range() {
         let mut state = PluginState {
             version: String::new(),
