@@ -11,6 +11,7 @@ use std::sync::Arc;
 pub mod automation;
 pub mod binaural;
 pub mod calm_guard;
+pub mod cleanup;
 pub mod dsp;
 pub mod editor;
 pub mod engine;

@@ -1,0 +1,168 @@
+//! Whisper cleanup: de-essing and denoising on one STFT, with a constant latency of one frame.
+//!
+//! The latency is the same at every setting, including 0 %, so a host compensates it once. When
+//! both amounts are 0 and every frame still sounding was left unchanged, the output is the input
+//! from a plain delay line of the same length: exactly the input, one frame late. Switching
+//! between the two paths is seamless, since an unchanged frame is the input to float rounding.
+
+pub mod deess;
+pub mod denoise;
+pub mod stft;
+
+use deess::DeEsser;
+use denoise::Denoiser;
+use stft::{OVERLAP, Stft, frame_len};
+
+/// The cleanup stage for one channel.
+pub struct Cleanup {
+    stft: Stft,
+    deesser: DeEsser,
+    denoiser: Denoiser,
+    /// The input, one frame late, for the untouched path.
+    delay: Vec<f32>,
+    delay_at: usize,
+    /// Room for one hop of the untouched path's output.
+    direct: Vec<f32>,
+    /// Consecutive frames left unchanged.
+    unchanged_frames: usize,
+}
+
+impl Cleanup {
+    pub fn new(sample_rate: f32) -> Self {
+        let len = frame_len(sample_rate);
+        let stft = Stft::new(len);
+        let hop = stft.hop();
+        Self {
+            deesser: DeEsser::new(sample_rate, len, hop),
+            denoiser: Denoiser::new(sample_rate, len, hop),
+            delay: vec![0.0; len],
+            delay_at: 0,
+            direct: vec![0.0; hop],
+            unchanged_frames: OVERLAP,
+            stft,
+        }
+    }
+
+    /// The latency in samples, the same at every setting.
+    pub fn latency(&self) -> usize {
+        self.stft.len()
+    }
+
+    pub fn reset(&mut self) {
+        self.stft.reset();
+        self.deesser.reset();
+        self.denoiser.reset();
+        self.delay.fill(0.0);
+        self.delay_at = 0;
+        self.unchanged_frames = OVERLAP;
+    }
+
+    /// The de-esser's reduction at the latest frame, dB.
+    pub fn deess_reduction_db(&self) -> f32 {
+        self.deesser.reduction_db()
+    }
+
+    /// Cleans `samples` in place (the result one frame late). `deess` and `denoise` are the
+    /// amounts, 0…1.
+    pub fn process(&mut self, samples: &mut [f32], deess: f32, denoise: f32) {
+        let (deess, denoise) = (deess.clamp(0.0, 1.0), denoise.clamp(0.0, 1.0));
+        let hop = self.stft.hop();
+        for chunk in samples.chunks_mut(hop) {
+            // The untouched path, one frame late.
+            for (x, out) in chunk.iter().zip(&mut self.direct) {
+                *out = self.delay[self.delay_at];
+                self.delay[self.delay_at] = *x;
+                self.delay_at = (self.delay_at + 1) % self.delay.len();
+            }
+            // Only frames that all came through unchanged may be replaced by the delay line.
+            let direct = deess == 0.0 && denoise == 0.0 && self.unchanged_frames >= OVERLAP;
+            let (deesser, denoiser, unchanged) = (
+                &mut self.deesser,
+                &mut self.denoiser,
+                &mut self.unchanged_frames,
+            );
+            self.stft.process(chunk, |spectrum| {
+                let quiet = denoiser.process(spectrum, denoise);
+                let calm = deesser.process(spectrum, deess);
+                *unchanged = if quiet && calm { *unchanged + 1 } else { 0 };
+            });
+            if direct {
+                chunk.copy_from_slice(&self.direct[..chunk.len()]);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn noise(len: usize, amplitude: f32) -> Vec<f32> {
+        let mut state = 0x2545_f491u32;
+        (0..len)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 17;
+                state ^= state << 5;
+                amplitude * (state as f32 / u32::MAX as f32 * 2.0 - 1.0)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn at_zero_the_output_is_the_input_exactly_one_frame_late() {
+        for rate in [44_100.0f32, 48_000.0, 96_000.0] {
+            let mut cleanup = Cleanup::new(rate);
+            let latency = cleanup.latency();
+            let input = noise(10 * latency + 333, 0.5);
+            let mut output = input.clone();
+            for block in output.chunks_mut(100) {
+                cleanup.process(block, 0.0, 0.0);
+            }
+            assert!(output[..latency].iter().all(|&y| y == 0.0));
+            assert_eq!(
+                &output[latency..],
+                &input[..input.len() - latency],
+                "{rate}"
+            );
+        }
+    }
+
+    #[test]
+    fn turning_the_amounts_up_and_down_never_clicks() {
+        // A 440 Hz tone while the amounts jump between 0 and 100 % every 2000 samples (the
+        // denoiser learns the tone as hum and turns it down at 100 %). A click is a kink in the
+        // waveform: its second difference would jump far above the tone's own (A·ω² ≈ 0.0010).
+        let rate = 48_000.0;
+        let mut cleanup = Cleanup::new(rate);
+        let omega = std::f32::consts::TAU * 440.0 / rate;
+        let input: Vec<f32> = (0..192_000)
+            .map(|n| 0.3 * (omega * n as f32).sin())
+            .collect();
+        let mut output = input.clone();
+        for (i, block) in output.chunks_mut(2_000).enumerate() {
+            let amount = if i % 2 == 0 { 0.0 } else { 1.0 };
+            cleanup.process(block, amount, amount);
+        }
+        // From where the tone starts coming out (its own start is a kink).
+        let kink = output[cleanup.latency()..]
+            .windows(3)
+            .map(|w| (w[2] - 2.0 * w[1] + w[0]).abs())
+            .fold(0.0f32, f32::max);
+        let own = 0.3 * omega * omega;
+        assert!(
+            kink < 1.5 * own,
+            "second difference {kink} vs the tone's {own}"
+        );
+        // The tone is turned down while Denoise is up (as hum), and whole again after. Output
+        // more than a frame (1024 samples) into a block comes only from that block's frames.
+        let level = |from: usize, to: usize| {
+            let x = &output[from..to];
+            (x.iter().map(|v| v * v).sum::<f32>() / x.len() as f32).sqrt()
+        };
+        let (up, down) = (level(189_100, 189_950), level(187_100, 187_950));
+        assert!((up - 0.3 / 2f32.sqrt()).abs() < 0.01, "untouched {up}");
+        assert!(down < 0.5 * up, "denoised {down} vs {up}");
+        assert!(output.iter().all(|y| y.is_finite()));
+    }
+}
