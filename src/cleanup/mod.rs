@@ -45,7 +45,7 @@ impl Cleanup {
 
     /// The latency in samples, the same at every setting.
     pub fn latency(&self) -> usize {
-        self.stft.len()
+        self.stft.frame_len()
     }
 
     pub fn reset(&mut self) {

@@ -77,7 +77,7 @@ impl Stft {
     }
 
     /// Frame length N, which is also the latency in samples.
-    pub fn len(&self) -> usize {
+    pub fn frame_len(&self) -> usize {
         self.len
     }
 
