@@ -14,6 +14,8 @@ use realfft::num_complex::Complex;
 
 /// Smoothing of the power spectrum, per frame (time constant ≈ 30 ms at a 5 ms hop).
 const POWER_SMOOTHING: f32 = 0.85;
+/// Frames the smoothing needs to settle (about 3 / (1 − smoothing)).
+const SETTLE_FRAMES: usize = 20;
 /// The window the minimum is taken over, seconds, and its sub-windows.
 const MINIMUM_WINDOW_S: f32 = 1.5;
 const SUB_WINDOWS: usize = 8;
@@ -24,6 +26,10 @@ const BIAS: f32 = 2.5;
 const DECISION_DIRECTED: f32 = 0.98;
 /// The lowest gain at 100 %, dB.
 const FLOOR_DB: f32 = -24.0;
+/// The most a bin's gain may fall from one frame to the next, dB. Rising is immediate (a
+/// consonant's onset must not be dulled); falling gently keeps a learnt hum or a word's tail
+/// from being cut off with a splash of sidebands.
+const FALL_DB_PER_FRAME: f32 = 3.0;
 
 /// Denoiser state for one channel.
 pub struct Denoiser {
@@ -36,11 +42,17 @@ pub struct Denoiser {
     noise: Vec<f32>,
     /// Previous frame's clean power estimate per bin (G² |X|²).
     previous_clean: Vec<f32>,
+    /// Previous frame's gain per bin.
+    previous_gain: Vec<f32>,
     /// Frames per sub-window, and frames into the current one.
     sub_window_frames: usize,
     frames_in_window: usize,
     /// Sub-windows completed (the estimate is trusted once the first is done).
     windows_done: usize,
+    /// Frames seen since the last reset. The smoothing starts from the first frame, and the
+    /// minimum is only tracked once the smoothing has settled: a lone early frame (or a start
+    /// from zero) would pin the minimum low for a whole window.
+    frames_seen: usize,
     next_window: usize,
     floor: f32,
 }
@@ -56,9 +68,11 @@ impl Denoiser {
             window_mins: vec![vec![f32::MAX; bins]; SUB_WINDOWS],
             noise: vec![0.0; bins],
             previous_clean: vec![0.0; bins],
+            previous_gain: vec![1.0; bins],
             sub_window_frames: (frames / SUB_WINDOWS).max(1),
             frames_in_window: 0,
             windows_done: 0,
+            frames_seen: 0,
             next_window: 0,
             floor: 10f32.powf(FLOOR_DB / 20.0),
         }
@@ -72,8 +86,10 @@ impl Denoiser {
         }
         self.noise.fill(0.0);
         self.previous_clean.fill(0.0);
+        self.previous_gain.fill(1.0);
         self.frames_in_window = 0;
         self.windows_done = 0;
+        self.frames_seen = 0;
         self.next_window = 0;
     }
 
@@ -87,17 +103,20 @@ impl Denoiser {
     /// mid-take works at once.
     pub fn process(&mut self, spectrum: &mut [Complex<f32>], amount: f32) -> bool {
         self.learn(spectrum);
-        if amount <= 0.0 || self.windows_done == 0 {
+        let settled = self.previous_gain.iter().all(|&g| g == 1.0);
+        if (amount <= 0.0 && settled) || self.windows_done == 0 {
             for (clean, bin) in self.previous_clean.iter_mut().zip(spectrum.iter()) {
                 *clean = bin.norm_sqr();
             }
             return true;
         }
         let floor = 1.0 - amount * (1.0 - self.floor);
-        for ((bin, noise), clean) in spectrum
+        let fall = 10f32.powf(-FALL_DB_PER_FRAME / 20.0);
+        for (((bin, noise), clean), previous) in spectrum
             .iter_mut()
             .zip(&self.noise)
             .zip(&mut self.previous_clean)
+            .zip(&mut self.previous_gain)
         {
             let power = bin.norm_sqr();
             let noise = noise.max(1e-30);
@@ -106,7 +125,10 @@ impl Denoiser {
                 + (1.0 - DECISION_DIRECTED) * (posterior - 1.0).max(0.0);
             let wiener = prior / (1.0 + prior);
             // At `amount`, the gain moves from 1 towards the Wiener gain, never below the floor.
-            let gain = (1.0 - amount * (1.0 - wiener)).max(floor);
+            let gain = (1.0 - amount * (1.0 - wiener))
+                .max(floor)
+                .max(*previous * fall);
+            *previous = gain;
             *bin *= gain;
             *clean = gain * gain * power;
         }
@@ -116,13 +138,19 @@ impl Denoiser {
     /// Minimum statistics: smoothed power, its running minimum per sub-window, and the noise as
     /// the minimum over the last sub-windows.
     fn learn(&mut self, spectrum: &[Complex<f32>]) {
-        for ((power, current), bin) in self
-            .power
-            .iter_mut()
-            .zip(&mut self.current_min)
-            .zip(spectrum)
-        {
-            *power = POWER_SMOOTHING * *power + (1.0 - POWER_SMOOTHING) * bin.norm_sqr();
+        let smoothing = if self.frames_seen > 0 {
+            POWER_SMOOTHING
+        } else {
+            0.0
+        };
+        self.frames_seen += 1;
+        for (power, bin) in self.power.iter_mut().zip(spectrum) {
+            *power = smoothing * *power + (1.0 - smoothing) * bin.norm_sqr();
+        }
+        if self.frames_seen < SETTLE_FRAMES {
+            return;
+        }
+        for (current, power) in self.current_min.iter_mut().zip(&self.power) {
             *current = current.min(*power);
         }
         self.frames_in_window += 1;
