@@ -115,6 +115,10 @@ pub struct Settings {
     pub voice_level_db: f32,
     /// Binaural share of the voice, 0…1 (the rest is the dry input).
     pub voice_mix: f32,
+    /// De-essing of the voice, 0…1.
+    pub deess: f32,
+    /// Noise reduction of the voice, 0…1.
+    pub denoise: f32,
     /// Seed of every random choice, 1…65535.
     pub seed: u32,
     /// Calm Guard engaged.
@@ -225,6 +229,8 @@ impl Default for Settings {
             width: 0.0,
             voice_level_db: 0.0,
             voice_mix: 1.0,
+            deess: 0.0,
+            denoise: 0.0,
             seed: 1,
             calm_guard: true,
             ceiling_db: -6.0,
@@ -253,6 +259,8 @@ impl Settings {
             width: UNIT.fix(self.width, d.width),
             voice_level_db: VOICE_LEVEL_DB.fix(self.voice_level_db, d.voice_level_db),
             voice_mix: UNIT.fix(self.voice_mix, d.voice_mix),
+            deess: UNIT.fix(self.deess, d.deess),
+            denoise: UNIT.fix(self.denoise, d.denoise),
             seed: self.seed.clamp(SEED.0, SEED.1),
             ceiling_db: CEILING_DB.fix(self.ceiling_db, d.ceiling_db),
             output_db: OUTPUT_DB.fix(self.output_db, d.output_db),

@@ -1,9 +1,13 @@
 //! Whisper cleanup: de-essing and denoising on one STFT, with a constant latency of one frame.
 //!
-//! The latency is the same at every setting, including 0 %, so a host compensates it once. When
-//! both amounts are 0 and every frame still sounding was left unchanged, the output is the input
-//! from a plain delay line of the same length: exactly the input, one frame late. Switching
-//! between the two paths is seamless, since an unchanged frame is the input to float rounding.
+//! The latency is the same at every setting, including 0 %, so a host compensates it once. At
+//! 0 % the output is the input from a plain delay line of the same length (exactly the input,
+//! one frame late) and no spectrum is computed, so an unused cleanup costs next to nothing.
+//!
+//! Turning an amount up starts the analysis: the delay line keeps playing while the first four
+//! frames fill the overlap-add, then a one-frame crossfade leads to the processed signal. Turning both
+//! amounts back to 0 returns to the delay line once every frame still sounding was left
+//! unchanged, which is seamless (an unchanged frame is the input to float rounding).
 
 pub mod deess;
 pub mod denoise;
@@ -12,6 +16,20 @@ pub mod stft;
 use deess::DeEsser;
 use denoise::Denoiser;
 use stft::{OVERLAP, Stft, frame_len};
+
+/// Which path the output takes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Mode {
+    /// Nothing to do: the delay line, no analysis.
+    Idle,
+    /// Analysing, with the delay line still playing until `frames` reach `OVERLAP`.
+    WarmingUp { frames: usize },
+    /// Crossfading (over one frame) from the delay line to the processed signal, `done`
+    /// samples in.
+    FadingIn { done: usize },
+    /// The processed signal.
+    Active,
+}
 
 /// The cleanup stage for one channel.
 pub struct Cleanup {
@@ -25,6 +43,7 @@ pub struct Cleanup {
     direct: Vec<f32>,
     /// Consecutive frames left unchanged.
     unchanged_frames: usize,
+    mode: Mode,
 }
 
 impl Cleanup {
@@ -39,6 +58,7 @@ impl Cleanup {
             delay_at: 0,
             direct: vec![0.0; hop],
             unchanged_frames: OVERLAP,
+            mode: Mode::Idle,
             stft,
         }
     }
@@ -55,6 +75,7 @@ impl Cleanup {
         self.delay.fill(0.0);
         self.delay_at = 0;
         self.unchanged_frames = OVERLAP;
+        self.mode = Mode::Idle;
     }
 
     /// The de-esser's reduction at the latest frame, dB.
@@ -62,20 +83,41 @@ impl Cleanup {
         self.deesser.reduction_db()
     }
 
+    /// Whether the spectral path is running (for tests and meters).
+    pub fn is_active(&self) -> bool {
+        self.mode != Mode::Idle
+    }
+
     /// Cleans `samples` in place (the result one frame late). `deess` and `denoise` are the
     /// amounts, 0…1.
     pub fn process(&mut self, samples: &mut [f32], deess: f32, denoise: f32) {
         let (deess, denoise) = (deess.clamp(0.0, 1.0), denoise.clamp(0.0, 1.0));
-        let hop = self.stft.hop();
-        for chunk in samples.chunks_mut(hop) {
-            // The untouched path, one frame late.
+        let wanted = deess > 0.0 || denoise > 0.0;
+        let mut start = 0;
+        while start < samples.len() {
+            // Chunks end at frame boundaries, where the mode may change.
+            let n = self.stft.until_frame().min(samples.len() - start);
+            let chunk = &mut samples[start..start + n];
+            start += n;
+            // The delay line, one frame late.
             for (x, out) in chunk.iter().zip(&mut self.direct) {
                 *out = self.delay[self.delay_at];
                 self.delay[self.delay_at] = *x;
                 self.delay_at = (self.delay_at + 1) % self.delay.len();
             }
-            // Only frames that all came through unchanged may be replaced by the delay line.
-            let direct = deess == 0.0 && denoise == 0.0 && self.unchanged_frames >= OVERLAP;
+            if self.mode == Mode::Idle && wanted {
+                // The noise learnt before is kept: turning Denoise off and on again does not
+                // have to learn it again (the estimate follows a changed floor by itself).
+                self.stft.clear_output();
+                self.unchanged_frames = 0;
+                self.mode = Mode::WarmingUp { frames: 0 };
+            }
+            if self.mode == Mode::Idle {
+                self.stft.feed(chunk);
+                chunk.copy_from_slice(&self.direct[..n]);
+                continue;
+            }
+            let frame_ends = n == self.stft.until_frame();
             let (deesser, denoiser, unchanged) = (
                 &mut self.deesser,
                 &mut self.denoiser,
@@ -86,8 +128,38 @@ impl Cleanup {
                 let calm = deesser.process(spectrum, deess);
                 *unchanged = if quiet && calm { *unchanged + 1 } else { 0 };
             });
-            if direct {
-                chunk.copy_from_slice(&self.direct[..chunk.len()]);
+            match self.mode {
+                Mode::WarmingUp { frames } => {
+                    chunk.copy_from_slice(&self.direct[..n]);
+                    let frames = frames + usize::from(frame_ends);
+                    self.mode = if frames >= OVERLAP {
+                        Mode::FadingIn { done: 0 }
+                    } else {
+                        Mode::WarmingUp { frames }
+                    };
+                }
+                Mode::FadingIn { done } => {
+                    // A raised-cosine crossfade over one frame: no corner in the level.
+                    let fade = self.delay.len();
+                    for (j, (y, d)) in chunk.iter_mut().zip(&self.direct).enumerate() {
+                        let x = ((done + j + 1) as f32 / fade as f32).min(1.0);
+                        let w = 0.5 - 0.5 * (std::f32::consts::PI * x).cos();
+                        *y = *d + (*y - *d) * w;
+                    }
+                    let done = done + n;
+                    self.mode = if done >= fade {
+                        Mode::Active
+                    } else {
+                        Mode::FadingIn { done }
+                    };
+                }
+                Mode::Active => {
+                    // Every frame still sounding unchanged: the delay line from here on.
+                    if !wanted && self.unchanged_frames >= OVERLAP && frame_ends {
+                        self.mode = Mode::Idle;
+                    }
+                }
+                Mode::Idle => unreachable!("handled above"),
             }
         }
     }
@@ -130,7 +202,7 @@ mod tests {
 
     #[test]
     fn turning_the_amounts_up_and_down_never_clicks() {
-        // A 440 Hz tone while the amounts jump between 0 and 100 % every 2000 samples (the
+        // A 440 Hz tone while the amounts jump between 0 and 100 % every 8000 samples (the
         // denoiser learns the tone as hum and turns it down at 100 %). A click is a kink in the
         // waveform: its second difference would jump far above the tone's own (A·ω² ≈ 0.0010).
         let rate = 48_000.0;
@@ -140,9 +212,12 @@ mod tests {
             .map(|n| 0.3 * (omega * n as f32).sin())
             .collect();
         let mut output = input.clone();
-        for (i, block) in output.chunks_mut(2_000).enumerate() {
+        for (i, block) in output.chunks_mut(8_000).enumerate() {
             let amount = if i % 2 == 0 { 0.0 } else { 1.0 };
-            cleanup.process(block, amount, amount);
+            // Within a block, host-sized pieces.
+            for piece in block.chunks_mut(480) {
+                cleanup.process(piece, amount, amount);
+            }
         }
         // From where the tone starts coming out (its own start is a kink).
         let kink = output[cleanup.latency()..]
@@ -154,13 +229,13 @@ mod tests {
             kink < 1.5 * own,
             "second difference {kink} vs the tone's {own}"
         );
-        // The tone is turned down while Denoise is up (as hum), and whole again after. Output
-        // more than a frame (1024 samples) into a block comes only from that block's frames.
+        // The tone is turned down while Denoise is up (as hum), and whole again after (late in
+        // blocks 22 and 23, once the fades are over).
         let level = |from: usize, to: usize| {
             let x = &output[from..to];
             (x.iter().map(|v| v * v).sum::<f32>() / x.len() as f32).sqrt()
         };
-        let (up, down) = (level(189_100, 189_950), level(187_100, 187_950));
+        let (up, down) = (level(180_000, 183_000), level(189_000, 191_500));
         assert!((up - 0.3 / 2f32.sqrt()).abs() < 0.01, "untouched {up}");
         assert!(down < 0.5 * up, "denoised {down} vs {up}");
         assert!(output.iter().all(|y| y.is_finite()));

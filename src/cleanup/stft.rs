@@ -99,6 +99,35 @@ impl Stft {
         self.filled = 0;
     }
 
+    /// Samples until the next frame is complete.
+    pub fn until_frame(&self) -> usize {
+        self.hop - self.filled
+    }
+
+    /// Forgets the output in progress (before resuming after [`feed`](Self::feed): the output
+    /// is whole again once `OVERLAP` frames have been added).
+    pub fn clear_output(&mut self) {
+        self.accumulator.fill(0.0);
+        self.ready.fill(0.0);
+    }
+
+    /// Takes input without analysing it (while nothing is to be changed): the frame history
+    /// stays current, so processing can resume at any time.
+    pub fn feed(&mut self, samples: &[f32]) {
+        let mut start = 0;
+        while start < samples.len() {
+            let n = (self.hop - self.filled).min(samples.len() - start);
+            let at = self.len - self.hop + self.filled;
+            self.frame_in[at..at + n].copy_from_slice(&samples[start..start + n]);
+            self.filled += n;
+            start += n;
+            if self.filled == self.hop {
+                self.frame_in.copy_within(self.hop.., 0);
+                self.filled = 0;
+            }
+        }
+    }
+
     /// Replaces `samples` with the output, N samples late; `per_frame` gets each frame's
     /// spectrum to change in place (bins 0…N/2).
     pub fn process(&mut self, samples: &mut [f32], mut per_frame: impl FnMut(&mut [Complex<f32>])) {

@@ -497,7 +497,7 @@ fn voice_panel(ui: &mut Ui, setter: &ParamSetter, p: &MurmurParams) {
     let width = 146.0;
     egui::Grid::new("voice")
         .num_columns(2)
-        .spacing([8.0, 5.0])
+        .spacing([8.0, 3.0])
         .show(ui, |ui| {
             controls::choice(ui, setter, &p.motion, "motion", width - 8.0);
             if p.motion_sync.value() {
@@ -515,6 +515,8 @@ fn voice_panel(ui: &mut Ui, setter: &ParamSetter, p: &MurmurParams) {
             controls::slider(ui, setter, &p.width, "width", width);
             controls::slider(ui, setter, &p.voice_level, "vgain", width);
             controls::slider(ui, setter, &p.voice_mix, "vmix", width);
+            controls::slider(ui, setter, &p.deess, "deess", width);
+            controls::slider(ui, setter, &p.denoise, "dnoise", width);
         });
 }
 

@@ -37,6 +37,11 @@ pub fn for_id(id: &str) -> &'static str {
         }
         "vgain" => "Level of your recording going in.",
         "vmix" => "How much of the voice is moved around the head; the rest stays as recorded.",
+        "deess" => "Softens harsh \"s\", \"sh\" and \"t\" sounds, only when they stand out.",
+        "dnoise" => {
+            "Removes steady hiss and hum that the recording picked up. It learns the \
+                     noise from the pauses by itself."
+        }
         "seed" => "Picks one of many random variations. The same seed always renders the same.",
         "calm" => {
             "Keeps the output under the ceiling, softly, so nothing ever startles a \

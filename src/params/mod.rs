@@ -147,6 +147,12 @@ pub struct MurmurParams {
     /// Binaural share of the voice path, `0..=1`.
     #[id = "vmix"]
     pub voice_mix: FloatParam,
+    /// Sibilance control of the voice, `0..=1`.
+    #[id = "deess"]
+    pub deess: FloatParam,
+    /// Noise reduction of the voice, `0..=1`.
+    #[id = "dnoise"]
+    pub denoise: FloatParam,
     /// Seed of every random choice (drift path, trigger sequences).
     #[id = "seed"]
     pub seed: IntParam,
@@ -259,6 +265,8 @@ impl Default for MurmurParams {
             width: percent("Stereo Width", 0.0),
             voice_level: decibels("Voice Level", 0.0, VOICE_LEVEL_DB),
             voice_mix: percent("Voice Mix", 1.0),
+            deess: percent("De-ess", 0.0),
+            denoise: percent("Denoise", 0.0),
             seed: IntParam::new(
                 "Seed",
                 1,
@@ -300,6 +308,8 @@ impl MurmurParams {
             width: self.width.value(),
             voice_level_db: self.voice_level.value(),
             voice_mix: self.voice_mix.value(),
+            deess: self.deess.value(),
+            denoise: self.denoise.value(),
             seed: self.seed.value() as u32,
             calm_guard: self.calm_guard.value(),
             ceiling_db: self.ceiling.value(),
@@ -338,6 +348,8 @@ pub fn plain_values(s: &Settings) -> Vec<(String, f32)> {
         ("width", s.width),
         ("vgain", s.voice_level_db),
         ("vmix", s.voice_mix),
+        ("deess", s.deess),
+        ("dnoise", s.denoise),
         ("seed", s.seed as f32),
         ("calm", switch(s.calm_guard)),
         ("ceil", s.ceiling_db),

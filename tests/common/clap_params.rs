@@ -79,6 +79,8 @@ pub const EXPECTED_PARAMS: &[ExpectedParam] = &[
     ExpectedParam { id: "width", name: "Stereo Width", kind: float(0.0, 100.0, 0.0) },
     ExpectedParam { id: "vgain", name: "Voice Level", kind: float(-60.0, 12.0, 0.0) },
     ExpectedParam { id: "vmix", name: "Voice Mix", kind: float(0.0, 100.0, 100.0) },
+    ExpectedParam { id: "deess", name: "De-ess", kind: float(0.0, 100.0, 0.0) },
+    ExpectedParam { id: "dnoise", name: "Denoise", kind: float(0.0, 100.0, 0.0) },
     ExpectedParam { id: "seed", name: "Seed", kind: Kind::Int { min: 1, max: 65535, default: 1 } },
     ExpectedParam { id: "calm", name: "Calm Guard", kind: Kind::Bool { default: true } },
     ExpectedParam { id: "ceil", name: "Ceiling", kind: float(-30.0, 0.0, -6.0) },

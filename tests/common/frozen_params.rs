@@ -1,5 +1,5 @@
-//! Every host parameter ID with its display name, in declaration order. Saved sessions and
-//! automation lanes store the IDs, so this list is frozen: entries are only ever appended.
+//! Every host parameter ID with its display name, in the order they were added. Saved sessions
+//! and automation lanes store the IDs, so this list is frozen: entries are only ever appended.
 
 /// `(id, name)` of every parameter.
 pub const FROZEN: &[(&str, &str)] = &[
@@ -64,4 +64,6 @@ pub const FROZEN: &[(&str, &str)] = &[
     ("t3plc", "Layer 3 Placement"),
     ("t3sprd", "Layer 3 Spread"),
     ("t3dist", "Layer 3 Distance"),
+    ("deess", "De-ess"),
+    ("dnoise", "Denoise"),
 ];
