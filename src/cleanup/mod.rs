@@ -197,6 +197,8 @@ mod tests {
                 &input[..input.len() - latency],
                 "{rate}"
             );
+            // And no spectrum was computed.
+            assert!(!cleanup.is_active());
         }
     }
 
