@@ -5,14 +5,20 @@
 //! framework types; the plugin glue converts host parameters to [`Settings`] and the host's
 //! transport to [`Transport`].
 //!
-//! Signal flow per sample: input level → binaural render (one source per input channel) →
-//! voice mix against the dry voice → plus the trigger layers → output level → Calm Guard →
-//! bypass crossfade.
+//! Signal flow per sample: whisper cleanup (de-ess, denoise; one frame of latency) → input
+//! level → binaural render (one source per input channel) → voice mix against the dry voice →
+//! plus the trigger layers → output level → Calm Guard → bypass crossfade.
+//!
+//! With a voice input (the effect), everything leaves one cleanup frame late: the trigger
+//! layers and the bypassed input go through delays of the same length, so the latency reported
+//! to the host is one constant and everything stays aligned after its compensation. Without an
+//! input (the instrument) nothing is delayed: notes play at once.
 //! Every smoother and every control tick is tied to the absolute sample count, so the output is
 //! identical whatever the host's block size.
 
 use crate::binaural::{BinauralRenderer, CONTROL_PERIOD, Position};
 use crate::calm_guard::CalmGuard;
+use crate::cleanup::Cleanup;
 use crate::dsp::{ControlRamp, LinearFade, db_to_gain, flush_tiny};
 use crate::motion::{PathShape, path_position};
 pub use crate::settings::{InputChannels, LayerSettings, Settings, Transport};
@@ -85,6 +91,15 @@ pub struct Engine {
     triggers: TriggerBank,
     /// Beat-grid position when the host's transport is stopped, quarter notes.
     free_quarters: f64,
+    /// Whisper cleanup, one per input channel.
+    cleanup: [Cleanup; 2],
+    /// The raw input and the trigger layers, one cleanup frame late (rings of that length,
+    /// sharing one write position).
+    bypass_delay: [Vec<f32>; 2],
+    trigger_delay: [Vec<f32>; 2],
+    delay_at: usize,
+    /// Samples of trigger sound still in the delay after the layers fell quiet.
+    trigger_tail: usize,
 }
 
 impl Engine {
@@ -121,7 +136,15 @@ impl Engine {
             non_finite_inputs: 0,
             triggers: TriggerBank::new(sample_rate),
             free_quarters: 0.0,
+            cleanup: [Cleanup::new(sample_rate), Cleanup::new(sample_rate)],
+            bypass_delay: Default::default(),
+            trigger_delay: Default::default(),
+            delay_at: 0,
+            trigger_tail: 0,
         };
+        let latency = engine.cleanup[0].latency();
+        engine.bypass_delay = [vec![0.0; latency], vec![0.0; latency]];
+        engine.trigger_delay = [vec![0.0; latency], vec![0.0; latency]];
         engine.reset();
         Ok(engine)
     }
@@ -143,6 +166,23 @@ impl Engine {
         self.non_finite_inputs = 0;
         self.triggers.reset();
         self.free_quarters = 0.0;
+        for cleanup in &mut self.cleanup {
+            cleanup.reset();
+        }
+        for ring in self.bypass_delay.iter_mut().chain(&mut self.trigger_delay) {
+            ring.fill(0.0);
+        }
+        self.delay_at = 0;
+        self.trigger_tail = 0;
+    }
+
+    /// The latency of the output behind the input, samples: one cleanup frame with a voice
+    /// input, none without (the instrument). Constant for an engine.
+    pub fn latency(&self, input: InputChannels) -> usize {
+        match input {
+            InputChannels::None => 0,
+            InputChannels::Mono | InputChannels::Stereo => self.cleanup[0].latency(),
+        }
     }
 
     /// The voice position at the most recent control tick (for the editor and tests).
@@ -257,6 +297,27 @@ impl Engine {
             InputChannels::None => {}
         }
 
+        // The effect's input: the raw signal into the bypass delay, the voice through the
+        // cleanup (both one frame late).
+        let delayed = input != InputChannels::None;
+        let mut raw_l = [0.0f32; CONTROL_PERIOD];
+        let mut raw_r = [0.0f32; CONTROL_PERIOD];
+        if delayed {
+            let ring_len = self.bypass_delay[0].len();
+            let [ring_l, ring_r] = &mut self.bypass_delay;
+            for j in 0..n {
+                let i = (self.delay_at + j) % ring_len;
+                raw_l[j] = std::mem::replace(&mut ring_l[i], in_l[j]);
+                raw_r[j] = std::mem::replace(&mut ring_r[i], in_r[j]);
+            }
+            self.cleanup[0].process(&mut in_l[..n], settings.deess, settings.denoise);
+            if input == InputChannels::Stereo {
+                self.cleanup[1].process(&mut in_r[..n], settings.deess, settings.denoise);
+            } else {
+                in_r = in_l;
+            }
+        }
+
         let mut dry_l = [0.0f32; CONTROL_PERIOD];
         let mut dry_r = [0.0f32; CONTROL_PERIOD];
         for j in 0..n {
@@ -297,11 +358,30 @@ impl Engine {
 
         // The trigger layers join after the voice mix (it only blends the voice path), at the
         // output level.
-        if self.triggers.sounding(notes) {
+        let sounding = self.triggers.sounding(notes);
+        if sounding || (delayed && self.trigger_tail > 0) {
             let mut triggers_l = [0.0f32; CONTROL_PERIOD];
             let mut triggers_r = [0.0f32; CONTROL_PERIOD];
-            self.triggers
-                .render_add(&mut triggers_l[..n], &mut triggers_r[..n], k0, notes);
+            if sounding {
+                self.triggers
+                    .render_add(&mut triggers_l[..n], &mut triggers_r[..n], k0, notes);
+            } else {
+                self.triggers.skip(n);
+            }
+            if delayed {
+                let ring_len = self.trigger_delay[0].len();
+                let [ring_l, ring_r] = &mut self.trigger_delay;
+                for j in 0..n {
+                    let i = (self.delay_at + j) % ring_len;
+                    triggers_l[j] = std::mem::replace(&mut ring_l[i], triggers_l[j]);
+                    triggers_r[j] = std::mem::replace(&mut ring_r[i], triggers_r[j]);
+                }
+                self.trigger_tail = if sounding {
+                    ring_len
+                } else {
+                    self.trigger_tail.saturating_sub(n)
+                };
+            }
             for j in 0..n {
                 let out = self.levels.at(OUTPUT_GAIN, k0 + j);
                 wet_l[j] += triggers_l[j] * out;
@@ -309,6 +389,10 @@ impl Engine {
             }
         } else {
             self.triggers.skip(n);
+        }
+
+        if delayed {
+            self.delay_at = (self.delay_at + n) % self.bypass_delay[0].len();
         }
 
         let steady = settings.calm_guard
@@ -336,7 +420,12 @@ impl Engine {
             let signal = crossfade(signal, guarded, engaged);
 
             let bypassed = self.bypass_fade.next(settings.bypass);
-            let [l, r] = crossfade(signal, [in_l[j], in_r[j]], bypassed);
+            let untouched = if delayed {
+                [raw_l[j], raw_r[j]]
+            } else {
+                [in_l[j], in_r[j]]
+            };
+            let [l, r] = crossfade(signal, untouched, bypassed);
             left[j] = flush_tiny(l);
             right[j] = flush_tiny(r);
         }

@@ -86,13 +86,21 @@ impl PluginCore {
         self.events_fed = started;
     }
 
-    fn activate(&mut self, input: InputChannels, buffer_config: &BufferConfig) -> bool {
+    /// Makes the engine for this layout and rate, and tells the host its latency (one cleanup
+    /// frame for the effect, none for the instrument; the same at every setting).
+    fn activate<P: Plugin>(
+        &mut self,
+        input: InputChannels,
+        buffer_config: &BufferConfig,
+        context: &mut impl ActivateContext<P>,
+    ) -> bool {
         self.input = input;
         match Engine::new(
             buffer_config.sample_rate,
             buffer_config.max_buffer_size as usize,
         ) {
             Ok(engine) => {
+                context.set_latency_samples(engine.latency(input) as u32);
                 self.engine = Some(engine);
                 true
             }
@@ -249,13 +257,13 @@ impl Plugin for Murmur {
         &mut self,
         audio_io_layout: &AudioIOLayout,
         buffer_config: &BufferConfig,
-        _context: &mut impl ActivateContext<Self>,
+        context: &mut impl ActivateContext<Self>,
     ) -> bool {
         let input = match audio_io_layout.main_input_channels.map(NonZeroU32::get) {
             Some(1) => InputChannels::Mono,
             _ => InputChannels::Stereo,
         };
-        self.core.activate(input, buffer_config)
+        self.core.activate(input, buffer_config, context)
     }
 }
 
@@ -307,9 +315,10 @@ impl Plugin for MurmurTriggers {
         &mut self,
         _audio_io_layout: &AudioIOLayout,
         buffer_config: &BufferConfig,
-        _context: &mut impl ActivateContext<Self>,
+        context: &mut impl ActivateContext<Self>,
     ) -> bool {
-        self.core.activate(InputChannels::None, buffer_config)
+        self.core
+            .activate(InputChannels::None, buffer_config, context)
     }
 }
 

@@ -82,7 +82,12 @@ fn render_in_host(rate: u32, voice: &[f32]) -> (Vec<f32>, Vec<f32>) {
         })
         .collect();
 
-    let total = voice.len() + (TAIL_S * rate as f64).round() as usize;
+    // The plugin's output is one latency behind its input (the CLI compensates it): render
+    // that much longer.
+    let latency = murmur::engine::Engine::new(rate as f32, BLOCK)
+        .unwrap()
+        .latency(murmur::engine::InputChannels::Mono);
+    let total = voice.len() + (TAIL_S * rate as f64).round() as usize + latency;
     let (mut left, mut right) = (Vec::with_capacity(total), Vec::with_capacity(total));
     let mut done = 0;
     while done < total {
@@ -114,7 +119,7 @@ fn render_in_host(rate: u32, voice: &[f32]) -> (Vec<f32>, Vec<f32>) {
         done += frames;
     }
     murmur.deactivate(processor);
-    (left, right)
+    (left.split_off(latency), right.split_off(latency))
 }
 
 #[test]

@@ -187,14 +187,17 @@ fn the_render_is_what_the_engine_renders() {
         .settings();
         settings.seed = 9;
         let total = 2 * rate as usize;
-        let mut left: Vec<f32> = voice[0].clone();
-        left.resize(total, 0.0);
-        let mut right = left.clone();
-        // Another block size than the CLI's: the engine's output does not depend on it.
+        // Another block size than the CLI's: the engine's output does not depend on it. The
+        // CLI compensates the engine's latency, as a host does.
         let mut engine = Engine::new(rate as f32, 333).unwrap();
+        let latency = engine.latency(InputChannels::Mono);
+        let mut left: Vec<f32> = voice[0].clone();
+        left.resize(total + latency, 0.0);
+        let mut right = left.clone();
         for (l, r) in left.chunks_mut(333).zip(right.chunks_mut(333)) {
             engine.process(InputChannels::Mono, l, r, &settings, None);
         }
+        let (left, right) = (left.split_off(latency), right.split_off(latency));
         let worst = rendered
             .chunks(2)
             .zip(left.iter().zip(&right))

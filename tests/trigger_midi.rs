@@ -211,7 +211,8 @@ fn note_cases() -> [(u8, Vec<(String, Value)>); 2] {
 
 #[test]
 fn notes_start_their_events_on_their_sample() {
-    let frames = LATE_OFFSET + 2 * BLOCK;
+    // Room for the effect's latency (one cleanup frame, 1024 samples at these rates).
+    let frames = LATE_OFFSET + 2 * BLOCK + 2048;
     // Every offset as it is, then two behind a parameter change earlier in their block (one of
     // them right before the note).
     let cases: Vec<(usize, Option<usize>)> = OFFSETS

@@ -8,7 +8,7 @@ use super::clap_host_support::*;
 
 /// The parameters the processing test automates.
 const AUTOMATED: &[&str] = &[
-    "azim", "elev", "dist", "motion", "mrate", "msoft", "vgain", "width", "out",
+    "azim", "elev", "dist", "motion", "mrate", "msoft", "vgain", "width", "out", "deess", "dnoise",
 ];
 
 /// −6 dBFS, the default Calm Guard ceiling, with a little room for float rounding.

@@ -42,7 +42,8 @@ pub fn sine(len: usize, freq: f32, amplitude: f32, fs: f32) -> Vec<f32> {
         .collect()
 }
 
-/// Renders `left`/`right` in place with constant settings in host blocks of `block` samples.
+/// Renders `left`/`right` with constant settings in host blocks of `block` samples, with the
+/// engine's latency compensated as a host does: the output is aligned with the input.
 fn render(
     input: InputChannels,
     mut left: Vec<f32>,
@@ -52,10 +53,13 @@ fn render(
     block: usize,
 ) -> (Vec<f32>, Vec<f32>) {
     let mut engine = Engine::new(fs, block).expect("engine");
+    let latency = engine.latency(input);
+    left.resize(left.len() + latency, 0.0);
+    right.resize(right.len() + latency, 0.0);
     for (l, r) in left.chunks_mut(block).zip(right.chunks_mut(block)) {
         engine.process(input, l, r, settings, None);
     }
-    (left, right)
+    (left.split_off(latency), right.split_off(latency))
 }
 
 /// Renders a mono input with constant settings in host blocks of `block` samples.
@@ -105,6 +109,7 @@ pub fn max_abs_diff(a: &(Vec<f32>, Vec<f32>), b: &(Vec<f32>, Vec<f32>)) -> f32 {
 
 /// A block-splitting renderer with settings that change at given sample positions (as a host
 /// with sample-accurate automation does) and an optional transport advancing with the audio.
+/// The engine's latency is compensated as a host does.
 pub fn render_automated(
     input: &[f32],
     fs: f32,
@@ -113,10 +118,13 @@ pub fn render_automated(
     transport: Option<Transport>,
 ) -> (Vec<f32>, Vec<f32>) {
     let mut engine = Engine::new(fs, block).expect("engine");
+    let latency = engine.latency(InputChannels::Mono);
     let mut left = input.to_vec();
-    let mut right = vec![0.0; input.len()];
+    left.resize(input.len() + latency, 0.0);
+    let mut right = vec![0.0; left.len()];
+    let total = left.len();
     let mut start = 0;
-    while start < input.len() {
+    while start < total {
         // Split at block boundaries and at every settings change.
         let mut end = (start / block + 1) * block;
         for &(at, _) in changes {
@@ -124,7 +132,7 @@ pub fn render_automated(
                 end = at;
             }
         }
-        let end = end.min(input.len());
+        let end = end.min(total);
         let settings = changes
             .iter()
             .rev()
@@ -146,7 +154,7 @@ pub fn render_automated(
         );
         start = end;
     }
-    (left, right)
+    (left.split_off(latency), right.split_off(latency))
 }
 
 /// Power spectrum (|X|²) of `x`, with the bin width in Hz.

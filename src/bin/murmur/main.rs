@@ -442,13 +442,15 @@ fn render_file(
     let length = audio.channels[0].len();
     let total = length + (request.tail_s * rate as f64).round() as usize;
     let mut render = request.setup.renderer(rate)?;
+    // The engine's latency is compensated, as a host does: the render lines up with the input.
+    let latency = render.engine().latency(channels);
     let bar = progress.start(&input.display().to_string(), total as u64);
     wav::write_atomically(output, request.overwrite, |path| {
         let mut writer = wav::StereoWriter::create(path, spec)?;
         let (mut left, mut right) = (vec![0.0f32; BLOCK], vec![0.0f32; BLOCK]);
         let mut done = 0;
-        while done < total {
-            let n = BLOCK.min(total - done);
+        while done < total + latency {
+            let n = BLOCK.min(total + latency - done);
             for (j, (l, r)) in left[..n].iter_mut().zip(&mut right[..n]).enumerate() {
                 let at = done + j;
                 let sample = |c: usize| audio.channels[c].get(at).copied().unwrap_or(0.0);
@@ -456,9 +458,11 @@ fn render_file(
                 *r = sample(audio.channels.len() - 1);
             }
             render.process(channels, &mut left[..n], &mut right[..n]);
-            writer.write(&left[..n], &right[..n])?;
+            // The first `latency` samples are the silence before the input comes out.
+            let skip = latency.saturating_sub(done).min(n);
+            writer.write(&left[skip..n], &right[skip..n])?;
             done += n;
-            bar.advance(n as u64);
+            bar.advance((n - skip) as u64);
         }
         writer.finish()
     })?;
