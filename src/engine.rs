@@ -19,7 +19,7 @@
 use crate::binaural::{BinauralRenderer, CONTROL_PERIOD, Position};
 use crate::calm_guard::CalmGuard;
 use crate::cleanup::Cleanup;
-use crate::dsp::{ControlRamp, LinearFade, db_to_gain, flush_tiny};
+use crate::dsp::{ControlRamp, FixedDelay, LinearFade, db_to_gain, flush_tiny};
 use crate::motion::{PathShape, path_position};
 pub use crate::settings::{InputChannels, LayerSettings, Settings, Transport};
 use crate::triggers::bank::MAX_NOTES_PER_CHUNK;
@@ -93,11 +93,10 @@ pub struct Engine {
     free_quarters: f64,
     /// Whisper cleanup, one per input channel.
     cleanup: [Cleanup; 2],
-    /// The raw input and the trigger layers, one cleanup frame late (rings of that length,
-    /// sharing one write position).
-    bypass_delay: [Vec<f32>; 2],
-    trigger_delay: [Vec<f32>; 2],
-    delay_at: usize,
+    /// The raw input and the trigger layers, one cleanup frame late. The trigger delay only
+    /// runs while there is sound in it: a silent ring needs no feeding.
+    bypass_delay: [FixedDelay; 2],
+    trigger_delay: [FixedDelay; 2],
     /// Samples of trigger sound still in the delay after the layers fell quiet.
     trigger_tail: usize,
 }
@@ -137,14 +136,13 @@ impl Engine {
             triggers: TriggerBank::new(sample_rate),
             free_quarters: 0.0,
             cleanup: [Cleanup::new(sample_rate), Cleanup::new(sample_rate)],
-            bypass_delay: Default::default(),
-            trigger_delay: Default::default(),
-            delay_at: 0,
+            bypass_delay: [FixedDelay::new(1), FixedDelay::new(1)],
+            trigger_delay: [FixedDelay::new(1), FixedDelay::new(1)],
             trigger_tail: 0,
         };
         let latency = engine.cleanup[0].latency();
-        engine.bypass_delay = [vec![0.0; latency], vec![0.0; latency]];
-        engine.trigger_delay = [vec![0.0; latency], vec![0.0; latency]];
+        engine.bypass_delay = [FixedDelay::new(latency), FixedDelay::new(latency)];
+        engine.trigger_delay = [FixedDelay::new(latency), FixedDelay::new(latency)];
         engine.reset();
         Ok(engine)
     }
@@ -169,10 +167,9 @@ impl Engine {
         for cleanup in &mut self.cleanup {
             cleanup.reset();
         }
-        for ring in self.bypass_delay.iter_mut().chain(&mut self.trigger_delay) {
-            ring.fill(0.0);
+        for delay in self.bypass_delay.iter_mut().chain(&mut self.trigger_delay) {
+            delay.reset();
         }
-        self.delay_at = 0;
         self.trigger_tail = 0;
     }
 
@@ -303,12 +300,13 @@ impl Engine {
         let mut raw_l = [0.0f32; CONTROL_PERIOD];
         let mut raw_r = [0.0f32; CONTROL_PERIOD];
         if delayed {
-            let ring_len = self.bypass_delay[0].len();
-            let [ring_l, ring_r] = &mut self.bypass_delay;
-            for j in 0..n {
-                let i = (self.delay_at + j) % ring_len;
-                raw_l[j] = std::mem::replace(&mut ring_l[i], in_l[j]);
-                raw_r[j] = std::mem::replace(&mut ring_r[i], in_r[j]);
+            raw_l[..n].copy_from_slice(&in_l[..n]);
+            self.bypass_delay[0].process(&mut raw_l[..n]);
+            if input == InputChannels::Stereo {
+                raw_r[..n].copy_from_slice(&in_r[..n]);
+                self.bypass_delay[1].process(&mut raw_r[..n]);
+            } else {
+                raw_r = raw_l;
             }
             self.cleanup[0].process(&mut in_l[..n], settings.deess, settings.denoise);
             if input == InputChannels::Stereo {
@@ -369,15 +367,10 @@ impl Engine {
                 self.triggers.skip(n);
             }
             if delayed {
-                let ring_len = self.trigger_delay[0].len();
-                let [ring_l, ring_r] = &mut self.trigger_delay;
-                for j in 0..n {
-                    let i = (self.delay_at + j) % ring_len;
-                    triggers_l[j] = std::mem::replace(&mut ring_l[i], triggers_l[j]);
-                    triggers_r[j] = std::mem::replace(&mut ring_r[i], triggers_r[j]);
-                }
+                self.trigger_delay[0].process(&mut triggers_l[..n]);
+                self.trigger_delay[1].process(&mut triggers_r[..n]);
                 self.trigger_tail = if sounding {
-                    ring_len
+                    self.trigger_delay[0].len()
                 } else {
                     self.trigger_tail.saturating_sub(n)
                 };
@@ -389,10 +382,6 @@ impl Engine {
             }
         } else {
             self.triggers.skip(n);
-        }
-
-        if delayed {
-            self.delay_at = (self.delay_at + n) % self.bypass_delay[0].len();
         }
 
         let steady = settings.calm_guard

@@ -3,6 +3,7 @@
 //! The latency is the same at every setting, including 0 %, so a host compensates it once. At
 //! 0 % the output is the input from a plain delay line of the same length (exactly the input,
 //! one frame late) and no spectrum is computed, so an unused cleanup costs next to nothing.
+//! The delay line also holds the frame of history the analysis resumes from.
 //!
 //! Turning an amount up starts the analysis: the delay line keeps playing while the first four
 //! frames fill the overlap-add, then a one-frame crossfade leads to the processed signal. Turning both
@@ -13,6 +14,7 @@ pub mod deess;
 pub mod denoise;
 pub mod stft;
 
+use crate::dsp::FixedDelay;
 use deess::DeEsser;
 use denoise::Denoiser;
 use stft::{OVERLAP, Stft, frame_len};
@@ -37,10 +39,11 @@ pub struct Cleanup {
     deesser: DeEsser,
     denoiser: Denoiser,
     /// The input, one frame late, for the untouched path.
-    delay: Vec<f32>,
-    delay_at: usize,
+    delay: FixedDelay,
     /// Room for one hop of the untouched path's output.
     direct: Vec<f32>,
+    /// Room for one frame of input history (when analysis resumes).
+    history: Vec<f32>,
     /// Consecutive frames left unchanged.
     unchanged_frames: usize,
     mode: Mode,
@@ -54,9 +57,9 @@ impl Cleanup {
         Self {
             deesser: DeEsser::new(sample_rate, len, hop),
             denoiser: Denoiser::new(sample_rate, len, hop),
-            delay: vec![0.0; len],
-            delay_at: 0,
+            delay: FixedDelay::new(len),
             direct: vec![0.0; hop],
+            history: vec![0.0; len],
             unchanged_frames: OVERLAP,
             mode: Mode::Idle,
             stft,
@@ -72,8 +75,7 @@ impl Cleanup {
         self.stft.reset();
         self.deesser.reset();
         self.denoiser.reset();
-        self.delay.fill(0.0);
-        self.delay_at = 0;
+        self.delay.reset();
         self.unchanged_frames = OVERLAP;
         self.mode = Mode::Idle;
     }
@@ -99,24 +101,24 @@ impl Cleanup {
             let n = self.stft.until_frame().min(samples.len() - start);
             let chunk = &mut samples[start..start + n];
             start += n;
-            // The delay line, one frame late.
-            for (x, out) in chunk.iter().zip(&mut self.direct) {
-                *out = self.delay[self.delay_at];
-                self.delay[self.delay_at] = *x;
-                self.delay_at = (self.delay_at + 1) % self.delay.len();
-            }
             if self.mode == Mode::Idle && wanted {
+                // Analysis resumes from the last frame of input, which the delay line holds.
                 // The noise learnt before is kept: turning Denoise off and on again does not
                 // have to learn it again (the estimate follows a changed floor by itself).
-                self.stft.clear_output();
+                self.delay.recent(&mut self.history);
+                self.stft.restart(&self.history);
                 self.unchanged_frames = 0;
                 self.mode = Mode::WarmingUp { frames: 0 };
             }
             if self.mode == Mode::Idle {
-                self.stft.feed(chunk);
-                chunk.copy_from_slice(&self.direct[..n]);
+                // The delay line alone, one frame late.
+                self.delay.process(chunk);
                 continue;
             }
+            // The delay line, one frame late, beside the analysis.
+            let direct = &mut self.direct[..n];
+            direct.copy_from_slice(chunk);
+            self.delay.process(direct);
             let frame_ends = n == self.stft.until_frame();
             let (deesser, denoiser, unchanged) = (
                 &mut self.deesser,

@@ -104,28 +104,19 @@ impl Stft {
         self.hop - self.filled
     }
 
-    /// Forgets the output in progress (before resuming after [`feed`](Self::feed): the output
-    /// is whole again once `OVERLAP` frames have been added).
+    /// Forgets the output in progress.
     pub fn clear_output(&mut self) {
         self.accumulator.fill(0.0);
         self.ready.fill(0.0);
     }
 
-    /// Takes input without analysing it (while nothing is to be changed): the frame history
-    /// stays current, so processing can resume at any time.
-    pub fn feed(&mut self, samples: &[f32]) {
-        let mut start = 0;
-        while start < samples.len() {
-            let n = (self.hop - self.filled).min(samples.len() - start);
-            let at = self.len - self.hop + self.filled;
-            self.frame_in[at..at + n].copy_from_slice(&samples[start..start + n]);
-            self.filled += n;
-            start += n;
-            if self.filled == self.hop {
-                self.frame_in.copy_within(self.hop.., 0);
-                self.filled = 0;
-            }
-        }
+    /// Starts a new frame sequence after a pause in which no input was taken: `history` holds
+    /// the last N input samples, oldest first. The output is whole once `OVERLAP` frames have
+    /// been added.
+    pub fn restart(&mut self, history: &[f32]) {
+        self.clear_output();
+        self.frame_in[..self.len - self.hop].copy_from_slice(&history[self.hop..self.len]);
+        self.filled = 0;
     }
 
     /// Replaces `samples` with the output, N samples late; `per_frame` gets each frame's

@@ -3,6 +3,7 @@
 
 pub mod biquad;
 pub mod delay_line;
+pub mod fixed_delay;
 pub mod lowpass;
 pub mod noise;
 pub mod resonator;
@@ -10,6 +11,7 @@ pub mod smoother;
 
 pub use biquad::{Biquad, PairedBiquad};
 pub use delay_line::{DelayLine, lagrange_weights};
+pub use fixed_delay::FixedDelay;
 pub use lowpass::BilinearLowpass;
 pub use noise::{WhiteNoise, WhiteNoiseBlock};
 pub use resonator::{Resonator, ResonatorBank4};
