@@ -19,8 +19,8 @@ use clack_host::prelude::*;
 use clack_host::stream::{InputStream, OutputStream};
 
 use abi::{
-    AudioPortsConfigExt, CLAP_NAME_SIZE, ParamsExt, RawAudioPortsConfig, RawParamInfo, StateExt,
-    c_text,
+    AudioPortsConfigExt, CLAP_NAME_SIZE, LatencyExt, ParamsExt, RawAudioPortsConfig, RawParamInfo,
+    StateExt, c_text,
 };
 pub use abi::{
     CLAP_PARAM_IS_AUTOMATABLE, CLAP_PARAM_IS_BYPASS, CLAP_PARAM_IS_HIDDEN, CLAP_PARAM_IS_STEPPED,
@@ -61,6 +61,7 @@ pub struct Murmur {
     params: ParamsExt,
     state: StateExt,
     ports_config: Option<AudioPortsConfigExt>,
+    latency: Option<LatencyExt>,
 }
 
 impl Murmur {
@@ -89,12 +90,24 @@ impl Murmur {
             .get_extension::<StateExt>()
             .expect("Murmur implements clap.state");
         let ports_config = handle.get_extension::<AudioPortsConfigExt>();
+        let latency = handle.get_extension::<LatencyExt>();
         Self {
             instance,
             params,
             state,
             ports_config,
+            latency,
         }
+    }
+
+    /// The latency the plugin reports through `clap.latency` (0 without the extension).
+    pub fn latency(&self) -> u32 {
+        let Some(latency) = &self.latency else {
+            return 0;
+        };
+        let (vtable, plugin) = latency.raw();
+        // SAFETY: a vtable function of the live plugin, called on its main thread.
+        unsafe { (vtable.get.expect("clap.latency has get"))(plugin) }
     }
 
     pub fn param_count(&self) -> u32 {

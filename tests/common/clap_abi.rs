@@ -72,6 +72,12 @@ pub struct RawPluginAudioPortsConfig {
     pub select: Option<unsafe extern "C" fn(PluginPtr, u32) -> bool>,
 }
 
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct RawPluginLatency {
+    pub get: Option<unsafe extern "C" fn(PluginPtr) -> u32>,
+}
+
 macro_rules! plugin_extension {
     ($name:ident, $raw:ty, $id:literal) => {
         #[derive(Clone, Copy)]
@@ -100,6 +106,7 @@ macro_rules! plugin_extension {
 
 plugin_extension!(ParamsExt, RawPluginParams, c"clap.params");
 plugin_extension!(StateExt, RawPluginState, c"clap.state");
+plugin_extension!(LatencyExt, RawPluginLatency, c"clap.latency");
 plugin_extension!(
     AudioPortsConfigExt,
     RawPluginAudioPortsConfig,
