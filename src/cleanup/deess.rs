@@ -62,11 +62,6 @@ impl DeEsser {
         self.reduction_db = 0.0;
     }
 
-    /// The reduction the last frame got, dB (for meters and tests).
-    pub fn reduction_db(&self) -> f32 {
-        self.reduction_db
-    }
-
     /// Turns the sibilant band of one frame down by `amount` (0…1) of the full reduction.
     /// Returns whether the frame was left unchanged.
     pub fn process(&mut self, spectrum: &mut [Complex<f32>], amount: f32) -> bool {

@@ -93,11 +93,6 @@ impl Denoiser {
         self.next_window = 0;
     }
 
-    /// The noise estimate per bin (power, in the frame's FFT units).
-    pub fn noise(&self) -> &[f32] {
-        &self.noise
-    }
-
     /// Learns from one frame and turns its noise down by `amount` (0…1). Returns whether the
     /// frame was left unchanged. The noise is learnt at every amount, so turning Denoise up
     /// mid-take works at once.

@@ -80,11 +80,6 @@ impl Cleanup {
         self.mode = Mode::Idle;
     }
 
-    /// The de-esser's reduction at the latest frame, dB.
-    pub fn deess_reduction_db(&self) -> f32 {
-        self.deesser.reduction_db()
-    }
-
     /// Whether the spectral path is running (for tests and meters).
     pub fn is_active(&self) -> bool {
         self.mode != Mode::Idle

@@ -81,11 +81,6 @@ impl Stft {
         self.len
     }
 
-    /// Bins per frame (N/2 + 1).
-    pub fn bins(&self) -> usize {
-        self.len / 2 + 1
-    }
-
     /// Samples between frames (N/4).
     pub fn hop(&self) -> usize {
         self.hop

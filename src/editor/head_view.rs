@@ -141,9 +141,7 @@ impl HeadView {
             let at = to_screen(centre, radius, event.azimuth_deg, event.distance_m);
             painter.circle_filled(at, size * (0.6 + 0.4 * fade), colour);
         }
-        for pair in self.trail.iter().collect::<Vec<_>>().windows(2) {
-            let (t, az0, d0) = *pair[0];
-            let (_, az1, d1) = *pair[1];
+        for (&(t, az0, d0), &(_, az1, d1)) in self.trail.iter().zip(self.trail.iter().skip(1)) {
             let fade = 1.0 - ((now - t) / TRAIL_S) as f32;
             painter.line_segment(
                 [
