@@ -369,6 +369,17 @@ impl Bar {
     }
 }
 
+/// A key pressed with `modifiers` held.
+fn key_press(key: egui::Key, modifiers: Modifiers) -> Event {
+    Event::Key {
+        key,
+        physical_key: None,
+        pressed: true,
+        repeat: false,
+        modifiers,
+    }
+}
+
 #[test]
 fn one_click_on_a_bar_types_a_value_in_display_units() {
     let mut bar = Bar::new();
@@ -380,21 +391,9 @@ fn one_click_on_a_bar_types_a_value_in_display_units() {
     }
     // Select what is there, type over it, press Enter.
     bar.frame(vec![
-        Event::Key {
-            key: egui::Key::A,
-            physical_key: None,
-            pressed: true,
-            repeat: false,
-            modifiers: Modifiers::COMMAND,
-        },
+        key_press(egui::Key::A, Modifiers::COMMAND),
         Event::Text("-45°".into()),
-        Event::Key {
-            key: egui::Key::Enter,
-            physical_key: None,
-            pressed: true,
-            repeat: false,
-            modifiers: Modifiers::NONE,
-        },
+        key_press(egui::Key::Enter, Modifiers::NONE),
     ]);
     bar.frame(vec![]);
     let log = bar.harness.host.take();
@@ -408,13 +407,7 @@ fn one_click_on_a_bar_types_a_value_in_display_units() {
     }
     bar.frame(vec![
         Event::Text(" left".into()),
-        Event::Key {
-            key: egui::Key::Enter,
-            physical_key: None,
-            pressed: true,
-            repeat: false,
-            modifiers: Modifiers::NONE,
-        },
+        key_press(egui::Key::Enter, Modifiers::NONE),
     ]);
     bar.frame(vec![]);
     assert!(bar.harness.host.take().is_empty());
