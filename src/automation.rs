@@ -38,10 +38,6 @@ impl Lane {
             }
         }
     }
-
-    pub fn points(&self) -> &[(f64, f32)] {
-        &self.points
-    }
 }
 
 /// Every automated parameter of one render.

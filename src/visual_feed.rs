@@ -172,7 +172,7 @@ impl VisualFeed {
         self.peak_left.raise(peak(left));
         self.peak_right.raise(peak(right));
         if guard_gain > 0.0 && guard_gain < 1.0 {
-            self.reduction_db.raise(-20.0 * guard_gain.log10());
+            self.reduction_db.raise(-crate::dsp::gain_to_db(guard_gain));
         }
     }
 

@@ -82,7 +82,7 @@ impl DeEsser {
             self.reduction_db = 0.0;
             return true;
         }
-        let depth = 1.0 - 10f32.powf(-self.reduction_db / 20.0);
+        let depth = 1.0 - crate::dsp::db_to_gain(-self.reduction_db);
         for (bin, share) in spectrum.iter_mut().zip(&self.shape) {
             if *share > 0.0 {
                 *bin *= 1.0 - depth * share;

@@ -12,6 +12,8 @@
 
 use realfft::num_complex::Complex;
 
+use crate::dsp::db_to_gain;
+
 /// Smoothing of the power spectrum, per frame (time constant ≈ 30 ms at a 5 ms hop).
 const POWER_SMOOTHING: f32 = 0.85;
 /// Frames the smoothing needs to settle (about 3 / (1 − smoothing)).
@@ -54,7 +56,9 @@ pub struct Denoiser {
     /// from zero) would pin the minimum low for a whole window.
     frames_seen: usize,
     next_window: usize,
+    /// The gain floor at 100 %, and the most a gain may fall per frame (linear factors).
     floor: f32,
+    fall: f32,
 }
 
 impl Denoiser {
@@ -74,7 +78,8 @@ impl Denoiser {
             windows_done: 0,
             frames_seen: 0,
             next_window: 0,
-            floor: 10f32.powf(FLOOR_DB / 20.0),
+            floor: db_to_gain(FLOOR_DB),
+            fall: db_to_gain(-FALL_DB_PER_FRAME),
         }
     }
 
@@ -106,7 +111,7 @@ impl Denoiser {
             return true;
         }
         let floor = 1.0 - amount * (1.0 - self.floor);
-        let fall = 10f32.powf(-FALL_DB_PER_FRAME / 20.0);
+        let fall = self.fall;
         for (((bin, noise), clean), previous) in spectrum
             .iter_mut()
             .zip(&self.noise)

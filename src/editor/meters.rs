@@ -56,7 +56,7 @@ impl Bar {
 /// Linear amplitude to dBFS (silence at the floor).
 pub fn to_db(amplitude: f32) -> f32 {
     if amplitude > 0.0 {
-        (20.0 * amplitude.log10()).max(FLOOR_DB)
+        crate::dsp::gain_to_db(amplitude).max(FLOOR_DB)
     } else {
         FLOOR_DB
     }

@@ -317,18 +317,15 @@ fn print_params(out: &mut impl Write) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Seconds in `text`: a number with an optional `s`, `m` or `h`.
+/// A bed's length: a time as automation files write it (`90s`, `20m`, `1h`, `1:30:00`), more
+/// than zero.
 fn parse_duration(text: &str) -> Result<f64, String> {
-    let text = text.trim();
-    let (number, scale) = match text.chars().last() {
-        Some('s') => (&text[..text.len() - 1], 1.0),
-        Some('m') => (&text[..text.len() - 1], 60.0),
-        Some('h') => (&text[..text.len() - 1], 3600.0),
-        _ => (text, 1.0),
-    };
-    match number.trim().parse::<f64>() {
-        Ok(value) if value.is_finite() && value > 0.0 => Ok(value * scale),
-        _ => Err(format!("bad duration `{text}` (try 90s, 20m or 1h)")),
+    match murmur::automation::parse_time(text) {
+        Some(seconds) if seconds > 0.0 => Ok(seconds),
+        _ => Err(format!(
+            "bad duration `{}` (try 90s, 20m or 1h)",
+            text.trim()
+        )),
     }
 }
 
@@ -585,7 +582,9 @@ mod tests {
         assert_eq!(parse_duration("20m"), Ok(1200.0));
         assert_eq!(parse_duration("1.5h"), Ok(5400.0));
         assert_eq!(parse_duration("12"), Ok(12.0));
+        assert_eq!(parse_duration("1:30:00"), Ok(5400.0));
         assert!(parse_duration("-3m").is_err());
+        assert!(parse_duration("0s").is_err());
         assert!(parse_duration("soon").is_err());
     }
 }
