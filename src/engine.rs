@@ -16,12 +16,16 @@
 //! Every smoother and every control tick is tied to the absolute sample count, so the output is
 //! identical whatever the host's block size.
 
+use std::sync::Arc;
+
+use crate::binaural::hrtf_set::HrtfSet;
+use crate::binaural::sofa_renderer::{self, SofaRenderer};
 use crate::binaural::{BinauralRenderer, CONTROL_PERIOD, Position};
 use crate::calm_guard::CalmGuard;
 use crate::cleanup::Cleanup;
 use crate::dsp::{ControlRamp, FixedDelay, LinearFade, db_to_gain, flush_tiny};
 use crate::motion::{PathShape, path_position};
-pub use crate::settings::{InputChannels, LayerSettings, Settings, Transport};
+pub use crate::settings::{HrtfModel, InputChannels, LayerSettings, Settings, Transport};
 use crate::triggers::bank::MAX_NOTES_PER_CHUNK;
 use crate::triggers::scheduler::GridClock;
 pub use crate::triggers::{EventRecord, NoteOn, TriggerBank};
@@ -41,6 +45,8 @@ const OUTPUT_GAIN: usize = 2;
 const CEILING: usize = 3;
 /// Length of the bypass and Calm Guard on/off crossfades, seconds.
 const SWITCH_FADE_S: f32 = 0.010;
+/// Length of the crossfade between the sphere model and a SOFA set, seconds.
+const HRTF_FADE_S: f32 = 0.020;
 /// Tempo assumed when the host reports none, BPM.
 const DEFAULT_TEMPO_BPM: f64 = 120.0;
 
@@ -99,6 +105,24 @@ pub struct Engine {
     trigger_delay: [FixedDelay; 2],
     /// Samples of trigger sound still in the delay after the layers fell quiet.
     trigger_tail: usize,
+    /// The voice for the sphere model and the dry mix, delayed by the SOFA convolution's
+    /// latency so that both heads play it at the same time.
+    voice_delay: [FixedDelay; 2],
+    /// One SOFA renderer per input channel, and the set they play.
+    sofa: [SofaRenderer; 2],
+    hrtf_set: Option<Arc<HrtfSet>>,
+    /// A set handed over while another was playing; it takes over once the old one is faded out.
+    pending_set: Option<Arc<HrtfSet>>,
+    /// A set taken out of use, for the caller to drop away from the audio thread.
+    retired_set: Option<Arc<HrtfSet>>,
+    /// 0 = sphere model, 1 = SOFA set.
+    hrtf_fade: LinearFade,
+    /// Which renderers ran in the last control period (a renderer that did not is reset
+    /// before it runs again).
+    sphere_running: bool,
+    sofa_running: bool,
+    /// Where `hrtf_fade` is heading this control period.
+    want_sofa: bool,
 }
 
 impl Engine {
@@ -139,8 +163,23 @@ impl Engine {
             bypass_delay: [FixedDelay::new(1), FixedDelay::new(1)],
             trigger_delay: [FixedDelay::new(1), FixedDelay::new(1)],
             trigger_tail: 0,
+            voice_delay: [
+                FixedDelay::new(sofa_renderer::LATENCY),
+                FixedDelay::new(sofa_renderer::LATENCY),
+            ],
+            sofa: [
+                SofaRenderer::new(sample_rate),
+                SofaRenderer::new(sample_rate),
+            ],
+            hrtf_set: None,
+            pending_set: None,
+            retired_set: None,
+            hrtf_fade: LinearFade::new(HRTF_FADE_S, sample_rate, false),
+            sphere_running: false,
+            sofa_running: false,
+            want_sofa: false,
         };
-        let latency = engine.cleanup[0].latency();
+        let latency = engine.cleanup[0].latency() + sofa_renderer::LATENCY;
         engine.bypass_delay = [FixedDelay::new(latency), FixedDelay::new(latency)];
         engine.trigger_delay = [FixedDelay::new(latency), FixedDelay::new(latency)];
         engine.reset();
@@ -171,15 +210,55 @@ impl Engine {
             delay.reset();
         }
         self.trigger_tail = 0;
+        for delay in &mut self.voice_delay {
+            delay.reset();
+        }
+        self.sphere_running = false;
+        self.sofa_running = false;
     }
 
-    /// The latency of the output behind the input, samples: one cleanup frame with a voice
-    /// input, none without (the instrument). Constant for an engine.
+    /// The latency of the output behind the input, samples: one cleanup frame and one SOFA
+    /// partition with a voice input (whichever head plays), none without (the instrument).
+    /// Constant for an engine.
     pub fn latency(&self, input: InputChannels) -> usize {
         match input {
             InputChannels::None => 0,
-            InputChannels::Mono | InputChannels::Stereo => self.cleanup[0].latency(),
+            InputChannels::Mono | InputChannels::Stereo => {
+                self.cleanup[0].latency() + sofa_renderer::LATENCY
+            }
         }
+    }
+
+    /// Hands over a SOFA set to play when the `hrtf` setting is SOFA. Real-time safe: a set
+    /// arriving while another plays waits until the old one has faded out. Gives the set back
+    /// if one is already waiting (offer it again later), or if it was prepared for another
+    /// sample rate (drop it, away from the audio thread).
+    pub fn offer_hrtf_set(&mut self, set: Arc<HrtfSet>) -> Result<(), Arc<HrtfSet>> {
+        if self.pending_set.is_some() || !self.sofa[0].accepts(&set) {
+            return Err(set);
+        }
+        self.pending_set = Some(set);
+        Ok(())
+    }
+
+    /// Whether `set` was prepared for this engine's rate (only such sets can play).
+    pub fn accepts_hrtf_set(&self, set: &HrtfSet) -> bool {
+        self.sofa[0].accepts(set)
+    }
+
+    /// A set this engine no longer uses, if there is one: drop it away from the audio thread.
+    pub fn take_retired_hrtf_set(&mut self) -> Option<Arc<HrtfSet>> {
+        self.retired_set.take()
+    }
+
+    /// The SOFA set the engine holds (playing or ready to), if any.
+    pub fn hrtf_set(&self) -> Option<&Arc<HrtfSet>> {
+        self.pending_set.as_ref().or(self.hrtf_set.as_ref())
+    }
+
+    /// Whether the voice is rendered through a SOFA set now (fully or fading in).
+    pub fn sofa_active(&self) -> bool {
+        self.hrtf_fade.value > 0.0
     }
 
     /// The voice position at the most recent control tick (for the editor and tests).
@@ -295,10 +374,14 @@ impl Engine {
         }
 
         // The effect's input: the raw signal into the bypass delay, the voice through the
-        // cleanup (both one frame late).
+        // cleanup (both one frame late). The SOFA convolution takes the cleaned voice as it is
+        // (it adds one partition of latency itself); the sphere model and the dry mix take it
+        // through a delay of the same length.
         let delayed = input != InputChannels::None;
         let mut raw_l = [0.0f32; CONTROL_PERIOD];
         let mut raw_r = [0.0f32; CONTROL_PERIOD];
+        let mut early_l = [0.0f32; CONTROL_PERIOD];
+        let mut early_r = [0.0f32; CONTROL_PERIOD];
         if delayed {
             raw_l[..n].copy_from_slice(&in_l[..n]);
             self.bypass_delay[0].process(&mut raw_l[..n]);
@@ -309,39 +392,51 @@ impl Engine {
                 raw_r = raw_l;
             }
             self.cleanup[0].process(&mut in_l[..n], settings.deess, settings.denoise);
+            early_l[..n].copy_from_slice(&in_l[..n]);
+            self.voice_delay[0].process(&mut in_l[..n]);
             if input == InputChannels::Stereo {
                 self.cleanup[1].process(&mut in_r[..n], settings.deess, settings.denoise);
+                early_r[..n].copy_from_slice(&in_r[..n]);
+                self.voice_delay[1].process(&mut in_r[..n]);
             } else {
                 in_r = in_l;
             }
         }
 
+        let mut gains = [0.0f32; CONTROL_PERIOD];
         let mut dry_l = [0.0f32; CONTROL_PERIOD];
         let mut dry_r = [0.0f32; CONTROL_PERIOD];
         for j in 0..n {
-            let gain = self.levels.at(VOICE_GAIN, k0 + j);
-            dry_l[j] = in_l[j] * gain;
-            dry_r[j] = in_r[j] * gain;
+            gains[j] = self.levels.at(VOICE_GAIN, k0 + j);
+            dry_l[j] = in_l[j] * gains[j];
+            dry_r[j] = in_r[j] * gains[j];
         }
 
         let mut wet_l = [0.0f32; CONTROL_PERIOD];
         let mut wet_r = [0.0f32; CONTROL_PERIOD];
-        match input {
-            InputChannels::Mono => {
-                self.sources[0].render_add(&dry_l[..n], &mut wet_l[..n], &mut wet_r[..n]);
-            }
-            InputChannels::Stereo => {
-                // Each channel at half level: at 0 % width the two sources coincide and sum to
-                // the mono mix at the input's level.
-                let mut half = [0.0f32; CONTROL_PERIOD];
-                for (side, dry) in [&dry_l, &dry_r].into_iter().enumerate() {
-                    for j in 0..n {
-                        half[j] = 0.5 * dry[j];
+        if delayed && self.sphere_running {
+            self.render_sphere(input, &dry_l, &dry_r, &mut wet_l[..n], &mut wet_r[..n]);
+        }
+        if delayed && self.sofa_running {
+            let mut sofa_l = [0.0f32; CONTROL_PERIOD];
+            let mut sofa_r = [0.0f32; CONTROL_PERIOD];
+            if input == InputChannels::Mono {
+                self.sofa[0].render_add(&early_l[..n], &mut sofa_l[..n], &mut sofa_r[..n]);
+            } else {
+                for (side, early) in [&mut early_l, &mut early_r].into_iter().enumerate() {
+                    for x in &mut early[..n] {
+                        *x *= 0.5;
                     }
-                    self.sources[side].render_add(&half[..n], &mut wet_l[..n], &mut wet_r[..n]);
+                    self.sofa[side].render_add(&early[..n], &mut sofa_l[..n], &mut sofa_r[..n]);
                 }
             }
-            InputChannels::None => {}
+            // The voice level applies at the output, as it does to the dry voice.
+            for j in 0..n {
+                let fade = self.hrtf_fade.next(self.want_sofa);
+                let g = gains[j] * fade;
+                wet_l[j] = wet_l[j] * (1.0 - fade) + sofa_l[j] * g;
+                wet_r[j] = wet_r[j] * (1.0 - fade) + sofa_r[j] * g;
+            }
         }
 
         // Voice mix and output level (no sample-to-sample dependency: vectorised), written
@@ -420,6 +515,66 @@ impl Engine {
         }
     }
 
+    /// The sphere model's voice into `wet_l`/`wet_r` (one source per input channel).
+    fn render_sphere(
+        &mut self,
+        input: InputChannels,
+        dry_l: &[f32; CONTROL_PERIOD],
+        dry_r: &[f32; CONTROL_PERIOD],
+        wet_l: &mut [f32],
+        wet_r: &mut [f32],
+    ) {
+        let n = wet_l.len();
+        match input {
+            InputChannels::Mono => self.sources[0].render_add(&dry_l[..n], wet_l, wet_r),
+            InputChannels::Stereo => {
+                // Each channel at half level: at 0 % width the two sources coincide and sum to
+                // the mono mix at the input's level.
+                let mut half = [0.0f32; CONTROL_PERIOD];
+                for (side, dry) in [dry_l, dry_r].into_iter().enumerate() {
+                    for j in 0..n {
+                        half[j] = 0.5 * dry[j];
+                    }
+                    self.sources[side].render_add(&half[..n], wet_l, wet_r);
+                }
+            }
+            InputChannels::None => {}
+        }
+    }
+
+    /// Chooses the head for this control period: promotes a waiting SOFA set once the old one
+    /// is silent, and decides which renderers run (both while crossfading).
+    fn choose_head(&mut self, input: InputChannels, settings: &Settings, snap: bool) {
+        if self.pending_set.is_some() && self.hrtf_fade.value == 0.0 && self.retired_set.is_none() {
+            self.retired_set = self.hrtf_set.take();
+            self.hrtf_set = self.pending_set.take();
+            self.sofa_running = false;
+        }
+        self.want_sofa = input != InputChannels::None
+            && settings.hrtf == HrtfModel::Sofa
+            && self.hrtf_set.is_some()
+            && self.pending_set.is_none();
+        if snap {
+            self.hrtf_fade.snap(self.want_sofa);
+        }
+        let fade = self.hrtf_fade.value;
+        let sofa = self.want_sofa || fade > 0.0;
+        let sphere = !self.want_sofa || fade < 1.0;
+        // A renderer that sat out starts again from silence.
+        if sofa && !self.sofa_running {
+            for renderer in &mut self.sofa {
+                renderer.reset();
+            }
+        }
+        if sphere && !self.sphere_running {
+            for renderer in &mut self.sources {
+                renderer.reset();
+            }
+        }
+        self.sofa_running = sofa && input != InputChannels::None;
+        self.sphere_running = sphere && input != InputChannels::None;
+    }
+
     /// Advances the motion and hands the renderers their next targets. `offset` is the sample
     /// index within the current block (for the transport position).
     fn control_tick(
@@ -435,6 +590,7 @@ impl Engine {
             self.guard_fade.snap(settings.calm_guard);
             self.bypass_fade.snap(settings.bypass);
         }
+        self.choose_head(input, settings, snap);
         self.levels.retarget(
             [
                 db_to_gain(settings.voice_level_db),
@@ -506,17 +662,24 @@ impl Engine {
 
         let head = settings.head_radius_m;
         let proximity = settings.proximity;
-        match input {
-            InputChannels::Mono => self.sources[0].set_target(&self.position, head, proximity),
-            InputChannels::Stereo => {
-                let spread = STEREO_SPREAD_DEG * settings.width;
-                for (source, side) in self.sources.iter_mut().zip([-1.0, 1.0]) {
-                    let mut at = self.position;
-                    at.azimuth_deg += side * spread;
-                    source.set_target(&at, head, proximity);
-                }
+        let (sources, spread) = match input {
+            InputChannels::Mono => (1, 0.0),
+            InputChannels::Stereo => (2, STEREO_SPREAD_DEG * settings.width),
+            InputChannels::None => (0, 0.0),
+        };
+        for side in 0..sources {
+            let mut at = self.position;
+            if sources == 2 {
+                at.azimuth_deg += if side == 0 { -spread } else { spread };
             }
-            InputChannels::None => {}
+            if self.sphere_running {
+                self.sources[side].set_target(&at, head, proximity);
+            }
+            if self.sofa_running
+                && let Some(set) = &self.hrtf_set
+            {
+                self.sofa[side].set_target(set, &at, proximity);
+            }
         }
     }
 }

@@ -21,6 +21,7 @@ pub mod offline;
 pub mod params;
 pub mod presets;
 pub mod settings;
+pub mod sofa_loader;
 pub mod triggers;
 pub mod visual_feed;
 
@@ -43,17 +44,26 @@ struct PluginCore {
     feed: Arc<VisualFeed>,
     /// Trigger events already sent to the feed.
     events_fed: u64,
+    /// Where loaded SOFA sets arrive (and used ones leave) on the audio thread.
+    sofa: sofa_loader::SofaReceiver,
 }
 
 impl PluginCore {
     fn new(input: InputChannels) -> Self {
+        let params = Arc::new(MurmurParams::default());
+        let sofa = params
+            .sofa
+            .loader()
+            .take_receiver()
+            .expect("new parameters have a fresh loader");
         Self {
-            params: Arc::new(MurmurParams::default()),
+            params,
             engine: None,
             input,
             notes: Vec::with_capacity(MAX_NOTES_PER_BLOCK),
             feed: Arc::new(VisualFeed::default()),
             events_fed: 0,
+            sofa,
         }
     }
 
@@ -99,8 +109,19 @@ impl PluginCore {
             buffer_config.sample_rate,
             buffer_config.max_buffer_size as usize,
         ) {
-            Ok(engine) => {
+            Ok(mut engine) => {
                 context.set_latency_samples(engine.latency(input) as u32);
+                // The chosen SOFA set, if it is ready at this rate; otherwise it loads in the
+                // background and arrives through `sofa` (the sphere plays until then).
+                self.sofa.clear();
+                if let Some(set) = self
+                    .params
+                    .sofa
+                    .loader()
+                    .activate(buffer_config.sample_rate)
+                {
+                    let _ = engine.offer_hrtf_set(set);
+                }
                 self.engine = Some(engine);
                 true
             }
@@ -145,6 +166,7 @@ impl PluginCore {
         let Some(engine) = &mut self.engine else {
             return ProcessStatus::Error("Murmur was not activated");
         };
+        self.sofa.exchange(engine);
         let settings = self.params.settings();
         let transport = engine_transport(context.transport());
         let [left, right, ..] = buffer.as_slice() else {

@@ -85,6 +85,16 @@ pub mod ranges {
     pub const SEED: (u32, u32) = (1, 65535);
 }
 
+/// Which head renders the voice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HrtfModel {
+    /// The spherical-head model (Brown & Duda), shaped by the head size.
+    #[default]
+    Sphere,
+    /// The measured set of a loaded SOFA file (the sphere until one is loaded).
+    Sofa,
+}
+
 /// Plain-value settings for one block; the engine smooths the continuous ones itself.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Settings {
@@ -107,6 +117,8 @@ pub struct Settings {
     pub softness: f32,
     /// Head radius, metres (0.075…0.105).
     pub head_radius_m: f32,
+    /// Sphere model or the loaded SOFA set.
+    pub hrtf: HrtfModel,
     /// Proximity bass amount, 0…1.
     pub proximity: f32,
     /// Stereo input width, 0…1.
@@ -225,6 +237,7 @@ impl Default for Settings {
             motion_depth_deg: 90.0,
             softness: 0.5,
             head_radius_m: 0.0875,
+            hrtf: HrtfModel::Sphere,
             proximity: 1.0,
             width: 0.0,
             voice_level_db: 0.0,

@@ -481,16 +481,17 @@ fn leading_number_reads_parameter_text() {
 // 5. Latency
 // ---------------------------------------------------------------------------------------------
 
-/// The effect reports one cleanup frame of latency (1024 samples at 44.1 and 48 kHz, 2048 at
-/// 96 kHz), the same with De-ess and Denoise at 100 % as at 0 %; the instrument reports none.
+/// The effect reports one cleanup frame and one SOFA partition of latency (1024 + 64 samples at
+/// 44.1 and 48 kHz, 2048 + 64 at 96 kHz), the same with De-ess and Denoise at 100 % and with
+/// the SOFA head chosen as at 0 % with the sphere; the instrument reports none.
 #[test]
 fn the_effect_reports_one_constant_latency_and_the_instrument_none() {
-    for (rate, expected) in [(44_100.0, 1024), (48_000.0, 1024), (96_000.0, 2048)] {
+    for (rate, expected) in [(44_100.0, 1088), (48_000.0, 1088), (96_000.0, 2112)] {
         let mut murmur = Murmur::new();
         murmur.select_layout(1, 2);
         let mut processor = murmur.activate(rate, 1);
         assert_eq!(murmur.latency(), expected, "{rate} Hz at 0 %");
-        let full: Vec<ParamChange> = ["deess", "dnoise"]
+        let full: Vec<ParamChange> = ["deess", "dnoise", "hrtf"]
             .iter()
             .map(|id| ParamChange {
                 offset: 0,

@@ -3,7 +3,9 @@
 
 pub mod fixed_source;
 pub mod head_model;
+pub mod hrtf_set;
 pub mod renderer;
+pub mod sofa_renderer;
 
 pub use fixed_source::{EarBuses, FixedSource, SharedShelves, silent_buses};
 pub use head_model::{Ear, Position};

@@ -75,7 +75,7 @@ const MAX_TABLE_DELAY: f32 = 1_048_576.0;
 /// Splits delays into whole samples and fractions (delays are clamped to
 /// `[0, MAX_TABLE_DELAY]`; a NaN becomes 0).
 #[inline(always)]
-fn split_delays(
+pub(crate) fn split_delays(
     delays: &[f32; CONTROL_PERIOD],
     whole: &mut [i32; CONTROL_PERIOD],
     frac: &mut [f32; CONTROL_PERIOD],

@@ -29,7 +29,11 @@ pub fn for_id(id: &str) -> &'static str {
         "mdiv" => "How long one motion cycle lasts when synced to the song.",
         "mdepth" => "How far the motion swings either side of the voice's position.",
         "msoft" => "How gently the motion turns around and glides between points.",
-        "head" => "The listener's head size. The default suits most adults.",
+        "head" => "The listener's head size (sphere model). The default suits most adults.",
+        "hrtf" => {
+            "Sphere: a model head, shaped by Head Size. SOFA: a measured head (a dummy head or \
+                   your own HRTF) loaded from a .sofa file."
+        }
         "prox" => "Extra warmth when the voice comes very close, like a mic near the lips.",
         "width" => {
             "For stereo recordings: 0 % folds them to one voice, 100 % keeps the two \

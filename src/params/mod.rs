@@ -20,8 +20,9 @@ use crate::format::{
     s2v_centimetres, s2v_hertz, s2v_metres, s2v_number, s2v_percent, v2s_decimals, v2s_percent,
 };
 use crate::motion::{MotionMode, SyncDivision};
-use crate::settings::Range;
 use crate::settings::ranges::*;
+use crate::settings::{HrtfModel, Range};
+use crate::sofa_loader::{SofaChoice, SofaLoader};
 
 /// Motion path choices as the host sees them (stable variant ids for saved sessions).
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +56,26 @@ impl From<MotionParam> for MotionMode {
             MotionParam::FigureEight => MotionMode::FigureEight,
             MotionParam::Drift => MotionMode::Drift,
             MotionParam::EarHop => MotionMode::EarHop,
+        }
+    }
+}
+
+/// Head model choices as the host sees them.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HrtfParam {
+    #[id = "sphere"]
+    #[name = "Sphere"]
+    Sphere,
+    #[id = "sofa"]
+    #[name = "SOFA"]
+    Sofa,
+}
+
+impl From<HrtfParam> for HrtfModel {
+    fn from(value: HrtfParam) -> Self {
+        match value {
+            HrtfParam::Sphere => HrtfModel::Sphere,
+            HrtfParam::Sofa => HrtfModel::Sofa,
         }
     }
 }
@@ -135,6 +156,9 @@ pub struct MurmurParams {
     /// Sphere radius of the head model, centimetres.
     #[id = "head"]
     pub head_size: FloatParam,
+    /// The sphere model or the loaded SOFA set.
+    #[id = "hrtf"]
+    pub hrtf: EnumParam<HrtfParam>,
     /// Proximity bass when close, `0..=1`.
     #[id = "prox"]
     pub proximity: FloatParam,
@@ -180,6 +204,11 @@ pub struct MurmurParams {
     /// The editor window's size (logical pixels), saved with the project.
     #[persist = "editor-size"]
     pub editor_size: Arc<RwLock<(u32, u32)>>,
+    /// The SOFA file chosen for the `hrtf` SOFA setting, and its loader. The path is saved
+    /// with the project, and kept when the file is missing, so the project finds it again once
+    /// it is back.
+    #[persist = "sofa-path"]
+    pub sofa: SofaChoice,
 }
 
 /// Voice distance, 0.1…3 m, skewed so the close range (where proximity matters) gets most travel.
@@ -261,6 +290,7 @@ impl Default for MurmurParams {
                 .with_step_size(0.01)
                 .with_value_to_string(v2s_decimals(2))
                 .with_string_to_value(s2v_centimetres()),
+            hrtf: EnumParam::new("HRTF", HrtfParam::Sphere),
             proximity: percent("Proximity", 1.0),
             width: percent("Stereo Width", 0.0),
             voice_level: decibels("Voice Level", 0.0, VOICE_LEVEL_DB),
@@ -286,6 +316,7 @@ impl Default for MurmurParams {
             layer2: LayerParams::new(2),
             layer3: LayerParams::new(3),
             editor_size: Arc::new(RwLock::new(crate::editor::DEFAULT_SIZE)),
+            sofa: SofaChoice::new(SofaLoader::new()),
         }
     }
 }
@@ -304,6 +335,7 @@ impl MurmurParams {
             motion_depth_deg: self.motion_depth.value(),
             softness: self.softness.value(),
             head_radius_m: self.head_size.value() / 100.0,
+            hrtf: self.hrtf.value().into(),
             proximity: self.proximity.value(),
             width: self.width.value(),
             voice_level_db: self.voice_level.value(),
@@ -344,6 +376,10 @@ pub fn plain_values(s: &Settings) -> Vec<(String, f32)> {
         ("mdepth", s.motion_depth_deg),
         ("msoft", s.softness),
         ("head", s.head_radius_m * 100.0),
+        (
+            "hrtf",
+            choice_index(s.hrtf, |p: HrtfParam| HrtfModel::from(p)),
+        ),
         ("prox", s.proximity),
         ("width", s.width),
         ("vgain", s.voice_level_db),

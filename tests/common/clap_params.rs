@@ -61,6 +61,7 @@ const MOTIONS: &[&str] = &[
     "Drift",
     "Ear Hop",
 ];
+const HRTFS: &[&str] = &["Sphere", "SOFA"];
 const SYNC_DIVISIONS: &[&str] = &["8 bars", "4 bars", "2 bars", "1 bar", "1/2", "1/4", "1/8"];
 
 #[rustfmt::skip]
@@ -75,6 +76,7 @@ pub const EXPECTED_PARAMS: &[ExpectedParam] = &[
     ExpectedParam { id: "mdepth", name: "Motion Depth", kind: float(0.0, 180.0, 90.0) },
     ExpectedParam { id: "msoft", name: "Softness", kind: float(0.0, 100.0, 50.0) },
     ExpectedParam { id: "head", name: "Head Size", kind: float(7.5, 10.5, 8.75) },
+    ExpectedParam { id: "hrtf", name: "HRTF", kind: Kind::Enum { variants: HRTFS, default: 0 } },
     ExpectedParam { id: "prox", name: "Proximity", kind: float(0.0, 100.0, 100.0) },
     ExpectedParam { id: "width", name: "Stereo Width", kind: float(0.0, 100.0, 0.0) },
     ExpectedParam { id: "vgain", name: "Voice Level", kind: float(-60.0, 12.0, 0.0) },

@@ -66,4 +66,5 @@ pub const FROZEN: &[(&str, &str)] = &[
     ("t3dist", "Layer 3 Distance"),
     ("deess", "De-ess"),
     ("dnoise", "Denoise"),
+    ("hrtf", "HRTF"),
 ];
