@@ -3,7 +3,8 @@
 //! 1 s divided by that time (see BENCHMARKS.md).
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use murmur::engine::{Engine, InputChannels, Settings};
+use murmur::binaural::hrtf_set::HrtfSet;
+use murmur::engine::{Engine, HrtfModel, InputChannels, Settings};
 use murmur::motion::MotionMode;
 use std::hint::black_box;
 
@@ -59,8 +60,29 @@ fn voice(c: &mut Criterion) {
             },
         ),
     ];
-    for (name, input, settings) in cases {
+    // The measured-head cases: the test fixture (a 97-direction set at 44.1 kHz, resampled).
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/sphere-44k1.sofa"
+    );
+    let set = std::sync::Arc::new(HrtfSet::load(std::path::Path::new(fixture), FS).unwrap());
+    let sofa = |settings: Settings| Settings {
+        hrtf: HrtfModel::Sofa,
+        ..settings
+    };
+    let sofa_cases = [
+        ("sofa_mono_orbit", InputChannels::Mono, sofa(orbit)),
+        (
+            "sofa_mono_static",
+            InputChannels::Mono,
+            sofa(Settings::default()),
+        ),
+    ];
+    for (name, input, settings) in cases.into_iter().chain(sofa_cases) {
         let mut engine = Engine::new(FS, BLOCK).unwrap();
+        if settings.hrtf == HrtfModel::Sofa {
+            engine.offer_hrtf_set(set.clone()).unwrap();
+        }
         group.bench_function(BenchmarkId::from_parameter(name), |b| {
             b.iter(|| {
                 render_one_second(

@@ -47,6 +47,9 @@ const CEILING: usize = 3;
 const SWITCH_FADE_S: f32 = 0.010;
 /// Length of the crossfade between the sphere model and a SOFA set, seconds.
 const HRTF_FADE_S: f32 = 0.020;
+/// The sphere model's delays hold less than this (interaural delay and pinna echoes at the
+/// largest head), seconds: a restarted sphere renderer is whole after it.
+const SPHERE_WARMUP_S: f32 = 0.005;
 /// Tempo assumed when the host reports none, BPM.
 const DEFAULT_TEMPO_BPM: f64 = 120.0;
 
@@ -121,6 +124,9 @@ pub struct Engine {
     /// before it runs again).
     sphere_running: bool,
     sofa_running: bool,
+    /// Control periods each has run since it started again.
+    sphere_warm: usize,
+    sofa_warm: usize,
     /// Where `hrtf_fade` is heading this control period.
     want_sofa: bool,
 }
@@ -177,6 +183,8 @@ impl Engine {
             hrtf_fade: LinearFade::new(HRTF_FADE_S, sample_rate, false),
             sphere_running: false,
             sofa_running: false,
+            sphere_warm: 0,
+            sofa_warm: 0,
             want_sofa: false,
         };
         let latency = engine.cleanup[0].latency() + sofa_renderer::LATENCY;
@@ -550,29 +558,44 @@ impl Engine {
             self.hrtf_set = self.pending_set.take();
             self.sofa_running = false;
         }
-        self.want_sofa = input != InputChannels::None
+        let want = input != InputChannels::None
             && settings.hrtf == HrtfModel::Sofa
             && self.hrtf_set.is_some()
             && self.pending_set.is_none();
         if snap {
-            self.hrtf_fade.snap(self.want_sofa);
+            self.hrtf_fade.snap(want);
         }
         let fade = self.hrtf_fade.value;
-        let sofa = self.want_sofa || fade > 0.0;
-        let sphere = !self.want_sofa || fade < 1.0;
+        let sofa = want || fade > 0.0;
+        let sphere = !want || fade < 1.0;
         // A renderer that sat out starts again from silence.
         if sofa && !self.sofa_running {
             for renderer in &mut self.sofa {
                 renderer.reset();
             }
+            self.sofa_warm = 0;
         }
         if sphere && !self.sphere_running {
             for renderer in &mut self.sources {
                 renderer.reset();
             }
+            self.sphere_warm = 0;
         }
         self.sofa_running = sofa && input != InputChannels::None;
         self.sphere_running = sphere && input != InputChannels::None;
+        // A restarted renderer plays its first periods incomplete (its delays and convolution
+        // history still hold the silence it started from): the crossfade towards it waits until
+        // it has heard enough of the voice. After a reset everything starts from silence
+        // together, so nothing waits.
+        let sofa_ready = snap
+            || self
+                .hrtf_set
+                .as_ref()
+                .is_some_and(|set| self.sofa_warm >= SofaRenderer::warmup_periods(set));
+        let sphere_periods =
+            (SPHERE_WARMUP_S * self.sample_rate / CONTROL_PERIOD as f32).ceil() as usize + 1;
+        let sphere_ready = snap || self.sphere_warm >= sphere_periods;
+        self.want_sofa = if want { sofa_ready } else { !sphere_ready };
     }
 
     /// Advances the motion and hands the renderers their next targets. `offset` is the sample
@@ -674,11 +697,13 @@ impl Engine {
             }
             if self.sphere_running {
                 self.sources[side].set_target(&at, head, proximity);
+                self.sphere_warm = self.sphere_warm.saturating_add(usize::from(side == 0));
             }
             if self.sofa_running
                 && let Some(set) = &self.hrtf_set
             {
                 self.sofa[side].set_target(set, &at, proximity);
+                self.sofa_warm = self.sofa_warm.saturating_add(usize::from(side == 0));
             }
         }
     }

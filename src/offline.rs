@@ -6,8 +6,11 @@
 //! samples (the plugin uses sample-accurate automation, and the engine's output does not depend
 //! on how the host splits its blocks).
 
+use std::sync::Arc;
+
 use crate::automation::Automation;
 use crate::binaural::CONTROL_PERIOD;
+use crate::binaural::hrtf_set::HrtfSet;
 use crate::engine::{Engine, EngineError, InputChannels, Settings};
 use crate::params::ParamSheet;
 
@@ -78,6 +81,13 @@ impl OfflineRender {
             self.position += (end - start) as u64;
             start = end;
         }
+    }
+
+    /// Plays the voice through `set` when the `hrtf` setting is SOFA (before the first block;
+    /// the set must have been prepared at this render's rate).
+    pub fn use_hrtf_set(&mut self, set: Arc<HrtfSet>) {
+        debug_assert!(self.engine.accepts_hrtf_set(&set));
+        let _ = self.engine.offer_hrtf_set(set);
     }
 
     pub fn engine(&self) -> &Engine {

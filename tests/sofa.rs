@@ -2,6 +2,8 @@
 //! `tests/fixtures/make-sofa.py`) loads, renders the interaural delay and level it encodes,
 //! moves without clicks, and bad files are refused while the sphere model keeps playing.
 
+#[path = "common/cli.rs"]
+mod cli;
 mod common;
 
 use std::path::{Path, PathBuf};
@@ -184,4 +186,160 @@ fn a_set_for_another_rate_is_given_back() {
     let mut engine = Engine::new(48_000.0, 256).unwrap();
     assert!(engine.offer_hrtf_set(set).is_err());
     assert!(engine.hrtf_set().is_none());
+}
+
+/// Writes a mono 32-bit float WAV.
+fn write_wav(path: &Path, samples: &[f32], rate: u32) {
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: rate,
+        bits_per_sample: 32,
+        sample_format: hound::SampleFormat::Float,
+    };
+    let mut writer = hound::WavWriter::create(path, spec).unwrap();
+    for &x in samples {
+        writer.write_sample(x).unwrap();
+    }
+    writer.finalize().unwrap();
+}
+
+/// Reads a stereo 32-bit float WAV as (left, right).
+fn read_wav(path: &Path) -> (Vec<f32>, Vec<f32>) {
+    let samples: Vec<f32> = hound::WavReader::open(path)
+        .unwrap()
+        .into_samples::<f32>()
+        .map(Result::unwrap)
+        .collect();
+    samples.chunks(2).map(|f| (f[0], f[1])).unzip()
+}
+
+#[test]
+fn the_command_line_renders_with_a_sofa_file_as_the_engine_does() {
+    let dir = cli::temp_dir("sofa");
+    for rate in [44_100u32, 48_000] {
+        let fs = rate as f32;
+        let voice = noise(rate as usize, 0.3, 21);
+        let input = dir.join(format!("voice-{rate}.wav"));
+        write_wav(&input, &voice, rate);
+        let output = dir.join(format!("out-{rate}.wav"));
+        let run = cli::murmur(&[
+            "render",
+            input.to_str().unwrap(),
+            "-o",
+            output.to_str().unwrap(),
+            "--bits",
+            "32f",
+            "--tail",
+            "0",
+            "--set",
+            "azim=90",
+            "--set",
+            "calm=off",
+            "--sofa",
+            fixture().to_str().unwrap(),
+        ]);
+        assert!(run.status.success(), "{}", cli::text(&run.stderr));
+        let (l, r) = read_wav(&output);
+        let set = Arc::new(HrtfSet::load(&fixture(), fs).unwrap());
+        let settings = Settings {
+            azimuth_deg: 90.0,
+            calm_guard: false,
+            hrtf: HrtfModel::Sofa,
+            ..Settings::default()
+        };
+        let (el, er) = render_with_set(&voice, fs, Some(set), &settings, 1000);
+        let worst = l
+            .iter()
+            .zip(&el)
+            .chain(r.iter().zip(&er))
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0f32, f32::max);
+        assert!(worst <= 1e-6, "{rate} Hz: {worst}");
+        let skip = (0.05 * fs) as usize;
+        let itd = itd_s(&l[skip..], &r[skip..], fs);
+        assert!((itd - FIXTURE_ITD_S).abs() <= 20e-6, "{rate} Hz: {itd}");
+    }
+
+    // A bad SOFA file stops the command before any input is touched.
+    let broken = write_temp("cut.sofa", &std::fs::read(fixture()).unwrap()[..5000]);
+    let input = dir.join("voice-48000.wav");
+    let output = dir.join("never.wav");
+    let run = cli::murmur(&[
+        "render",
+        input.to_str().unwrap(),
+        "-o",
+        output.to_str().unwrap(),
+        "--sofa",
+        broken.to_str().unwrap(),
+    ]);
+    let stderr = cli::text(&run.stderr);
+    assert!(!run.status.success());
+    assert!(
+        stderr.contains("cut.sofa is not a readable SOFA file"),
+        "{stderr}"
+    );
+    assert!(!output.exists());
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn switching_between_the_sphere_and_the_set_does_not_click() {
+    const FS: f32 = 48_000.0;
+    let set = Arc::new(HrtfSet::load(&fixture(), FS).unwrap());
+    let mut engine = Engine::new(FS, 512).unwrap();
+    engine.offer_hrtf_set(set).unwrap();
+    let input = sine(2 * FS as usize, 500.0, 0.1, FS);
+    let (mut left, mut right) = (input.clone(), vec![0.0; input.len()]);
+    let mut switches = 0;
+    for (n, (l, r)) in left.chunks_mut(500).zip(right.chunks_mut(500)).enumerate() {
+        // A new head every 0.25 s, in the middle of the engine's control periods.
+        let sofa = (n * 500 / 12_000) % 2 == 1;
+        let settings = Settings {
+            hrtf: if sofa {
+                HrtfModel::Sofa
+            } else {
+                HrtfModel::Sphere
+            },
+            azimuth_deg: 60.0,
+            ..Settings::default()
+        };
+        engine.process(InputChannels::Mono, l, r, &settings, None);
+        if n % 24 == 23 {
+            // Late in each quarter second the new head plays alone.
+            assert_eq!(engine.sofa_active(), sofa, "block {n}");
+            switches += 1;
+        }
+    }
+    assert_eq!(switches, 8);
+    // From 0.1 s on: before that the output holds the latency's silence and the tone's start.
+    for ear in [&left[4800..], &right[4800..]] {
+        let ratio = worst_hf_ratio_db(ear, FS);
+        println!("worst window: {ratio:.1} dB above 4 kHz");
+        assert!(ratio <= CLICK_LIMIT_DB, "{ratio:.1} dB above 4 kHz");
+    }
+}
+
+#[test]
+fn a_stereo_input_at_zero_width_is_the_mono_voice() {
+    const FS: f32 = 48_000.0;
+    let set = Arc::new(HrtfSet::load(&fixture(), FS).unwrap());
+    let voice = noise(FS as usize / 2, 0.3, 9);
+    let settings = sofa_settings(-50.0);
+    let (ml, mr) = render_with_set(&voice, FS, Some(set.clone()), &settings, 256);
+    let mut engine = Engine::new(FS, 256).unwrap();
+    engine.offer_hrtf_set(set).unwrap();
+    let (mut sl, mut sr) = (voice.clone(), voice.clone());
+    let latency = engine.latency(InputChannels::Stereo);
+    sl.resize(voice.len() + latency, 0.0);
+    sr.resize(voice.len() + latency, 0.0);
+    for (l, r) in sl.chunks_mut(256).zip(sr.chunks_mut(256)) {
+        engine.process(InputChannels::Stereo, l, r, &settings, None);
+    }
+    let worst = ml
+        .iter()
+        .zip(&sl[latency..])
+        .chain(mr.iter().zip(&sr[latency..]))
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0f32, f32::max);
+    assert!(worst < 1e-5, "{worst}");
 }

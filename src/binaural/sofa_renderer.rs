@@ -121,6 +121,12 @@ impl SofaRenderer {
         }
     }
 
+    /// Control periods after a reset until the output is whole: the convolution history (one
+    /// period per partition), the partition of latency, and the longest ear delay.
+    pub fn warmup_periods(set: &HrtfSet) -> usize {
+        set.partitions() + 2 + (set.max_delay() / PARTITION as f32).ceil() as usize
+    }
+
     /// Whether `set` can play through this renderer (prepared at the same rate).
     pub fn accepts(&self, set: &HrtfSet) -> bool {
         set.sample_rate() == self.sample_rate && set.partitions() <= self.max_partitions

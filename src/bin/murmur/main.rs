@@ -4,11 +4,13 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use clap::{Args, Parser, Subcommand};
 use murmur::automation::Automation;
-use murmur::engine::{InputChannels, Settings};
+use murmur::binaural::hrtf_set::HrtfSet;
+use murmur::engine::{HrtfModel, InputChannels, Settings};
 use murmur::offline::OfflineRender;
 use murmur::params::{MurmurParams, ParamIndex, ParamSheet};
 use murmur::presets;
@@ -49,6 +51,10 @@ struct SoundArgs {
     /// Seed of every random choice (1–65535); the preset's when absent.
     #[arg(long)]
     seed: Option<u32>,
+    /// A measured head for the voice: a SOFA file (AES69 SimpleFreeFieldHRIR). Sets HRTF to
+    /// SOFA (a `--set HRTF=Sphere` after it still wins).
+    #[arg(long, value_name = "FILE")]
+    sofa: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -193,12 +199,51 @@ struct Setup {
     /// `--set` and `--seed` values (normalized), in the order given.
     assignments: Vec<(ParamIndex, f32)>,
     automation: Automation,
+    /// The `--sofa` file, prepared once per sample rate the inputs have.
+    sofa: Option<SofaFile>,
+}
+
+/// A SOFA file and its sets, prepared at each rate as inputs at that rate come up.
+struct SofaFile {
+    path: PathBuf,
+    sets: std::sync::Mutex<Vec<(u32, Arc<HrtfSet>)>>,
+}
+
+impl SofaFile {
+    /// Reads `path` once to check it (at 48 kHz) before any input is touched.
+    fn open(path: &Path) -> Result<Self, String> {
+        let set = HrtfSet::load(path, 48_000.0)
+            .map_err(|e| format!("SOFA file {} {e}", path.display()))?;
+        Ok(Self {
+            path: path.to_owned(),
+            sets: std::sync::Mutex::new(vec![(48_000, Arc::new(set))]),
+        })
+    }
+
+    /// The set prepared at `rate` Hz (loading and resampling it the first time).
+    fn at(&self, rate: u32) -> Result<Arc<HrtfSet>, String> {
+        let mut sets = self.sets.lock().expect("no job panics");
+        if let Some((_, set)) = sets.iter().find(|(r, _)| *r == rate) {
+            return Ok(set.clone());
+        }
+        let set = Arc::new(
+            HrtfSet::load(&self.path, rate as f32)
+                .map_err(|e| format!("SOFA file {} {e}", self.path.display()))?,
+        );
+        sets.push((rate, set.clone()));
+        Ok(set)
+    }
 }
 
 impl Setup {
     fn from_args(args: &SoundArgs) -> Result<Self, String> {
         let reference = ParamSheet::new();
         let (preset, mut assignments) = load_preset(args.preset.as_deref(), &reference)?;
+        let sofa = args.sofa.as_deref().map(SofaFile::open).transpose()?;
+        if sofa.is_some() {
+            let index = reference.find("hrtf").expect("the hrtf parameter");
+            assignments.push((index, 1.0));
+        }
         for text in &args.sets {
             assignments.push(
                 reference
@@ -225,11 +270,18 @@ impl Setup {
                     .map_err(|why| format!("automation {}: {why}", path.display()))?
             }
         };
-        Ok(Self {
+        let setup = Self {
             preset,
             assignments,
             automation,
-        })
+            sofa,
+        };
+        if setup.sofa.is_none() && setup.sheet().settings().hrtf == HrtfModel::Sofa {
+            eprintln!(
+                "murmur: HRTF is SOFA but no --sofa file was given: the sphere model renders"
+            );
+        }
+        Ok(setup)
     }
 
     /// The parameters as the plugin holds them after loading the preset and the values.
@@ -241,10 +293,14 @@ impl Setup {
         sheet
     }
 
-    /// A render at `rate` Hz.
+    /// A render at `rate` Hz (with the SOFA set, if one was given).
     fn renderer(&self, rate: u32) -> Result<OfflineRender, String> {
-        OfflineRender::new(rate, BLOCK, self.sheet(), self.automation.clone())
-            .map_err(|e| e.to_string())
+        let mut render = OfflineRender::new(rate, BLOCK, self.sheet(), self.automation.clone())
+            .map_err(|e| e.to_string())?;
+        if let Some(sofa) = &self.sofa {
+            render.use_hrtf_set(sofa.at(rate)?);
+        }
+        Ok(render)
     }
 }
 
