@@ -53,6 +53,62 @@ fn processing_never_allocates() {
     }
 }
 
+/// The measured-head path too: moving through a SOFA set, switching heads, and a second set
+/// handed over while the first plays (taking over once the first has faded out).
+#[test]
+fn processing_with_a_sofa_set_never_allocates() {
+    use murmur::binaural::hrtf_set::HrtfSet;
+    use murmur::engine::HrtfModel;
+    use std::sync::Arc;
+    let fs = 48_000.0;
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/sphere-44k1.sofa"
+    );
+    let load = || Arc::new(HrtfSet::load(std::path::Path::new(fixture), fs).unwrap());
+    let input = noise(4096, 0.5, 5);
+    for input_channels in [InputChannels::Mono, InputChannels::Stereo] {
+        let mut engine = Engine::new(fs, 512).unwrap();
+        engine.offer_hrtf_set(load()).unwrap();
+        let second = load();
+        let mut retired = Vec::new();
+        let (mut left, mut right) = (vec![0.0f32; 512], vec![0.0f32; 512]);
+        for (block, chunk) in input.chunks(300).cycle().take(160).enumerate() {
+            if block == 60 {
+                engine.offer_hrtf_set(second.clone()).unwrap();
+            }
+            let settings = Settings {
+                motion: MotionMode::Orbit,
+                motion_rate_hz: 2.0,
+                width: 0.7,
+                hrtf: if (block / 15) % 3 == 2 {
+                    HrtfModel::Sphere
+                } else {
+                    HrtfModel::Sofa
+                },
+                ..Settings::default()
+            };
+            let n = chunk.len();
+            left[..n].copy_from_slice(chunk);
+            right[..n].copy_from_slice(chunk);
+            let mut taken = None;
+            assert_no_alloc(|| {
+                engine.process(
+                    input_channels,
+                    &mut left[..n],
+                    &mut right[..n],
+                    &settings,
+                    None,
+                );
+                taken = engine.take_retired_hrtf_set();
+            });
+            retired.extend(taken);
+        }
+        assert_eq!(retired.len(), 1, "the first set was given back once");
+        assert!(Arc::ptr_eq(engine.hrtf_set().unwrap(), &second));
+    }
+}
+
 /// Run only by the test below, in a child process: allocating inside the guard must abort.
 #[test]
 #[ignore = "run in a child process by allocation_guard_is_armed"]

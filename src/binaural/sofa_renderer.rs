@@ -291,3 +291,69 @@ impl SofaRenderer {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture() -> HrtfSet {
+        let bytes = include_bytes!("../../tests/fixtures/sphere-44k1.sofa");
+        HrtfSet::from_bytes(bytes, 48_000.0, "fixture").unwrap()
+    }
+
+    /// The response to an impulse at `at`, rendered in chunks of `chunk` samples.
+    fn impulse_response(set: &HrtfSet, at: usize, chunk: usize) -> [Vec<f32>; 2] {
+        let position = Position {
+            azimuth_deg: 50.0,
+            elevation_deg: 10.0,
+            distance_m: 0.5,
+        };
+        let mut renderer = SofaRenderer::new(48_000.0);
+        let len = 2048;
+        let mut input = vec![0.0f32; len];
+        input[at] = 1.0;
+        let (mut left, mut right) = (vec![0.0f32; len], vec![0.0f32; len]);
+        let mut start = 0;
+        while start < len {
+            if start % PARTITION == 0 {
+                renderer.set_target(set, &position, 0.0);
+            }
+            let end = (start + chunk)
+                .min(len)
+                .min((start / PARTITION + 1) * PARTITION);
+            renderer.render_add(
+                &input[start..end],
+                &mut left[start..end],
+                &mut right[start..end],
+            );
+            start = end;
+        }
+        [left[at..].to_vec(), right[at..].to_vec()]
+    }
+
+    #[test]
+    fn the_response_does_not_depend_on_where_in_a_period_the_input_lands() {
+        let set = fixture();
+        let reference = impulse_response(&set, 64, 64);
+        let energy: f32 = reference[0].iter().map(|x| x * x).sum();
+        assert!(energy > 0.01, "{energy}");
+        // Nothing comes out before the partition of latency.
+        assert!(reference[1][..LATENCY - 1].iter().all(|&x| x == 0.0));
+        for (at, chunk) in [(64 + 17, 64), (64 * 5 + 63, 64), (200, 7), (333, 1)] {
+            let moved = impulse_response(&set, at, chunk);
+            for ear in 0..2 {
+                let n = 2048 - 383;
+                for (a, b) in moved[ear][..n].iter().zip(&reference[ear][..n]) {
+                    assert!((a - b).abs() < 1e-6, "impulse at {at}, chunks of {chunk}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_set_for_another_rate_is_not_accepted() {
+        let set = fixture();
+        assert!(SofaRenderer::new(48_000.0).accepts(&set));
+        assert!(!SofaRenderer::new(44_100.0).accepts(&set));
+    }
+}
