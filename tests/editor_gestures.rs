@@ -1,17 +1,25 @@
 //! The editor's parameter path, driven through egui input events the way a user drives it: the
 //! voice dot dragged (and Shift-dragged) sends begin/set/end for Azimuth and Distance with the
 //! place under the pointer, a double-click puts the voice in front at 0.5 m, a preset is sent as
-//! one gesture per parameter and its name shows until a parameter moves.
+//! one gesture per parameter and its name shows until a parameter moves. The voice panel's head
+//! rows: HRTF chosen from its menu is a gesture, Load… opens a dialog of `.sofa` files whose pick
+//! switches HRTF to SOFA, Head Size is inert while SOFA plays, and the SOFA set's name or its load
+//! error is drawn; the panel's sixteen rows fit at the default size and never spill over the
+//! layer strips at the minimum size.
 //!
 //! The host side is a recording `GuiContextInner`: it logs every gesture and, like a real
 //! wrapper, sets the parameter's value.
 
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use egui::{Event, Modifiers, PointerButton, Pos2, RawInput, Rect, vec2};
+use egui::epaint::ClippedShape;
+use egui::{Color32, Event, Modifiers, PointerButton, Pos2, RawInput, Rect, Shape, Vec2, vec2};
 use murmur::editor::head_view::{HOME, from_screen, to_screen};
-use murmur::editor::{DEFAULT_SIZE, EditorApp};
-use murmur::params::MurmurParams;
+use murmur::editor::{DEFAULT_SIZE, EditorApp, MIN_SIZE, theme};
+use murmur::params::{HrtfParam, MurmurParams};
+use murmur::sofa_loader::{SofaLoader, SofaStatus};
 use murmur::visual_feed::VisualFeed;
 use nice_plug::context::PluginApi;
 use nice_plug::context::gui::{GuiContext, GuiContextInner};
@@ -77,9 +85,12 @@ impl GuiContextInner for RecordingHost {
     fn request_restart(&self) {}
 }
 
-/// The editor in an egui context of the default window size, with a recording host.
+/// The editor in an egui context of the window's size, with a recording host.
 struct Harness {
     ctx: egui::Context,
+    size: Vec2,
+    /// What the last frame drew.
+    shapes: Vec<ClippedShape>,
     app: EditorApp,
     params: Arc<MurmurParams>,
     host: Arc<RecordingHost>,
@@ -92,6 +103,11 @@ struct Harness {
 
 impl Harness {
     fn new() -> Self {
+        Self::sized(DEFAULT_SIZE)
+    }
+
+    /// The editor in a window of `(width, height)` logical pixels.
+    fn sized((width, height): (u32, u32)) -> Self {
         let params = Arc::new(MurmurParams::default());
         let ids = params
             .param_map()
@@ -106,6 +122,8 @@ impl Harness {
         let app = EditorApp::new(params.clone(), Arc::new(VisualFeed::default()));
         let mut harness = Self {
             ctx: egui::Context::default(),
+            size: vec2(width as f32, height as f32),
+            shapes: Vec::new(),
             app,
             params,
             host,
@@ -126,10 +144,7 @@ impl Harness {
             self.sent_modifiers = self.modifiers;
         }
         let input = RawInput {
-            screen_rect: Some(Rect::from_min_size(
-                Pos2::ZERO,
-                vec2(DEFAULT_SIZE.0 as f32, DEFAULT_SIZE.1 as f32),
-            )),
+            screen_rect: Some(Rect::from_min_size(Pos2::ZERO, self.size)),
             time: Some(self.time),
             events,
             ..RawInput::default()
@@ -138,6 +153,47 @@ impl Harness {
         let mut output = self.ctx.run_ui(input, |ui| app.draw(ui, gui, time));
         // Nothing is painted here: the font textures are dropped on purpose.
         output.textures_delta.clear();
+        self.shapes = output.shapes;
+    }
+
+    /// `count` frames without input.
+    fn idle(&mut self, count: usize) {
+        for _ in 0..count {
+            self.frame(vec![]);
+        }
+    }
+
+    /// A click at `at`, the pointer moved there first.
+    fn click(&mut self, at: Pos2) {
+        self.move_to(at);
+        self.button(at, true);
+        self.button(at, false);
+    }
+
+    /// The texts the last frame drew.
+    fn texts(&self) -> Vec<Drawn> {
+        let mut texts = Vec::new();
+        for clipped in &self.shapes {
+            collect_texts(&clipped.shape, clipped.clip_rect, &mut texts);
+        }
+        texts
+    }
+
+    /// The visible text that reads exactly `shown`; panics if there is none, or more than one.
+    fn text(&self, shown: &str) -> Drawn {
+        let mut found: Vec<Drawn> = self
+            .texts()
+            .into_iter()
+            .filter(|t| t.shown == shown && t.is_visible())
+            .collect();
+        let texts: Vec<String> = self.texts().into_iter().map(|t| t.shown).collect();
+        assert_eq!(
+            found.len(),
+            1,
+            "{shown:?} drawn {} times: {texts:?}",
+            found.len()
+        );
+        found.remove(0)
     }
 
     fn button(&mut self, at: Pos2, pressed: bool) {
@@ -170,6 +226,70 @@ impl Harness {
         let (centre, radius) = self.app.head_geometry();
         to_screen(centre, radius, azimuth, metres)
     }
+}
+
+/// A text as drawn: what it shows (an elided text ends in "…"), where, and in which colours.
+#[derive(Debug, Clone)]
+struct Drawn {
+    shown: String,
+    rect: Rect,
+    /// The part inside its clip rectangle: what is on screen.
+    visible: Rect,
+    colours: Vec<Color32>,
+}
+
+impl Drawn {
+    fn is_visible(&self) -> bool {
+        self.visible.is_positive()
+    }
+
+    /// Whether all of it is on screen.
+    fn is_whole(&self) -> bool {
+        self.visible == self.rect
+    }
+}
+
+fn collect_texts(shape: &Shape, clip: Rect, texts: &mut Vec<Drawn>) {
+    match shape {
+        Shape::Vec(shapes) => {
+            for shape in shapes {
+                collect_texts(shape, clip, texts);
+            }
+        }
+        Shape::Text(text) if !text.galley.is_empty() => {
+            let rect = text.galley.rect.translate(text.pos.to_vec2());
+            texts.push(Drawn {
+                shown: text.galley.rows.iter().map(|row| row.text()).collect(),
+                rect,
+                visible: rect.intersect(clip),
+                colours: text
+                    .galley
+                    .job
+                    .sections
+                    .iter()
+                    .map(|section| section.format.color)
+                    .collect(),
+            });
+        }
+        _ => {}
+    }
+}
+
+/// The test set beside these tests: "Murmur sphere test set", 97 directions.
+fn fixture() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sphere-44k1.sofa")
+}
+
+/// The loader's status once it has stopped loading (waiting up to a minute).
+fn settled(loader: &SofaLoader) -> SofaStatus {
+    for _ in 0..6000 {
+        let status = loader.status();
+        if !matches!(status, SofaStatus::Loading { .. }) {
+            return status;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("the SOFA loader never finished");
 }
 
 /// The begin/set…/end sequence of one parameter within `log`, checked for balance.
@@ -463,4 +583,333 @@ fn the_wheel_and_a_double_click_on_a_bar_are_gestures() {
     }
     bar.frame(vec![Event::Text("9".into())]);
     assert!(bar.harness.host.take().is_empty());
+}
+
+#[test]
+fn a_sofa_file_that_fails_is_reported_in_the_warning_colour() {
+    let mut h = Harness::new();
+    let loader = h.params.sofa.loader().clone();
+    loader.choose(Path::new("/nonexistent/heads/kemar.sofa"));
+    let status = settled(&loader);
+    assert!(status.is_failure(), "{status:?}");
+    h.frame(vec![]);
+    let line = h
+        .texts()
+        .into_iter()
+        .find(|t| t.shown.starts_with("kemar.sofa cannot be read"))
+        .unwrap_or_else(|| panic!("no load error drawn: {:?}", h.texts()));
+    assert!(line.is_visible(), "{line:?}");
+    assert_eq!(line.colours, [theme::WARNING], "{line:?}");
+    // The whole message is longer than the panel: cut, not spilled over the head view.
+    assert!(line.shown.ends_with('…'), "{line:?}");
+    let (centre, radius) = h.app.head_geometry();
+    assert!(line.rect.right() < centre.x - radius, "{line:?}");
+    // Resting the pointer on it shows the whole message.
+    h.move_to(line.visible.center());
+    h.idle(50);
+    let whole = status.describe();
+    let squeezed = |text: &str| text.split_whitespace().collect::<String>();
+    assert!(
+        h.texts()
+            .iter()
+            .any(|t| squeezed(&t.shown) == squeezed(&whole)),
+        "no tooltip reads {whole:?}: {:?}",
+        h.texts()
+    );
+}
+
+#[test]
+fn the_loaded_sofa_set_is_named_in_the_voice_panel() {
+    let mut h = Harness::new();
+    // Nothing chosen and the sphere playing: no SOFA line at all.
+    assert!(!h.texts().iter().any(|t| t.shown.contains("SOFA file")));
+    let loader = h.params.sofa.loader().clone();
+    loader.choose(&fixture());
+    let status = settled(&loader);
+    assert!(matches!(status, SofaStatus::Loaded { .. }), "{status:?}");
+    h.frame(vec![]);
+    let line = h.text("Murmur sphere test set (97 directions)");
+    assert!(line.is_whole(), "{line:?}");
+    assert_eq!(line.colours, [theme::DIM_TEXT]);
+    // Right under the HRTF row.
+    let hrtf = h.text("HRTF");
+    assert!(line.rect.top() > hrtf.rect.bottom() && line.rect.top() < hrtf.rect.bottom() + 10.0);
+}
+
+/// HRTF set to SOFA, as the host records it.
+fn sofa_set(h: &Harness) -> Gesture {
+    Gesture::Set(
+        "hrtf".into(),
+        h.params.hrtf.preview_normalized(HrtfParam::Sofa),
+    )
+}
+
+#[test]
+fn choosing_sofa_in_the_hrtf_menu_is_a_gesture() {
+    let mut h = Harness::new();
+    h.host.take();
+    let menu = h.text("Sphere").rect.center();
+    h.click(menu);
+    h.idle(3);
+    let sofa = h.text("SOFA").rect.center();
+    h.click(sofa);
+    h.idle(1);
+    let log = h.host.take();
+    assert_eq!(
+        log,
+        [
+            Gesture::Begin("hrtf".into()),
+            sofa_set(&h),
+            Gesture::End("hrtf".into()),
+        ]
+    );
+    assert_eq!(h.params.hrtf.value(), HrtfParam::Sofa);
+    // With SOFA chosen and no file, the line says the sphere still plays.
+    h.text("No SOFA file loaded: the sphere model plays.");
+}
+
+#[test]
+fn load_opens_a_dialog_of_sofa_files_and_the_pick_switches_to_sofa() {
+    let mut h = Harness::new();
+    // A set chosen before: the dialog starts in its folder, beside the other test files.
+    let loader = h.params.sofa.loader().clone();
+    loader.choose(&fixture());
+    settled(&loader);
+    h.frame(vec![]);
+    h.host.take();
+    let load = h.text("Load…").rect.center();
+    h.click(load);
+    // Long enough that the next click is not taken for the second of a double-click on Load….
+    h.idle(20);
+    assert!(h.app.sofa_dialog_open());
+    let texts: Vec<String> = h.texts().into_iter().map(|t| t.shown).collect();
+    assert!(
+        texts.iter().any(|t| t.ends_with("Load a SOFA file")),
+        "no dialog drawn: {texts:?}"
+    );
+    // Only SOFA files are listed (the fixtures folder also holds WAV, FLAC and scripts).
+    let listed: Vec<&String> = texts
+        .iter()
+        .filter(|t| t.contains(".sofa") || t.contains(".wav") || t.contains(".py"))
+        .collect();
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    let entry = listed[0].clone();
+    assert!(entry.ends_with("sphere-44k1.sofa"), "{entry}");
+    // The dialog is a window inside the editor.
+    let window = Rect::from_min_size(Pos2::ZERO, h.size);
+    let entry = h.text(&entry);
+    assert!(window.contains_rect(entry.rect), "{entry:?}");
+    // A double-click picks the file.
+    let at = entry.rect.center();
+    h.move_to(at);
+    for _ in 0..2 {
+        h.button(at, true);
+        h.button(at, false);
+    }
+    h.idle(2);
+    assert!(
+        !h.app.sofa_dialog_open(),
+        "the dialog stays open after a pick"
+    );
+    let log = h.host.take();
+    assert_eq!(
+        log,
+        [
+            Gesture::Begin("hrtf".into()),
+            sofa_set(&h),
+            Gesture::End("hrtf".into())
+        ]
+    );
+    assert_eq!(h.params.hrtf.value(), HrtfParam::Sofa);
+    // The loader read the picked file again.
+    match settled(&loader) {
+        SofaStatus::Loaded { path, .. } => assert_eq!(Path::new(&path), fixture()),
+        status => panic!("{status:?}"),
+    }
+}
+
+#[test]
+fn a_picked_file_is_loaded_and_switches_hrtf_to_sofa_once() {
+    let h = Harness::new();
+    h.host.take();
+    let broken = std::env::temp_dir().join(format!("murmur-editor-{}.sofa", std::process::id()));
+    std::fs::write(&broken, b"not an HDF5 file").unwrap();
+    h.app.sofa_file_picked(&h.gui, &broken);
+    let log = h.host.take();
+    assert_eq!(
+        log,
+        [
+            Gesture::Begin("hrtf".into()),
+            sofa_set(&h),
+            Gesture::End("hrtf".into())
+        ]
+    );
+    let loader = h.params.sofa.loader();
+    let status = settled(loader);
+    assert!(status.is_failure(), "{status:?}");
+    assert!(
+        status
+            .describe()
+            .contains(&*broken.file_name().unwrap().to_string_lossy())
+    );
+    // Already on SOFA: the next pick loads, with no gesture that changes nothing.
+    h.app.sofa_file_picked(&h.gui, &fixture());
+    assert!(h.host.take().is_empty());
+    assert!(matches!(settled(loader), SofaStatus::Loaded { .. }));
+    assert_eq!(loader.chosen(), fixture().to_string_lossy());
+    let _ = std::fs::remove_file(broken);
+}
+
+#[test]
+fn head_size_is_inert_while_sofa_plays() {
+    let mut h = Harness::new();
+    let setter = h.gui.param_setter();
+    setter.begin_set_parameter(&h.params.hrtf);
+    setter.set_parameter(&h.params.hrtf, HrtfParam::Sofa);
+    setter.end_set_parameter(&h.params.hrtf);
+    h.frame(vec![]);
+    h.host.take();
+    let head = h.params.head_size.value();
+    let bar = h.text(&h.params.head_size.to_string()).rect.center();
+    h.drag(bar, bar + vec2(40.0, 0.0), 5);
+    assert!(
+        h.host.take().is_empty(),
+        "Head Size moved with SOFA playing"
+    );
+    assert_eq!(h.params.head_size.value(), head);
+    // Back on the sphere, the same drag is a gesture.
+    let setter = h.gui.param_setter();
+    setter.begin_set_parameter(&h.params.hrtf);
+    setter.set_parameter(&h.params.hrtf, HrtfParam::Sphere);
+    setter.end_set_parameter(&h.params.hrtf);
+    h.frame(vec![]);
+    h.host.take();
+    h.drag(bar, bar + vec2(40.0, 0.0), 5);
+    sets_of(&h.host.take(), "head");
+    assert!(h.params.head_size.value() > head);
+}
+
+/// Pairs of visible texts that cover each other.
+fn overlapping(texts: &[Drawn]) -> Vec<(String, String)> {
+    let visible: Vec<&Drawn> = texts.iter().filter(|t| t.is_visible()).collect();
+    let mut pairs = Vec::new();
+    for (i, a) in visible.iter().enumerate() {
+        for b in &visible[i + 1..] {
+            let shared = a.visible.intersect(b.visible);
+            if shared.is_positive() && shared.area() > 1.0 {
+                pairs.push((a.shown.clone(), b.shown.clone()));
+            }
+        }
+    }
+    pairs
+}
+
+/// The voice panel with all its rows: SOFA chosen, a set loaded, its line shown.
+fn sixteen_rows(size: (u32, u32)) -> Harness {
+    let mut h = Harness::sized(size);
+    let loader = h.params.sofa.loader().clone();
+    h.app.sofa_file_picked(&h.gui.clone(), &fixture());
+    settled(&loader);
+    h.idle(2);
+    h
+}
+
+#[test]
+fn the_voice_panel_fits_at_the_default_size_and_scrolls_at_the_minimum() {
+    // Every row's name but Distance, which the layer strips have too.
+    let names = [
+        "Motion",
+        "Motion Rate",
+        "Motion Sync",
+        "Motion Depth",
+        "Softness",
+        "Azimuth",
+        "Head Size",
+        "HRTF",
+        "Proximity",
+        "Stereo Width",
+        "Voice Level",
+        "Voice Mix",
+        "De-ess",
+        "Denoise",
+    ];
+    let h = sixteen_rows(DEFAULT_SIZE);
+    for name in names {
+        let label = h.text(name);
+        assert!(
+            label.is_whole(),
+            "{name} is cut at the default size: {label:?}"
+        );
+    }
+    assert!(h.text("Murmur sphere test set (97 directions)").is_whole());
+    assert_eq!(overlapping(&h.texts()), [] as [(String, String); 0]);
+
+    // At the minimum size the lower rows scroll inside the panel instead of being drawn over the
+    // layer strips.
+    let h = sixteen_rows(MIN_SIZE);
+    assert_eq!(overlapping(&h.texts()), [] as [(String, String); 0]);
+    let strips_top = MIN_SIZE.1 as f32 - murmur::editor::MARGIN - murmur::editor::STRIPS_HEIGHT;
+    let voice: Vec<Drawn> = h
+        .texts()
+        .into_iter()
+        .filter(|t| names.contains(&t.shown.as_str()))
+        .collect();
+    assert!(
+        names
+            .iter()
+            .any(|name| !voice.iter().any(|t| t.shown == *name && t.is_whole())),
+        "every row fits at the minimum size: {voice:?}"
+    );
+    let layer = h.text("Layer 1");
+    for text in voice.iter().filter(|t| t.is_visible()) {
+        assert!(
+            text.visible.bottom() < strips_top && text.visible.bottom() < layer.rect.top(),
+            "{text:?} is drawn over the layer strips"
+        );
+    }
+}
+
+/// A wheel turn of `points` (negative: towards the user, scrolling down).
+fn wheel(points: f32) -> Event {
+    Event::MouseWheel {
+        unit: egui::MouseWheelUnit::Point,
+        delta: vec2(0.0, points),
+        phase: egui::TouchPhase::Move,
+        source: egui::MouseWheelSource::Wheel,
+        modifiers: Modifiers::NONE,
+    }
+}
+
+#[test]
+fn the_wheel_scrolls_the_voice_panel_over_names_and_turns_bars_over_bars() {
+    let mut h = sixteen_rows(MIN_SIZE);
+    h.host.take();
+    // Over a bar, the wheel changes its value and leaves the panel where it is.
+    let rate = h.text("Motion Rate").rect;
+    let bar = h.text(&h.params.motion_rate.to_string()).rect.center();
+    h.move_to(bar);
+    h.frame(vec![wheel(-50.0)]);
+    h.idle(30);
+    let log = h.host.take();
+    assert!(!log.is_empty(), "the wheel did not turn Motion Rate");
+    assert!(
+        log.iter().all(|g| match g {
+            Gesture::Begin(id) | Gesture::End(id) | Gesture::Set(id, _) => id == "mrate",
+        }),
+        "{log:?}"
+    );
+    assert_eq!(h.text("Motion Rate").rect, rate, "the panel scrolled");
+    // Over the names, it scrolls the panel down to its last row, still inside the panel.
+    h.move_to(rate.center());
+    h.frame(vec![wheel(-400.0)]);
+    h.idle(60);
+    assert!(h.host.take().is_empty());
+    let denoise = h.text("Denoise");
+    assert!(denoise.is_whole(), "{denoise:?}");
+    assert!(denoise.rect.bottom() < h.text("Layer 1").rect.top());
+    assert!(
+        !h.texts()
+            .iter()
+            .any(|t| t.shown == "Motion" && t.is_whole())
+    );
 }

@@ -12,8 +12,13 @@
 //!    any allocation in `process()`, so this proves the editor's live feed keeps the audio path
 //!    allocation-free; the head view must show the trigger events as dots.
 //!
+//! 4. resized by the host to its minimum size, it draws at that size and its voice panel stays
+//!    inside its frame: nothing is drawn in the gap above the layer strips, and a scroll bar
+//!    shows that rows are out of sight.
+//!
 //! With `MURMUR_SCREENSHOTS=<folder>`, tests 1 and 3 also write `murmur-default.png` and
-//! `murmur-orbit-layers.png` into that folder, for the documentation.
+//! `murmur-orbit-layers.png` into that folder, for the documentation (and test 4
+//! `murmur-minimum.png`, to look at).
 //!
 //! These tests need Xvfb and Mesa's DRI drivers (Debian/Ubuntu: `xvfb libgl1-mesa-dri`) and fail
 //! without them rather than pass silently. They share one Xvfb and run one at a time.
@@ -25,7 +30,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use murmur::editor::{DEFAULT_SIZE, theme};
+use murmur::editor::{DEFAULT_SIZE, MARGIN, MIN_SIZE, STRIPS_HEIGHT, theme};
 use murmur::params::MurmurParams;
 use nice_plug::prelude::Params;
 
@@ -385,6 +390,68 @@ fn audio_runs_with_the_editor_open() {
         "only {voice} pixels of the voice colour while the voice moves"
     );
 
+    plugin.close_editor(display, editor);
+    assert_host_untouched(&plugin);
+}
+
+#[test]
+fn editor_at_its_minimum_size_scrolls_the_voice_panel_instead_of_spilling_it() {
+    let _serial = exclusive();
+    let display = display();
+    let mut plugin = Plugin::new();
+    let mut editor = plugin.open_editor(display);
+    plugin.wait_for_steady_frame(display, &editor);
+    plugin.resize_editor(display, &mut editor, MIN_SIZE.0, MIN_SIZE.1);
+    // The voice panel's scroll bar fades in over a few frames, slower than two grabs apart.
+    plugin.pump_for(Duration::from_millis(300));
+    let (image, _) = plugin.wait_for_steady_frame(display, &editor);
+    save_screenshot(&image, "murmur-minimum.png");
+    let children = display.children(editor.parent);
+    assert_eq!(
+        children.iter().map(|c| (c.1, c.2)).collect::<Vec<_>>(),
+        [MIN_SIZE],
+        "the embedded window follows the host's"
+    );
+    let near = |x: u32, y: u32, colour: egui::Color32| {
+        image
+            .pixel(x, y)
+            .iter()
+            .zip(rgb(colour))
+            .all(|(&a, b)| a.abs_diff(b) <= TOLERANCE)
+    };
+    // The 8-point gap between the middle panels and the layer strips, less a point each side for
+    // antialiased panel edges: background only. Drawn at the default size this band would be
+    // inside the panels, and a voice panel taller than its frame would write its lowest rows
+    // into it on their way over the strips.
+    let strips = image.height - (STRIPS_HEIGHT + MARGIN) as u32;
+    for y in strips - 7..strips - 1 {
+        for x in 0..image.width {
+            assert!(
+                near(x, y, theme::BACKGROUND),
+                "pixel ({x}, {y}) above the layer strips is {:?}, not the background",
+                image.pixel(x, y)
+            );
+        }
+    }
+    // The rows that no longer fit are out of sight, and a scroll bar along the voice panel's
+    // right edge says so. That edge is where the background starts on the panel title's row
+    // (below the 32-point top bar and its 8-point gap), above the scrolling rows.
+    let title_row = MARGIN as u32 + 32 + 8 + 12;
+    let edge = (MARGIN as u32 + 20..image.width)
+        .find(|&x| near(x, title_row, theme::BACKGROUND))
+        .expect("the voice panel's right edge");
+    // The panel's 8-point padding, then the bar's 2 points at rest.
+    let bar = edge - 10..edge - 8;
+    let rows = title_row + 40..strips - 40;
+    let marked = rows
+        .clone()
+        .filter(|&y| bar.clone().any(|x| !near(x, y, theme::PANEL)))
+        .count();
+    assert_eq!(
+        marked,
+        rows.len(),
+        "no scroll bar at x {bar:?} along the voice panel"
+    );
     plugin.close_editor(display, editor);
     assert_host_untouched(&plugin);
 }

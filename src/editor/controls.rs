@@ -44,6 +44,31 @@ pub fn slider<P: Param>(ui: &mut Ui, setter: &ParamSetter, param: &P, id: &str, 
     });
 }
 
+/// A slider that only matters in some settings (Head Size shapes the sphere model only): greyed
+/// out and deaf to the pointer otherwise, with a tooltip that says why.
+pub fn slider_if<P: Param>(
+    ui: &mut Ui,
+    setter: &ParamSetter,
+    param: &P,
+    id: &str,
+    width: f32,
+    applies: bool,
+    why_not: &str,
+) {
+    if applies {
+        return slider(ui, setter, param, id, width);
+    }
+    let tooltip = format!("{}\n{why_not}", tooltips::for_id(id));
+    ui.add_enabled_ui(false, |ui| {
+        ui.label(short_name(param.name()))
+            .on_disabled_hover_text(&tooltip)
+    });
+    ui.add_enabled_ui(false, |ui| {
+        value_bar(ui, setter, param, id, width).on_disabled_hover_text(&tooltip)
+    });
+    ui.end_row();
+}
+
 /// Normalized change per point dragged, as a share of the bar's width (Shift: a tenth).
 const FINE_DRAG: f32 = 0.1;
 /// A single click opens typing only once a double-click can no longer follow, seconds.
@@ -189,6 +214,9 @@ fn wheel<P: Param>(ui: &Ui, response: &Response, setter: &ParamSetter, param: &P
     setter.begin_set_parameter(param);
     setter.set_parameter_normalized(param, target);
     setter.end_set_parameter(param);
+    // The notch is this control's: a panel scrolling under the pointer as well would move
+    // another control under it mid-turn.
+    ui.ctx().input_mut(|i| i.smooth_scroll_delta = Vec2::ZERO);
 }
 
 /// An on/off switch in a grid row.

@@ -5,6 +5,7 @@
 //! view with its elevation slider, and the output panel side by side, and the three layer strips
 //! along the bottom. The window can be resized by the host; its size is saved with the project.
 
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use egui::{Align, Color32, Layout, Rect, RichText, Ui, Vec2, pos2, vec2};
@@ -23,14 +24,16 @@ use nice_plug_egui::{
 
 pub mod controls;
 pub mod head_view;
+pub mod hrtf;
 pub mod meters;
 pub mod theme;
 pub mod tooltips;
 
-use crate::params::{LayerParams, MotionParam, MurmurParams, ParamSheet};
+use crate::params::{HrtfParam, LayerParams, MotionParam, MurmurParams, ParamSheet};
 use crate::presets::{self, Preset};
 use crate::visual_feed::VisualFeed;
 use head_view::HeadView;
+use hrtf::SofaDialog;
 use meters::Meters;
 
 /// The window's size when first opened, logical pixels.
@@ -43,6 +46,15 @@ pub const MARGIN: f32 = 10.0;
 pub const STRIPS_HEIGHT: f32 = 212.0;
 /// How long an activity light glows after an event, seconds.
 const LIGHT_S: f64 = 0.25;
+/// Width of the voice panel's controls column, points.
+const VOICE_CONTROL_WIDTH: f32 = 146.0;
+/// Width of the voice panel's names column: wider than its longest name, so that the rows above
+/// and below the SOFA line (two grids) line up.
+const VOICE_NAME_WIDTH: f32 = 84.0;
+/// Height of a voice panel row and the gap between rows, points: a little tighter than egui's
+/// default, so that all sixteen rows fit the panel at the default size.
+const VOICE_ROW_HEIGHT: f32 = 18.0;
+const VOICE_ROW_GAP: f32 = 2.0;
 
 /// The editor the host opens: a fresh egui window each time, at the size saved with the project.
 pub struct MurmurEditor {
@@ -234,6 +246,8 @@ pub struct EditorApp {
     /// Per layer: the event count last seen and when it last changed.
     lights: [(u32, f64); 3],
     factory: Vec<Preset>,
+    /// The Load… file dialog, while it is open.
+    sofa_dialog: SofaDialog,
 }
 
 impl EditorApp {
@@ -247,6 +261,28 @@ impl EditorApp {
             preset: None,
             lights: [(0, f64::NEG_INFINITY); 3],
             factory: presets::factory(),
+            sofa_dialog: SofaDialog::default(),
+        }
+    }
+
+    /// Whether the Load… dialog is open.
+    pub fn sofa_dialog_open(&self) -> bool {
+        self.sofa_dialog.is_open()
+    }
+
+    /// A SOFA file picked in the Load… dialog: the loader reads it in the background, and HRTF
+    /// switches to SOFA as one host gesture, so the voice takes the measured head as soon as it
+    /// has loaded and the host records the switch like any other change.
+    pub fn sofa_file_picked(&self, gui: &GuiContext, path: &Path) {
+        self.params.sofa.loader().choose(path);
+        let hrtf = &self.params.hrtf;
+        // Already SOFA: a gesture that changes nothing would only write a needless automation
+        // point.
+        if hrtf.value() != HrtfParam::Sofa {
+            let setter = gui.param_setter();
+            setter.begin_set_parameter(hrtf);
+            setter.set_parameter(hrtf, HrtfParam::Sofa);
+            setter.end_set_parameter(hrtf);
         }
     }
 
@@ -334,7 +370,10 @@ impl EditorApp {
             pos2(voice.right() + 8.0, middle.top()),
             pos2(output.left() - 8.0, middle.bottom()),
         );
-        panel(ui, voice, "Voice", |ui| voice_panel(ui, &setter, &params));
+        let mut load_pressed = false;
+        panel(ui, voice, "Voice", |ui| {
+            load_pressed = voice_panel(ui, &setter, &params);
+        });
         let elevation_width = 34.0;
         let side = (view_area.width() - elevation_width - 6.0).min(view_area.height());
         let view = Rect::from_min_size(
@@ -395,6 +434,12 @@ impl EditorApp {
             );
             let glow = (1.0 - (now - self.lights[n].1) / LIGHT_S).clamp(0.0, 1.0) as f32;
             layer_strip(ui, strip, &setter, layer, n, glow);
+        }
+        if load_pressed {
+            self.sofa_dialog.open(&params.sofa.loader().chosen(), rect);
+        }
+        if let Some(path) = self.sofa_dialog.show(ui.ctx()) {
+            self.sofa_file_picked(gui, &path);
         }
         // The live view moves while the editor is open.
         ui.ctx().request_repaint();
@@ -493,31 +538,56 @@ fn panel(ui: &mut Ui, rect: Rect, title: &str, content: impl FnOnce(&mut Ui)) {
     });
 }
 
-fn voice_panel(ui: &mut Ui, setter: &ParamSetter, p: &MurmurParams) {
-    let width = 146.0;
-    egui::Grid::new("voice")
-        .num_columns(2)
-        .spacing([8.0, 3.0])
+/// The voice's controls; returns whether Load… was pressed. Rows that do not fit the panel (at
+/// the smallest window sizes) scroll rather than spill onto the layer strips below.
+fn voice_panel(ui: &mut Ui, setter: &ParamSetter, p: &MurmurParams) -> bool {
+    let width = VOICE_CONTROL_WIDTH;
+    let spacing = ui.spacing_mut();
+    spacing.interact_size.y = VOICE_ROW_HEIGHT;
+    spacing.item_spacing.y = VOICE_ROW_GAP;
+    // A thin bar that stays visible, so that a panel with rows out of sight says so.
+    spacing.scroll = egui::style::ScrollStyle::thin();
+    let mut load_pressed = false;
+    egui::ScrollArea::vertical()
+        .id_salt("voice")
+        .auto_shrink([false, false])
         .show(ui, |ui| {
-            controls::choice(ui, setter, &p.motion, "motion", width - 8.0);
-            if p.motion_sync.value() {
-                controls::choice(ui, setter, &p.sync_division, "mdiv", width - 8.0);
-            } else {
-                controls::slider(ui, setter, &p.motion_rate, "mrate", width);
-            }
-            controls::toggle(ui, setter, &p.motion_sync, "msync");
-            controls::slider(ui, setter, &p.motion_depth, "mdepth", width);
-            controls::slider(ui, setter, &p.softness, "msoft", width);
-            controls::slider(ui, setter, &p.azimuth, "azim", width);
-            controls::slider(ui, setter, &p.distance, "dist", width);
-            controls::slider(ui, setter, &p.head_size, "head", width);
-            controls::slider(ui, setter, &p.proximity, "prox", width);
-            controls::slider(ui, setter, &p.width, "width", width);
-            controls::slider(ui, setter, &p.voice_level, "vgain", width);
-            controls::slider(ui, setter, &p.voice_mix, "vmix", width);
-            controls::slider(ui, setter, &p.deess, "deess", width);
-            controls::slider(ui, setter, &p.denoise, "dnoise", width);
+            voice_grid(ui, "voice", |ui| {
+                controls::choice(ui, setter, &p.motion, "motion", width - 8.0);
+                if p.motion_sync.value() {
+                    controls::choice(ui, setter, &p.sync_division, "mdiv", width - 8.0);
+                } else {
+                    controls::slider(ui, setter, &p.motion_rate, "mrate", width);
+                }
+                controls::toggle(ui, setter, &p.motion_sync, "msync");
+                controls::slider(ui, setter, &p.motion_depth, "mdepth", width);
+                controls::slider(ui, setter, &p.softness, "msoft", width);
+                controls::slider(ui, setter, &p.azimuth, "azim", width);
+                controls::slider(ui, setter, &p.distance, "dist", width);
+                hrtf::head_size_row(ui, setter, p, width);
+                load_pressed = hrtf::hrtf_row(ui, setter, p, width);
+            });
+            // Across both columns: a set's name or a load error needs the room.
+            hrtf::status_line(ui, p.hrtf.value(), &p.sofa.loader().status());
+            voice_grid(ui, "voice-sound", |ui| {
+                controls::slider(ui, setter, &p.proximity, "prox", width);
+                controls::slider(ui, setter, &p.width, "width", width);
+                controls::slider(ui, setter, &p.voice_level, "vgain", width);
+                controls::slider(ui, setter, &p.voice_mix, "vmix", width);
+                controls::slider(ui, setter, &p.deess, "deess", width);
+                controls::slider(ui, setter, &p.denoise, "dnoise", width);
+            });
         });
+    load_pressed
+}
+
+/// A two-column grid of voice rows, its columns as wide as every other voice grid's.
+fn voice_grid(ui: &mut Ui, id: &str, rows: impl FnOnce(&mut Ui)) {
+    egui::Grid::new(id)
+        .num_columns(2)
+        .min_col_width(VOICE_NAME_WIDTH)
+        .spacing([8.0, VOICE_ROW_GAP])
+        .show(ui, rows);
 }
 
 fn output_panel(ui: &mut Ui, setter: &ParamSetter, p: &MurmurParams) {

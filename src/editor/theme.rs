@@ -14,6 +14,9 @@ pub const LINE: Color32 = Color32::from_rgb(0x3a, 0x44, 0x58);
 pub const TEXT: Color32 = Color32::from_rgb(0xdc, 0xe2, 0xee);
 /// Secondary text (units, ring labels).
 pub const DIM_TEXT: Color32 = Color32::from_rgb(0x9a, 0xa6, 0xbc);
+/// Something the user should act on (a SOFA file that would not load): a soft coral, warm
+/// enough to be noticed and distinct from the voice's amber, at 7.8:1 on the panels.
+pub const WARNING: Color32 = Color32::from_rgb(0xf4, 0xa4, 0x8c);
 /// The filled part of a value bar.
 pub const BAR: Color32 = Color32::from_rgb(0x3b, 0x55, 0x78);
 /// The voice: dot, trail and path.

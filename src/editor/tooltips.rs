@@ -1,5 +1,13 @@
 //! What each control does, in a creator's words (shown when the pointer rests on it).
 
+/// The Load… button beside the HRTF choice.
+pub const LOAD_SOFA: &str = "Open a .sofa file: a measured head (a dummy head, or your own HRTF). \
+     Picking one switches HRTF to SOFA.";
+
+/// Added to Head Size's tooltip while HRTF is SOFA, where it has no effect.
+pub const HEAD_SIZE_WITH_SOFA: &str =
+    "It does nothing with SOFA: a measured head brings its own size.";
+
 /// The tooltip of the parameter with ID `id` (layer IDs without their number: `dens`, `type`).
 pub fn for_id(id: &str) -> &'static str {
     // Layer parameters: `t1dens` → `dens`.

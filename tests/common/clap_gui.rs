@@ -30,7 +30,7 @@ use clack_host::events::event_types::ParamValueEvent;
 use clack_host::prelude::*;
 use x11rb::connection::Connection;
 use x11rb::protocol::xproto::{
-    ConnectionExt as _, CreateWindowAux, ImageFormat, ImageOrder, WindowClass,
+    ConfigureWindowAux, ConnectionExt as _, CreateWindowAux, ImageFormat, ImageOrder, WindowClass,
 };
 use x11rb::rust_connection::RustConnection;
 
@@ -219,6 +219,18 @@ impl Display {
             .check()
             .expect("map the parent window");
         id
+    }
+
+    /// Resizes a window of the host, as its user dragging the corner would.
+    pub fn resize_window(&self, window: u32, width: u32, height: u32) {
+        self.conn
+            .configure_window(
+                window,
+                &ConfigureWindowAux::new().width(width).height(height),
+            )
+            .expect("send ConfigureWindow")
+            .check()
+            .expect("resize the parent window");
     }
 
     pub fn destroy_window(&self, window: u32) {
@@ -523,6 +535,30 @@ impl Plugin {
             size,
             shown_at: Instant::now(),
         }
+    }
+
+    /// Resizes the open editor the way a host does when its user drags the window's corner: the
+    /// size is checked with `gui.adjust_size`, the host's window resized, then `gui.set_size`.
+    pub fn resize_editor(
+        &mut self,
+        display: &Display,
+        editor: &mut OpenEditor,
+        width: u32,
+        height: u32,
+    ) {
+        let handle = self.instance.plugin_handle();
+        assert!(self.gui.can_resize(&handle), "the editor is not resizable");
+        let size = GuiSize { width, height };
+        if let Some(adjusted) = self.gui.adjust_size(&handle, size) {
+            assert_eq!(
+                (adjusted.width, adjusted.height),
+                (width, height),
+                "the editor refuses {width} × {height}"
+            );
+        }
+        display.resize_window(editor.parent, width, height);
+        self.gui.set_size(&handle, size).expect("gui.set_size");
+        editor.size = size;
     }
 
     /// Destroys the editor, then the host's window it was embedded in.
