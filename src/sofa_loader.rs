@@ -147,6 +147,19 @@ impl SofaLoader {
         self.lock().status.clone()
     }
 
+    /// Waits (at most `timeout`) until no load is running, and returns the status then. Blocks:
+    /// for tests and tools, never for the audio thread or the editor.
+    pub fn settled(&self, timeout: std::time::Duration) -> SofaStatus {
+        let start = std::time::Instant::now();
+        loop {
+            let status = self.status();
+            if !matches!(status, SofaStatus::Loading { .. }) || start.elapsed() >= timeout {
+                return status;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    }
+
     /// A file chosen in the editor: loaded now, and saved with the project once it loads (a
     /// file that fails leaves the previous choice in place).
     pub fn choose(self: &Arc<Self>, path: &Path) {
@@ -359,16 +372,14 @@ mod tests {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sphere-44k1.sofa")
     }
 
-    /// Waits (up to a minute) until the loader is no longer busy.
+    /// The status once loading is over (waiting up to a minute on a slow machine).
     fn settled(loader: &SofaLoader) -> SofaStatus {
-        for _ in 0..6000 {
-            let status = loader.status();
-            if !matches!(status, SofaStatus::Loading { .. }) {
-                return status;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(10));
-        }
-        panic!("the loader never finished");
+        let status = loader.settled(std::time::Duration::from_secs(60));
+        assert!(
+            !matches!(status, SofaStatus::Loading { .. }),
+            "never loaded"
+        );
+        status
     }
 
     #[test]

@@ -282,14 +282,12 @@ fn fixture() -> PathBuf {
 
 /// The loader's status once it has stopped loading (waiting up to a minute).
 fn settled(loader: &SofaLoader) -> SofaStatus {
-    for _ in 0..6000 {
-        let status = loader.status();
-        if !matches!(status, SofaStatus::Loading { .. }) {
-            return status;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    panic!("the SOFA loader never finished");
+    let status = loader.settled(Duration::from_secs(60));
+    assert!(
+        !matches!(status, SofaStatus::Loading { .. }),
+        "the SOFA loader never finished"
+    );
+    status
 }
 
 /// The begin/set…/end sequence of one parameter within `log`, checked for balance.
