@@ -94,7 +94,8 @@ pub struct Engine {
     position: Position,
     /// The first control tick after `reset` snaps the smoothers to the settings.
     fresh: bool,
-    /// Non-finite input samples replaced by silence since the last `reset`.
+    /// Non-finite (or beyond ±`MAX_INPUT`) input samples replaced by silence since the last
+    /// `reset`.
     non_finite_inputs: u64,
     /// The trigger layers and their voices.
     triggers: TriggerBank,
@@ -279,7 +280,8 @@ impl Engine {
         self.guard.gain()
     }
 
-    /// Non-finite input samples that were replaced by silence since the last `reset`.
+    /// Non-finite (or beyond ±[`MAX_INPUT`]) input samples that were replaced by silence since
+    /// the last `reset`.
     pub fn non_finite_inputs(&self) -> u64 {
         self.non_finite_inputs
     }
@@ -709,18 +711,26 @@ impl Engine {
     }
 }
 
-/// Copies `input` to `out`, replacing non-finite samples with silence; returns how many were.
+/// Input samples beyond ±1000 (+60 dBFS) are not audio (a broken plugin upstream, garbage
+/// memory): like non-finite ones they become silence. Passed on, a burst of them would hold the
+/// Calm Guard down for seconds after it ends, since its release recovers about 60 dB a second.
+pub const MAX_INPUT: f32 = 1_000.0;
+
+/// Copies `input` to `out`, replacing non-finite samples and samples beyond ±[`MAX_INPUT`] with
+/// silence; returns how many were.
 #[inline]
 fn sanitize(input: &[f32], out: &mut [f32]) -> u64 {
-    let all_finite = input.iter().fold(true, |ok, x| ok & x.is_finite());
-    if all_finite {
+    // `|x| <= MAX_INPUT` is false for NaN too.
+    let all_valid = input.iter().fold(true, |ok, x| ok & (x.abs() <= MAX_INPUT));
+    if all_valid {
         out.copy_from_slice(input);
         return 0;
     }
     let mut replaced = 0;
     for (o, &x) in out.iter_mut().zip(input) {
-        *o = if x.is_finite() { x } else { 0.0 };
-        replaced += u64::from(!x.is_finite());
+        let valid = x.abs() <= MAX_INPUT;
+        *o = if valid { x } else { 0.0 };
+        replaced += u64::from(!valid);
     }
     replaced
 }

@@ -1,9 +1,11 @@
 //! A minimal CLAP host for Murmur's integration tests: loads the CLAP build of the plugin from disk
 //! as `Murmur.clap` (`clap_bundle.rs`), runs one instance of either plugin in it (the effect or the
 //! Triggers instrument) through `clack-host`, and reaches its parameter, state and
-//! audio-ports-config extensions through their raw C ABI (`clap_abi.rs`). Blocks carry parameter
-//! changes and note-ons (`clap_notes.rs`). Also reads parameter text and derives the CLAP ids of
-//! string parameter ids.
+//! audio-ports-config extensions through their raw C ABI (`clap_abi.rs`). Blocks of any size up
+//! to the one chosen at activation (empty ones too) carry parameter changes, notes
+//! (`clap_notes.rs`) and the host's transport; the processor can be started, stopped and reset
+//! between them, as hosts do. Also reads parameter text and derives the CLAP ids of string
+//! parameter ids.
 
 #[path = "clap_abi.rs"]
 mod abi;
@@ -14,9 +16,11 @@ mod notes;
 
 use std::ffi::{CStr, CString, c_char, c_void};
 
-use clack_host::events::event_types::ParamValueEvent;
+use clack_host::events::event_types::{ParamValueEvent, TransportEvent, TransportFlags};
+use clack_host::events::{EventFlags, EventHeader};
 use clack_host::prelude::*;
 use clack_host::stream::{InputStream, OutputStream};
+use clack_host::utils::{BeatTime, SecondsTime};
 
 use abi::{
     AudioPortsConfigExt, CLAP_NAME_SIZE, LatencyExt, ParamsExt, RawAudioPortsConfig, RawParamInfo,
@@ -27,6 +31,8 @@ pub use abi::{
 };
 use bundle::bundle;
 pub use notes::Note;
+#[allow(unused_imports)] // Not every test binary that shares this host tells notes apart.
+pub use notes::NoteKind;
 
 // ---------------------------------------------------------------------------------------------
 // A minimal host around one plugin instance
@@ -185,6 +191,40 @@ impl Murmur {
         ok.then_some(value)
     }
 
+    /// `params.flush`: parameter changes outside of `process`, as a host sends automation or
+    /// a control surface's moves while the plugin is not processing (all at time 0).
+    #[allow(dead_code)] // Not every test binary that shares this host flushes.
+    pub fn flush_params(&self, changes: &[(u32, f64)]) {
+        let mut events = EventBuffer::with_capacity(changes.len());
+        for &(id, value) in changes {
+            events.push(&ParamValueEvent::new(
+                0,
+                ClapId::new(id),
+                Pckn::match_all(),
+                value,
+            ));
+        }
+        let input = InputEvents::from_buffer(&events);
+        let mut output = OutputEvents::void();
+        let (vtable, plugin) = self.params.raw();
+        // SAFETY: a vtable function of the live plugin, called on its main thread with event
+        // lists that outlive the call.
+        unsafe {
+            vtable.flush.expect("params.flush")(
+                plugin,
+                std::ptr::from_ref(input.as_raw()).cast(),
+                std::ptr::from_ref(output.as_raw()).cast(),
+            )
+        };
+    }
+
+    /// `clap_plugin.on_main_thread`: one turn of the host's event loop answering the plugin's
+    /// request for a main-thread callback (harmless when none is pending).
+    #[allow(dead_code)] // Not every test binary that shares this host runs an event loop.
+    pub fn on_main_thread(&mut self) {
+        self.instance.call_on_main_thread_callback();
+    }
+
     pub fn save_state(&self) -> Vec<u8> {
         let (vtable, plugin) = self.state.raw();
         let mut bytes = Vec::new();
@@ -256,8 +296,34 @@ impl Murmur {
     }
 
     /// Activates with `input_channels` channels on the main input (0: no input port, as the
-    /// instrument has none) and a stereo output.
+    /// instrument has none) and a stereo output, for blocks of up to [`BLOCK`] samples, and
+    /// starts processing.
     pub fn activate(&mut self, sample_rate: f64, input_channels: usize) -> Processor {
+        self.activate_with(sample_rate, input_channels, BLOCK)
+    }
+
+    /// [`activate`](Self::activate) for host blocks of up to `max_frames` samples.
+    pub fn activate_with(
+        &mut self,
+        sample_rate: f64,
+        input_channels: usize,
+        max_frames: usize,
+    ) -> Processor {
+        let mut processor = self.activate_stopped(sample_rate, input_channels, max_frames);
+        processor.start_processing();
+        processor
+    }
+
+    /// Activates for host blocks of up to `max_frames` samples without starting processing, as
+    /// a host does before its audio engine runs: call [`Processor::start_processing`] before
+    /// the first block.
+    pub fn activate_stopped(
+        &mut self,
+        sample_rate: f64,
+        input_channels: usize,
+        max_frames: usize,
+    ) -> Processor {
+        assert!(max_frames >= 1, "CLAP hosts promise at least 1 frame");
         let processor = self
             .instance
             .activate(
@@ -265,29 +331,30 @@ impl Murmur {
                 PluginAudioConfiguration {
                     sample_rate,
                     min_frames_count: 1,
-                    max_frames_count: BLOCK as u32,
+                    max_frames_count: max_frames as u32,
                 },
             )
             .expect("activate Murmur");
-        let processor = processor
-            .start_processing()
-            .expect("Murmur starts processing");
         Processor {
-            processor: Some(processor),
+            processor: Some(PluginAudioProcessor::Stopped(processor)),
             input_ports: AudioPorts::with_capacity(input_channels, usize::from(input_channels > 0)),
             output_ports: AudioPorts::with_capacity(2, 1),
-            inputs: vec![vec![0.0; BLOCK]; input_channels],
-            outputs: vec![vec![0.0; BLOCK]; 2],
+            inputs: vec![vec![0.0; max_frames]; input_channels],
+            outputs: vec![vec![0.0; max_frames]; 2],
             events: EventBuffer::with_capacity(64),
+            sample_rate,
+            steady_time: 0,
         }
     }
 
+    /// Stops processing if it runs, then deactivates.
     pub fn deactivate(&mut self, mut processor: Processor) {
-        let started = processor.processor.take().expect("processor is started");
-        self.instance.deactivate(started.stop_processing());
+        let processor = processor.processor.take().expect("an audio processor");
+        self.instance.deactivate(processor.into_stopped());
     }
 }
 
+/// The default (and, for [`Murmur::activate`], the largest) number of samples per block.
 pub const BLOCK: usize = 512;
 
 /// A parameter change inside a block: sample offset, CLAP id, CLAP value (normalized for
@@ -299,15 +366,99 @@ pub struct ParamChange {
     pub value: f64,
 }
 
+/// The host's transport as the test host reports it: every field a sequencer knows.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Transport {
+    pub playing: bool,
+    pub tempo_bpm: f64,
+    /// Song position, quarter notes.
+    pub beats: f64,
+    /// Song position, seconds.
+    pub seconds: f64,
+    /// Active loop range, quarter notes.
+    pub loop_beats: Option<(f64, f64)>,
+    /// Numerator and denominator.
+    pub time_signature: (u16, u16),
+}
+
+impl Default for Transport {
+    /// Stopped at the start of the song, 120 BPM, 4/4.
+    fn default() -> Self {
+        Self {
+            playing: false,
+            tempo_bpm: 120.0,
+            beats: 0.0,
+            seconds: 0.0,
+            loop_beats: None,
+            time_signature: (4, 4),
+        }
+    }
+}
+
+impl Transport {
+    /// The CLAP transport event at sample offset `time`, with the bar derived from the position
+    /// and time signature as a sequencer derives it.
+    #[allow(dead_code)] // Not every test binary that shares this host sends a transport.
+    pub fn event(&self, time: u32) -> TransportEvent {
+        let (numerator, denominator) = self.time_signature;
+        let quarters_per_bar = f64::from(numerator) * 4.0 / f64::from(denominator.max(1));
+        let bar = (self.beats / quarters_per_bar).floor();
+        let mut flags = TransportFlags::HAS_TEMPO
+            | TransportFlags::HAS_BEATS_TIMELINE
+            | TransportFlags::HAS_SECONDS_TIMELINE
+            | TransportFlags::HAS_TIME_SIGNATURE;
+        if self.playing {
+            flags |= TransportFlags::IS_PLAYING;
+        }
+        let (loop_start, loop_end) = self.loop_beats.unwrap_or((0.0, 0.0));
+        if self.loop_beats.is_some() {
+            flags |= TransportFlags::IS_LOOP_ACTIVE;
+        }
+        let seconds_per_beat = 60.0 / self.tempo_bpm;
+        TransportEvent {
+            header: EventHeader::new_core(time, EventFlags::empty()),
+            flags,
+            song_pos_beats: BeatTime::from_float(self.beats),
+            song_pos_seconds: SecondsTime::from_float(self.seconds),
+            tempo: self.tempo_bpm,
+            tempo_inc: 0.0,
+            loop_start_beats: BeatTime::from_float(loop_start),
+            loop_end_beats: BeatTime::from_float(loop_end),
+            loop_start_seconds: SecondsTime::from_float(loop_start * seconds_per_beat),
+            loop_end_seconds: SecondsTime::from_float(loop_end * seconds_per_beat),
+            bar_start: BeatTime::from_float(bar * quarters_per_bar),
+            bar_number: bar.clamp(f64::from(i32::MIN), f64::from(i32::MAX)) as i32,
+            time_signature_numerator: numerator,
+            time_signature_denominator: denominator,
+        }
+    }
+}
+
+/// What a host sends with one block besides its audio.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BlockEvents<'a> {
+    pub changes: &'a [ParamChange],
+    pub notes: &'a [Note],
+    /// The transport at the block's first sample (`None`: a free-running host without one).
+    pub transport: Option<&'a Transport>,
+    /// Transport changes inside the block (a loop wrapping, a tempo change), in the input event
+    /// list at their sample offsets.
+    pub transport_changes: &'a [(u32, Transport)],
+}
+
 pub struct Processor {
-    processor: Option<StartedPluginAudioProcessor<()>>,
+    processor: Option<PluginAudioProcessor<()>>,
     input_ports: AudioPorts,
     output_ports: AudioPorts,
-    /// One buffer per input channel; fill before calling [`Processor::process`].
+    /// One buffer per input channel, as long as the largest block; fill before calling
+    /// [`Processor::process`].
     pub inputs: Vec<Vec<f32>>,
     /// Left and right output of the last block.
     outputs: Vec<Vec<f32>>,
     events: EventBuffer,
+    sample_rate: f64,
+    /// Samples processed since activation (CLAP's `steady_time`).
+    steady_time: u64,
 }
 
 impl Processor {
@@ -316,13 +467,34 @@ impl Processor {
         self.process_with_notes(frames, changes, &[]);
     }
 
-    /// [`process`](Self::process) with note-on events in the same input event list, as a host
+    /// [`process`](Self::process) with note events in the same input event list, as a host
     /// sends a block's automation and MIDI together.
     pub fn process_with_notes(&mut self, frames: usize, changes: &[ParamChange], notes: &[Note]) {
-        assert!(frames <= BLOCK);
+        self.process_block(
+            frames,
+            &BlockEvents {
+                changes,
+                notes,
+                ..BlockEvents::default()
+            },
+        );
+    }
+
+    /// Processes `frames` samples (0 is an empty block, which hosts send to deliver events
+    /// alone; its events all sit at offset 0) with everything a host sends along.
+    pub fn process_block(&mut self, frames: usize, block: &BlockEvents) {
+        assert!(
+            frames <= self.max_frames(),
+            "{frames} frames exceed the {} the plugin was activated for",
+            self.max_frames()
+        );
+        let last_offset = frames.saturating_sub(1) as u32;
         self.events.clear();
-        for change in changes {
-            assert!((change.offset as usize) < frames);
+        for change in block.changes {
+            assert!(
+                change.offset <= last_offset,
+                "{change:?} lies outside the block"
+            );
             self.events.push(&ParamValueEvent::new(
                 change.offset,
                 ClapId::new(change.id),
@@ -330,9 +502,17 @@ impl Processor {
                 change.value,
             ));
         }
-        notes::push_notes(&mut self.events, notes, frames);
+        for (offset, transport) in block.transport_changes {
+            assert!(
+                *offset <= last_offset,
+                "transport change at {offset} lies outside the block"
+            );
+            self.events.push(&transport.event(*offset));
+        }
+        notes::push_notes(&mut self.events, block.notes, frames);
         // CLAP requires the input events in time order.
         self.events.sort();
+        let transport = block.transport.map(|t| t.event(0));
 
         for channel in &mut self.outputs {
             channel.fill(f32::NAN);
@@ -360,20 +540,67 @@ impl Processor {
         let mut output_events = OutputEvents::void();
         self.processor
             .as_mut()
-            .expect("processor is started")
+            .expect("an audio processor")
+            .as_started_mut()
+            .expect("processing has started")
             .process(
                 &input_audio,
                 &mut output_audio,
                 &input_events,
                 &mut output_events,
-                None,
-                None,
+                Some(self.steady_time),
+                transport.as_ref(),
             )
             .expect("Murmur's process() succeeds");
+        self.steady_time += frames as u64;
     }
 
     pub fn output(&self, frames: usize) -> (&[f32], &[f32]) {
         (&self.outputs[0][..frames], &self.outputs[1][..frames])
+    }
+
+    /// The largest block this activation takes.
+    pub fn max_frames(&self) -> usize {
+        self.outputs[0].len()
+    }
+
+    #[allow(dead_code)] // Not every test binary that shares this host asks.
+    pub fn sample_rate(&self) -> f64 {
+        self.sample_rate
+    }
+
+    #[allow(dead_code)] // Not every test binary that shares this host asks.
+    pub fn is_processing(&self) -> bool {
+        self.processor
+            .as_ref()
+            .is_some_and(PluginAudioProcessor::is_started)
+    }
+
+    /// `clap_plugin.start_processing`, as a host does when its audio engine (re)starts.
+    pub fn start_processing(&mut self) {
+        self.processor
+            .as_mut()
+            .expect("an audio processor")
+            .start_processing()
+            .expect("Murmur starts processing");
+    }
+
+    /// `clap_plugin.stop_processing`, as a host does when it sends the plugin to sleep.
+    #[allow(dead_code)] // Not every test binary that shares this host stops processing.
+    pub fn stop_processing(&mut self) {
+        self.processor
+            .as_mut()
+            .expect("an audio processor")
+            .stop_processing()
+            .expect("processing was running");
+    }
+
+    /// `clap_plugin.reset`, as a host does after a relocation or a render: clears the plugin's
+    /// audio state. Allowed whether processing runs or not.
+    #[allow(dead_code)] // Not every test binary that shares this host resets.
+    pub fn reset(&mut self) {
+        self.processor.as_mut().expect("an audio processor").reset();
+        self.steady_time = 0;
     }
 }
 
