@@ -92,17 +92,35 @@ pub struct HrtfSet {
 impl HrtfSet {
     /// Reads and prepares the SOFA file at `path` for rendering at `sample_rate` Hz.
     pub fn load(path: &Path, sample_rate: f32) -> Result<Self, SofaError> {
-        let size = std::fs::metadata(path)
-            .map_err(|e| SofaError::Unreadable(e.to_string()))?
-            .len();
-        if size > MAX_FILE_BYTES {
-            return Err(SofaError::Unsupported(format!(
+        use std::io::Read;
+        let unreadable = |e: std::io::Error| SofaError::Unreadable(e.to_string());
+        let too_large = |size: u64| {
+            SofaError::Unsupported(format!(
                 "{} MB is larger than Murmur reads ({} MB)",
                 size / 1_048_576,
                 MAX_FILE_BYTES / 1_048_576
-            )));
+            ))
+        };
+        let metadata = std::fs::metadata(path).map_err(unreadable)?;
+        // The path comes from a project file, which may name anything: a device such as
+        // /dev/zero never ends (reading it would take all memory) and a named pipe blocks the
+        // loader for good. Only a regular file has a size and an end.
+        if !metadata.is_file() {
+            return Err(SofaError::Unreadable("it is not a file".into()));
         }
-        let bytes = std::fs::read(path).map_err(|e| SofaError::Unreadable(e.to_string()))?;
+        if metadata.len() > MAX_FILE_BYTES {
+            return Err(too_large(metadata.len()));
+        }
+        // Bounded as well, for a file that grows while it is read.
+        let mut bytes = Vec::new();
+        std::fs::File::open(path)
+            .map_err(unreadable)?
+            .take(MAX_FILE_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(unreadable)?;
+        if bytes.len() as u64 > MAX_FILE_BYTES {
+            return Err(too_large(bytes.len() as u64));
+        }
         let fallback_name = path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())

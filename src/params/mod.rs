@@ -411,6 +411,12 @@ fn choice_index<P: Enum, T: PartialEq>(value: T, convert: impl Fn(P) -> T) -> f3
 /// Keeps every value of a saved state inside its parameter's range before it is loaded: a
 /// session file edited by hand or written by an older version must not push the engine (or the
 /// values a host displays) outside the table. Non-finite numbers become the default.
+///
+/// nice-plug runs this (as `Plugin::filter_state`) on every state before loading it, so this is
+/// also where a state saved by an older version is migrated once a parameter changes
+/// incompatibly (an id renamed, a range or unit changed, a choice removed, a persistent field in
+/// a new format): tell it by `state.version` and rewrite its `params` and `fields`. Projects
+/// saved by 0.1.0 must keep loading with their values (`tests/fixtures/state-0.1.0.json`).
 pub fn sanitize_state(state: &mut PluginState) {
     let reference = MurmurParams::default();
     for (id, param, _group) in reference.param_map() {
