@@ -40,6 +40,9 @@ use meters::Meters;
 pub const DEFAULT_SIZE: (u32, u32) = (960, 640);
 /// The smallest size the host may resize it to.
 pub const MIN_SIZE: (u32, u32) = (800, 560);
+/// The largest size a saved project may open the window at (beyond any screen of today): a
+/// damaged project must not make the editor ask the host for a window of billions of pixels.
+pub const MAX_SIZE: (u32, u32) = (8192, 8192);
 /// Space around the panels, points.
 pub const MARGIN: f32 = 10.0;
 /// Height of the layer strips along the bottom, points.
@@ -79,7 +82,8 @@ impl MurmurEditor {
             .editor_size
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let (width, height) = (width.max(MIN_SIZE.0), height.max(MIN_SIZE.1));
+        let width = width.clamp(MIN_SIZE.0, MAX_SIZE.0);
+        let height = height.clamp(MIN_SIZE.1, MAX_SIZE.1);
         let state = EguiEditorState::from_size(LogicalSize::new(width as f32, height as f32), 1.0);
         let settings = EguiNiceSettings::new()
             .with_tile("Murmur")
@@ -698,4 +702,25 @@ fn layer_strip(
 fn lerp_colour(a: Color32, b: Color32, t: f32) -> Color32 {
     let mix = |x: u8, y: u8| (x as f32 + (y as f32 - x as f32) * t).round() as u8;
     Color32::from_rgb(mix(a.r(), b.r()), mix(a.g(), b.g()), mix(a.b(), b.b()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the editor reports to the host for a saved window size.
+    fn reported_size(saved: (u32, u32)) -> (u32, u32) {
+        let params = Arc::new(MurmurParams::default());
+        *params.editor_size.write().unwrap() = saved;
+        let editor = MurmurEditor::new(params, Arc::new(VisualFeed::default()));
+        let size = editor.size();
+        (size.width, size.height)
+    }
+
+    #[test]
+    fn a_saved_size_opens_within_the_minimum_and_maximum() {
+        assert_eq!(reported_size((1200, 810)), (1200, 810));
+        assert_eq!(reported_size((0, 3)), MIN_SIZE);
+        assert_eq!(reported_size((u32::MAX, u32::MAX)), MAX_SIZE);
+    }
 }
