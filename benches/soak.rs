@@ -19,73 +19,17 @@
 
 use std::time::Instant;
 
+#[path = "../tests/common/soak_session.rs"]
+mod session;
+use session::{RATE, session, voice_cycle};
+
 use murmur::automation::Automation;
 use murmur::engine::InputChannels;
 use murmur::offline::OfflineRender;
-use murmur::params::ParamSheet;
-use murmur::presets;
 
-const RATE: u32 = 48_000;
 const BLOCK: usize = 512;
-/// One phrase and its pause, seconds: 60 s holds exactly ten.
-const PHRASE_CYCLE_S: usize = 6;
 /// Largest allowed ratio of the last minute's median block time to the first minute's.
 const MAX_SLOWDOWN: f64 = 1.5;
-
-/// The user's session as parameter values on top of the preset.
-const SESSION: [&str; 7] = [
-    "t1type=Rain",
-    "t1on=On",
-    "t1dens=20",
-    "t1lvl=-18 dB",
-    "t1sprd=180",
-    "t1dist=1.5 m",
-    "t2on=On",
-];
-
-fn session() -> ParamSheet {
-    let preset = presets::find("Sleepy Drift").expect("the Sleepy Drift preset");
-    let mut sheet = ParamSheet::with_settings(&preset.settings);
-    for text in SESSION {
-        let (index, value) = sheet.parse_assignment(text).expect("a session value");
-        sheet.set_normalized(index, value);
-    }
-    sheet
-}
-
-/// One phrase cycle of the voice: the fixture, then silence. The fixture carries a small
-/// offset from its synthesis (−63 dBFS over the phrase); it is taken out, under a Hann window
-/// so the phrase still starts and ends on silence, so that the DC figures are Murmur's own.
-fn voice_cycle() -> Vec<f32> {
-    let fixture = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/whisper-48k.wav"
-    );
-    let mut reader = hound::WavReader::open(fixture).expect("the 48 kHz whisper fixture");
-    assert_eq!(reader.spec().sample_rate, RATE);
-    let phrase: Vec<f64> = reader
-        .samples::<i16>()
-        .map(|s| f64::from(s.expect("fixture samples")) / 32_768.0)
-        .collect();
-    let len = phrase.len();
-    let window: Vec<f64> = (0..len)
-        .map(|n| {
-            (std::f64::consts::PI * n as f64 / (len - 1) as f64)
-                .sin()
-                .powi(2)
-        })
-        .collect();
-    let offset = phrase.iter().sum::<f64>() / window.iter().sum::<f64>();
-    let mut cycle: Vec<f32> = phrase
-        .iter()
-        .zip(&window)
-        .map(|(x, w)| (x - offset * w) as f32)
-        .collect();
-    let cycle_len = PHRASE_CYCLE_S * RATE as usize;
-    assert!(len < cycle_len, "the phrase fits its cycle");
-    cycle.resize(cycle_len, 0.0);
-    cycle
-}
 
 fn dbfs(x: f64) -> f64 {
     20.0 * x.max(1e-30).log10()

@@ -14,42 +14,24 @@
 
 use std::sync::OnceLock;
 
+#[path = "common/soak_session.rs"]
+mod session;
+use session::{RATE, voice_cycle};
+
 use murmur::dsp::db_to_gain;
 use murmur::engine::{Engine, InputChannels, Settings};
-use murmur::params::ParamSheet;
-use murmur::presets;
 use murmur::triggers::bank::{EVENT_LOG_LEN, LAYERS};
 use murmur::triggers::pool::MAX_VOICES;
 
-const RATE: u32 = 48_000;
 const BLOCK: usize = 512;
 const MINUTE: usize = 60 * RATE as usize;
-/// One phrase and its pause, seconds: 60 s holds exactly ten.
-const PHRASE_CYCLE_S: f64 = 6.0;
 /// Where the pauses are measured within a cycle, seconds of input: from 75 ms after the
 /// phrase's last sample (4.353 s; the sphere model and its proximity filter ring for a few
 /// milliseconds) to the cycle's end. There the output is the trigger layers alone.
 const PAUSE_S: (f64, f64) = (4.43, 6.0);
 
-/// The user's session as parameter values on top of the preset.
-const SESSION: [&str; 7] = [
-    "t1type=Rain",
-    "t1on=On",
-    "t1dens=20",
-    "t1lvl=-18 dB",
-    "t1sprd=180",
-    "t1dist=1.5 m",
-    "t2on=On",
-];
-
 fn session() -> Settings {
-    let preset = presets::find("Sleepy Drift").expect("the Sleepy Drift preset");
-    let mut sheet = ParamSheet::with_settings(&preset.settings);
-    for text in SESSION {
-        let (index, value) = sheet.parse_assignment(text).expect("a session value");
-        sheet.set_normalized(index, value);
-    }
-    sheet.settings()
+    session::session().settings()
 }
 
 fn minutes() -> usize {
@@ -58,40 +40,6 @@ fn minutes() -> usize {
     } else {
         10
     }
-}
-
-/// One phrase cycle of the voice: the fixture, then silence. The fixture carries a small
-/// offset from its synthesis (−63 dBFS over the phrase); it is taken out, under a Hann window
-/// so the phrase still starts and ends on silence, so that any DC in the output is Murmur's.
-fn voice_cycle() -> Vec<f32> {
-    let fixture = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/whisper-48k.wav"
-    );
-    let mut reader = hound::WavReader::open(fixture).expect("the 48 kHz whisper fixture");
-    assert_eq!(reader.spec().sample_rate, RATE);
-    let phrase: Vec<f64> = reader
-        .samples::<i16>()
-        .map(|s| f64::from(s.expect("fixture samples")) / 32_768.0)
-        .collect();
-    let len = phrase.len();
-    let window: Vec<f64> = (0..len)
-        .map(|n| {
-            (std::f64::consts::PI * n as f64 / (len - 1) as f64)
-                .sin()
-                .powi(2)
-        })
-        .collect();
-    let offset = phrase.iter().sum::<f64>() / window.iter().sum::<f64>();
-    let mut cycle: Vec<f32> = phrase
-        .iter()
-        .zip(&window)
-        .map(|(x, w)| (x - offset * w) as f32)
-        .collect();
-    let cycle_len = (PHRASE_CYCLE_S * f64::from(RATE)) as usize;
-    assert!(len < cycle_len, "the phrase fits its cycle");
-    cycle.resize(cycle_len, 0.0);
-    cycle
 }
 
 fn dbfs(x: f64) -> f64 {
