@@ -263,6 +263,42 @@ pub fn worst_hf_ratio_db(x: &[f32], fs: f32) -> f64 {
     worst
 }
 
+/// The click criterion of the motion tests: energy above 4 kHz in every 10 ms window, relative
+/// to the window.
+pub const CLICK_LIMIT_DB: f64 = -50.0;
+
+/// Renders a 2 s, 500 Hz sine at 48 kHz in every motion mode at 2 Hz, at softness 0 and 100 %,
+/// through `render(input, settings built on base)`, and asserts that no window of either ear
+/// passes the click criterion. Returns the worst window, dB above 4 kHz.
+pub fn assert_no_mode_clicks(
+    base: &Settings,
+    mut render: impl FnMut(&[f32], &Settings) -> (Vec<f32>, Vec<f32>),
+) -> f64 {
+    const FS: f32 = 48_000.0;
+    let input = sine((2.0 * FS) as usize, 500.0, 0.1, FS);
+    let mut worst = f64::NEG_INFINITY;
+    for mode in murmur::motion::MotionMode::ALL {
+        for softness in [0.0, 1.0] {
+            let settings = Settings {
+                motion: mode,
+                motion_rate_hz: 2.0,
+                softness,
+                ..*base
+            };
+            let (l, r) = render(&input, &settings);
+            for ear in [&l, &r] {
+                let ratio = worst_hf_ratio_db(ear, FS);
+                worst = worst.max(ratio);
+                assert!(
+                    ratio <= CLICK_LIMIT_DB,
+                    "{mode:?} softness {softness}: {ratio:.1} dB above 4 kHz"
+                );
+            }
+        }
+    }
+    worst
+}
+
 /// Largest absolute sample.
 pub fn peak(x: &[f32]) -> f32 {
     x.iter().fold(0.0, |m, v| m.max(v.abs()))
