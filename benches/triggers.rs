@@ -1,8 +1,8 @@
 //! Trigger generator speed: one second of 48 kHz audio from the instrument path (no voice
-//! input), 512-sample blocks, in steady state (the layers run for two seconds before timing,
-//! and keep running between iterations). Each model alone at 10 events/s, and the heavy case:
-//! three layers (Rain, Crinkle, Wood Tap) at 30 events/s each. The real-time factor is 1 s
-//! divided by the time per iteration (see BENCHMARKS.md).
+//! input), in host blocks of 32, 128 and 512 samples, in steady state (the layers run for two
+//! seconds before timing, and keep running between iterations). Each model alone at 10
+//! events/s, and the heavy case: three layers (Rain, Crinkle, Wood Tap) at 30 events/s each.
+//! The real-time factor is 1 s divided by the time per iteration (see BENCHMARKS.md).
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use murmur::engine::{Engine, InputChannels, LayerSettings, Settings};
@@ -10,10 +10,16 @@ use murmur::triggers::TriggerKind;
 use std::hint::black_box;
 
 const FS: f32 = 48_000.0;
-const BLOCK: usize = 512;
+const BLOCKS: [usize; 3] = [32, 128, 512];
 
-fn render_seconds(engine: &mut Engine, settings: &Settings, left: &mut [f32], right: &mut [f32]) {
-    for (l, r) in left.chunks_mut(BLOCK).zip(right.chunks_mut(BLOCK)) {
+fn render_seconds(
+    engine: &mut Engine,
+    settings: &Settings,
+    block: usize,
+    left: &mut [f32],
+    right: &mut [f32],
+) {
+    for (l, r) in left.chunks_mut(block).zip(right.chunks_mut(block)) {
         engine.process(InputChannels::None, l, r, settings, None);
     }
 }
@@ -48,17 +54,19 @@ fn triggers(c: &mut Criterion) {
             (TriggerKind::WoodTap, 30.0),
         ]),
     ));
-    for (name, settings) in cases {
-        let mut engine = Engine::new(FS, BLOCK).unwrap();
-        for _ in 0..2 {
-            render_seconds(&mut engine, &settings, &mut left, &mut right);
+    for block in BLOCKS {
+        for (name, settings) in &cases {
+            let mut engine = Engine::new(FS, block).unwrap();
+            for _ in 0..2 {
+                render_seconds(&mut engine, settings, block, &mut left, &mut right);
+            }
+            group.bench_function(BenchmarkId::new(name, block), |b| {
+                b.iter(|| {
+                    render_seconds(&mut engine, settings, block, &mut left, &mut right);
+                    black_box(&left);
+                })
+            });
         }
-        group.bench_function(BenchmarkId::from_parameter(&name), |b| {
-            b.iter(|| {
-                render_seconds(&mut engine, &settings, &mut left, &mut right);
-                black_box(&left);
-            })
-        });
     }
     group.finish();
 }

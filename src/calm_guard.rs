@@ -81,7 +81,9 @@ impl CalmGuard {
 
     /// Processes a block in place against per-sample `ceiling`s (linear, > 0). Same samples as
     /// calling `process` for each; cheaper when the whole block stays under the knee and no gain
-    /// reduction is in progress (then only the envelope needs following).
+    /// reduction is in progress (then only the envelope needs following). Inlined, so that it
+    /// takes the caller's instruction set (the engine's AVX build).
+    #[inline(always)]
     pub fn process_block(&mut self, left: &mut [f32], right: &mut [f32], ceiling: &[f32]) {
         let n = left.len().min(right.len()).min(ceiling.len());
         let (left, right, ceiling) = (&mut left[..n], &mut right[..n], &ceiling[..n]);
@@ -94,16 +96,78 @@ impl CalmGuard {
         if self.gain == 1.0 && self.envelope <= knee && peak <= knee {
             // The envelope stays under every knee, so the gain stays exactly 1 and the clipper
             // is the identity: only the envelope moves.
+            // The envelope is a chain through every sample: a plain comparison keeps it one
+            // multiply and one select long (`f32::max`'s NaN handling costs two more
+            // instructions on it). Same value as `process`: a NaN peak loses the comparison,
+            // as `f32::max` ignores it, and the envelope itself is never NaN.
             for (l, r) in left.iter().zip(right.iter()) {
-                self.envelope = l.abs().max(r.abs()).max(self.envelope * self.release_mul);
+                let peak = l.abs().max(r.abs());
+                let decayed = self.envelope * self.release_mul;
+                self.envelope = if peak > decayed { peak } else { decayed };
             }
             return;
         }
-        for j in 0..n {
-            [left[j], right[j]] = self.process([left[j], right[j]], ceiling[j]);
+        self.limit_block(left, right, ceiling);
+    }
+
+    /// `process` for every sample of a block (at most `MAX_BLOCK`; longer blocks go in
+    /// parts), in passes: the envelope, the rider's targets, the rider's gain, then the gain and
+    /// the clipper. The two recursions (envelope and gain) each run alone in a short loop
+    /// instead of sharing one with a division and the clipper's branches; every value is
+    /// computed by the same operations in the same order, so the samples are `process`'s.
+    #[inline(always)]
+    fn limit_block(&mut self, left: &mut [f32], right: &mut [f32], ceiling: &[f32]) {
+        for ((left, right), ceiling) in left
+            .chunks_mut(MAX_BLOCK)
+            .zip(right.chunks_mut(MAX_BLOCK))
+            .zip(ceiling.chunks(MAX_BLOCK))
+        {
+            let n = left.len();
+            let mut envelope = [0.0f32; MAX_BLOCK];
+            for j in 0..n {
+                let peak = left[j].abs().max(right[j].abs());
+                let decayed = self.envelope * self.release_mul;
+                // `peak.max(decayed)`, as in `process_block`'s quiet path.
+                self.envelope = if peak > decayed { peak } else { decayed };
+                envelope[j] = self.envelope;
+            }
+            let mut knee = [0.0f32; MAX_BLOCK];
+            let mut gain = [0.0f32; MAX_BLOCK];
+            for j in 0..n {
+                knee[j] = ceiling[j] * KNEE_GAIN;
+                // Both sides computed, one kept: no branch, and the loop vectorises.
+                let reduced = knee[j] / envelope[j];
+                gain[j] = if envelope[j] > knee[j] { reduced } else { 1.0 };
+            }
+            for target in &mut gain[..n] {
+                if *target < self.gain {
+                    self.gain += self.attack_coef * (*target - self.gain);
+                } else {
+                    // Releasing: follow the envelope's own exponential decay.
+                    self.gain = *target;
+                }
+                *target = self.gain;
+            }
+            let mut over = false;
+            for j in 0..n {
+                left[j] *= gain[j];
+                right[j] *= gain[j];
+                // A NaN is not within the knee: it goes to the clipper, as in `process`.
+                let within = (left[j].abs() <= knee[j]) & (right[j].abs() <= knee[j]);
+                over |= !within;
+            }
+            if over {
+                for j in 0..n {
+                    left[j] = soft_clip(left[j], knee[j], ceiling[j]);
+                    right[j] = soft_clip(right[j], knee[j], ceiling[j]);
+                }
+            }
         }
     }
 }
+
+/// Longest block `limit_block` works on at once (the engine's control period).
+const MAX_BLOCK: usize = 64;
 
 /// 10^(−3/20): the knee relative to the ceiling.
 const KNEE_GAIN: f32 = 0.707_945_8;

@@ -8,14 +8,22 @@
 //! The position may change every sample without clicks: the cues are recomputed every
 //! `CONTROL_PERIOD` samples, glided with a critically damped smoother and ramped linearly per
 //! sample, so delays and gains move continuously, without steps.
+//!
+//! The renderer works on whole control periods on the absolute sample grid: it collects a
+//! period of input and renders it at the next control tick, so its output is one period
+//! ([`LATENCY`]) late. Every loop then has the same fixed length whatever the host's block
+//! size, and the output does not depend on how the host cuts its blocks.
 
 use super::head_model::{self, PINNA_GAINS, PINNA_MAX_DELAY_44K, Position, SPEED_OF_SOUND};
-use crate::dsp::{BilinearLowpass, ControlRamp, ControlSmoother, DelayLine, lagrange_weights};
+use crate::dsp::{BlockLowpass, ControlRamp, ControlSmoother, lagrange_weights};
 use crate::settings::ranges::HEAD_RADIUS_M;
 
 /// Samples between two cue updates. Every stateful choice is tied to the absolute sample count
 /// (never to the host's block boundaries), so output does not depend on the block size.
 pub const CONTROL_PERIOD: usize = 64;
+
+/// The renderer's output lags its input by one control period (see the module notes).
+pub const LATENCY: usize = CONTROL_PERIOD;
 
 /// Time constant of each of the two smoothing stages for the cues, seconds: a jump across the
 /// head becomes a ~40 ms glide (audible as motion, never as a click).
@@ -43,29 +51,7 @@ const HIGH: usize = 2;
 #[derive(Debug, Clone)]
 struct EarPath {
     cues: ControlRamp<3>,
-    shelf: BilinearLowpass,
-}
-
-/// Every per-sample value of one control period, filled at the tick by loops with no
-/// dependencies (which the compiler vectorises), so the audio loops only look them up.
-#[derive(Debug, Clone)]
-struct PeriodTable {
-    proximity_boost: [f32; CONTROL_PERIOD],
-    pinna_whole: [[i32; CONTROL_PERIOD]; 5],
-    pinna_frac: [[f32; CONTROL_PERIOD]; 5],
-    ear_whole: [[i32; CONTROL_PERIOD]; 2],
-    /// Lagrange weights per ear, one array per tap (oldest first).
-    ear_weights: [[[f32; CONTROL_PERIOD]; 4]; 2],
-    ear_low: [[f32; CONTROL_PERIOD]; 2],
-    ear_high: [[f32; CONTROL_PERIOD]; 2],
-}
-
-/// Fills `out[k]` with the ramp value `i` at every sample of the period.
-#[inline(always)]
-fn ramp_values<const N: usize>(ramp: &ControlRamp<N>, i: usize, out: &mut [f32; CONTROL_PERIOD]) {
-    for (k, v) in out.iter_mut().enumerate() {
-        *v = ramp.at(i, k);
-    }
+    shelf: BlockLowpass,
 }
 
 /// Longest delay a table entry may hold, samples (far beyond any delay line here, far below
@@ -91,103 +77,118 @@ pub(crate) fn split_delays(
     }
 }
 
-impl PeriodTable {
-    fn new() -> Self {
-        Self {
-            proximity_boost: [0.0; CONTROL_PERIOD],
-            pinna_whole: [[0; CONTROL_PERIOD]; 5],
-            pinna_frac: [[0.0; CONTROL_PERIOD]; 5],
-            ear_whole: [[1; CONTROL_PERIOD]; 2],
-            ear_weights: [[[0.0; CONTROL_PERIOD]; 4]; 2],
-            ear_low: [[0.0; CONTROL_PERIOD]; 2],
-            ear_high: [[0.0; CONTROL_PERIOD]; 2],
+/// The runs of equal whole-sample delays in a period, as `(start, end, whole)`, for delays
+/// `delay(k)` that are monotonic over the period (a linear ramp, clamped): delays ramp slowly,
+/// so a period holds one or two runs, and within a run every read window is contiguous, so the
+/// loop over it vectorises.
+#[inline(always)]
+fn runs(delay: impl Fn(usize) -> f32) -> impl Iterator<Item = (usize, usize, usize)> {
+    // Delays are non-negative and far below 2³¹ (clamped by the callers).
+    let whole = move |k: usize| delay(k) as usize;
+    let last = whole(CONTROL_PERIOD - 1);
+    let mut start = 0;
+    std::iter::from_fn(move || {
+        if start == CONTROL_PERIOD {
+            return None;
         }
-    }
-
-    fn fill(&mut self, shared: &ControlRamp<6>, ears: &[EarPath; 2]) {
-        ramp_values(shared, PROXIMITY, &mut self.proximity_boost);
-        for v in &mut self.proximity_boost {
-            *v -= 1.0;
-        }
-        let mut delays = [0.0f32; CONTROL_PERIOD];
-        for e in 0..5 {
-            ramp_values(shared, PINNA + e, &mut delays);
-            split_delays(&delays, &mut self.pinna_whole[e], &mut self.pinna_frac[e]);
-        }
-        for (side, path) in ears.iter().enumerate() {
-            let mut frac = [0.0f32; CONTROL_PERIOD];
-            ramp_values(&path.cues, DELAY, &mut delays);
-            split_delays(&delays, &mut self.ear_whole[side], &mut frac);
-            let [w0, w1, w2, w3] = &mut self.ear_weights[side];
-            for k in 0..CONTROL_PERIOD {
-                [w0[k], w1[k], w2[k], w3[k]] = lagrange_weights(frac[k]);
+        let w = whole(start);
+        let end = if last == w {
+            CONTROL_PERIOD
+        } else {
+            // The first sample past the run (monotonic: a binary search finds it).
+            let (mut lo, mut hi) = (start + 1, CONTROL_PERIOD - 1);
+            while lo < hi {
+                let mid = (lo + hi) / 2;
+                if whole(mid) == w {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
             }
-            ramp_values(&path.cues, LOW, &mut self.ear_low[side]);
-            ramp_values(&path.cues, HIGH, &mut self.ear_high[side]);
-        }
-    }
+            lo
+        };
+        let run = (start, end, w);
+        start = end;
+        Some(run)
+    })
 }
 
-/// Renders one mono source at a (moving) position to two ears.
+/// Renders one mono source at a (moving) position to two ears, one control period late.
 ///
-/// Works a block at a time, where a block never crosses a control tick: each stage writes its
-/// whole block into a delay line before the next stage reads it, so the reads of one sample do
-/// not wait for the previous one (only the one-pole filters are sample-serial).
+/// Each stage writes the whole period before the next reads it, so the reads of one sample do
+/// not wait for the previous one; the recursive shelves run in their block form.
 #[derive(Debug, Clone)]
 pub struct BinauralRenderer {
     sample_rate: f32,
-    /// Input after the proximity shelf, read by the pinna echoes.
-    pinna_line: DelayLine,
-    /// Input after the pinna, read by the ears' delays.
-    ear_line: DelayLine,
+    /// The input of the period being collected.
+    heard: Box<[f32; CONTROL_PERIOD]>,
+    /// The last complete period, rendered (left, right): played during the current one.
+    rendered: Box<[[f32; CONTROL_PERIOD]; 2]>,
+    /// After the proximity shelf: `input_history` samples of history, then the period.
+    input: Vec<f32>,
+    input_history: usize,
+    /// After the pinna echoes: `pinna_history` samples of history, then the period.
+    pinna: Vec<f32>,
+    pinna_history: usize,
     shared: ControlRamp<6>,
     ears: [EarPath; 2],
-    /// The current period's per-sample values (boxed: a few kilobytes).
-    table: Box<PeriodTable>,
     head_radius: ControlSmoother,
-    proximity_shelf: BilinearLowpass,
-    /// Samples rendered since the last control tick.
+    proximity_shelf: BlockLowpass,
+    /// Samples collected since the last control tick.
     elapsed: usize,
     /// The next control tick jumps straight to its targets (after `reset`).
     snap: bool,
+    /// The CPU has AVX: use the wider build of the period's loops.
+    wide: bool,
 }
 
 impl BinauralRenderer {
-    /// A renderer for `sample_rate` Hz (allocates its delay lines).
+    /// A renderer for `sample_rate` Hz (allocates its histories).
     pub fn new(sample_rate: f32) -> Self {
         let control_rate = sample_rate / CONTROL_PERIOD as f32;
-        // Reads of a block's first sample happen after the whole block is written.
-        let block_margin = CONTROL_PERIOD as f32;
-        let ear_delay = head_model::max_ear_delay_s(HEAD_RADIUS_M.max) * sample_rate
-            + INTERPOLATION_MARGIN
-            + block_margin
-            + 2.0;
-        let pinna_delay = PINNA_MAX_DELAY_44K * sample_rate / 44_100.0 + block_margin + 2.0;
+        // The linear reads take the sample beyond the whole delay too.
+        let input_history = (PINNA_MAX_DELAY_44K * sample_rate / 44_100.0).ceil() as usize + 2;
+        // The cubic reads take two samples beyond the whole delay.
+        let pinna_history = (head_model::max_ear_delay_s(HEAD_RADIUS_M.max) * sample_rate
+            + INTERPOLATION_MARGIN)
+            .ceil() as usize
+            + 3;
         let ear = || EarPath {
             cues: ControlRamp::new(CUE_GLIDE_S, sample_rate, CONTROL_PERIOD),
-            shelf: BilinearLowpass::default(),
+            shelf: BlockLowpass::new(1.0, sample_rate),
         };
         Self {
             sample_rate,
-            pinna_line: DelayLine::new(pinna_delay.ceil() as usize),
-            ear_line: DelayLine::new(ear_delay.ceil() as usize),
+            heard: Box::new([0.0; CONTROL_PERIOD]),
+            rendered: Box::new([[0.0; CONTROL_PERIOD]; 2]),
+            input: vec![0.0; input_history + CONTROL_PERIOD],
+            input_history,
+            pinna: vec![0.0; pinna_history + CONTROL_PERIOD],
+            pinna_history,
             shared: ControlRamp::new(CUE_GLIDE_S, sample_rate, CONTROL_PERIOD),
             ears: [ear(), ear()],
-            table: Box::new(PeriodTable::new()),
             head_radius: ControlSmoother::new(CUE_GLIDE_S, control_rate),
-            proximity_shelf: BilinearLowpass::new(
+            proximity_shelf: BlockLowpass::new(
                 2.0 * std::f32::consts::PI * PROXIMITY_CORNER_HZ,
                 sample_rate,
             ),
             elapsed: 0,
             snap: true,
+            #[cfg(target_arch = "x86_64")]
+            wide: std::arch::is_x86_feature_detected!("avx"),
+            #[cfg(not(target_arch = "x86_64"))]
+            wide: false,
         }
     }
 
     /// Silences all state; the next `set_target` places the source without a glide.
     pub fn reset(&mut self) {
-        self.pinna_line.reset();
-        self.ear_line.reset();
+        self.heard.fill(0.0);
+        for ear in self.rendered.iter_mut() {
+            ear.fill(0.0);
+        }
+        self.input.fill(0.0);
+        self.pinna.fill(0.0);
         for ear in &mut self.ears {
             ear.shelf.reset();
         }
@@ -196,8 +197,9 @@ impl BinauralRenderer {
         self.snap = true;
     }
 
-    /// Sets where the source should be by the next control tick. Call exactly once every
-    /// `CONTROL_PERIOD` samples, before rendering them.
+    /// Sets where the source should be by the next control tick, and renders the period just
+    /// collected towards it. Call exactly once every `CONTROL_PERIOD` samples, before rendering
+    /// them.
     pub fn set_target(&mut self, position: &Position, head_radius_m: f32, proximity: f32) {
         let fs = self.sample_rate;
         let snap = std::mem::take(&mut self.snap);
@@ -221,7 +223,7 @@ impl BinauralRenderer {
         shared[PROXIMITY] = proximity_gain(position.distance_m, proximity);
         shared[PINNA..].copy_from_slice(&cues.pinna_delays);
         self.shared.retarget(shared, snap);
-        self.table.fill(&self.shared, &self.ears);
+        self.render_period();
         // Silence stays exactly silent (no subnormal tails).
         self.proximity_shelf.flush_tiny();
         for path in &mut self.ears {
@@ -229,56 +231,119 @@ impl BinauralRenderer {
         }
     }
 
-    /// Renders `input` and adds it to `left` and `right` (all the same length, at most what is
-    /// left of the current control period).
+    /// Takes `input` into the period being collected and adds as many samples of the last
+    /// rendered period to `left` and `right` (all the same length, at most what is left of the
+    /// current control period).
     pub fn render_add(&mut self, input: &[f32], left: &mut [f32], right: &mut [f32]) {
         let n = input.len();
         let k0 = self.elapsed;
         debug_assert!(k0 + n <= CONTROL_PERIOD && left.len() == n && right.len() == n);
         self.elapsed += n;
-
-        let t = &*self.table;
-
-        // Proximity shelf into the pinna line (and the direct sound of the pinna stage).
-        let mut pinna = [0.0f32; CONTROL_PERIOD];
-        for (j, &x) in input.iter().enumerate() {
-            let low = self.proximity_shelf.process(x);
-            pinna[j] = x + t.proximity_boost[k0 + j] * low;
-            self.pinna_line.write(pinna[j]);
+        self.heard[k0..k0 + n].copy_from_slice(input);
+        let [out_l, out_r] = &*self.rendered;
+        for (y, x) in left.iter_mut().zip(&out_l[k0..k0 + n]) {
+            *y += x;
         }
+        for (y, x) in right.iter_mut().zip(&out_r[k0..k0 + n]) {
+            *y += x;
+        }
+    }
 
-        // Pinna echoes into the ear line. Sample j sits `n − 1 − j` behind the line's head.
-        for (j, out) in pinna[..n].iter_mut().enumerate() {
-            let (k, behind) = (k0 + j, n - 1 - j);
-            let mut x = *out;
-            for (e, gain) in PINNA_GAINS.iter().enumerate() {
-                let whole = behind + t.pinna_whole[e][k] as usize;
-                let echo = self.pinna_line.read_linear_split(whole, t.pinna_frac[e][k]);
-                x += gain * echo;
+    /// Renders the collected period into `rendered`.
+    fn render_period(&mut self) {
+        #[cfg(target_arch = "x86_64")]
+        if self.wide {
+            // SAFETY: `wide` is only set when the CPU has AVX (checked in `new`).
+            unsafe { self.render_period_avx() };
+            return;
+        }
+        self.render_period_any();
+    }
+
+    /// The same code compiled for AVX: twice as many samples per instruction. AVX alone adds
+    /// no fused multiply-add, so both versions round every operation alike and render the
+    /// same samples.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx")]
+    unsafe fn render_period_avx(&mut self) {
+        self.render_period_any();
+    }
+
+    /// The period's per-sample cues are the ramps' values, computed where they are used (in
+    /// loops that vectorise) rather than kept in tables.
+    #[inline(always)]
+    fn render_period_any(&mut self) {
+        const N: usize = CONTROL_PERIOD;
+        let (hx, hp) = (self.input_history, self.pinna_history);
+        let shared = &self.shared;
+
+        // Proximity shelf: x + boost·LP(x).
+        let mut low = [0.0f32; N];
+        self.proximity_shelf.process_block(&self.heard, &mut low);
+        {
+            let x = &mut self.input[hx..hx + N];
+            for j in 0..N {
+                let boost = shared.at(PROXIMITY, j) - 1.0;
+                x[j] = self.heard[j] + boost * low[j];
             }
-            *out = x;
-        }
-        for &x in &pinna[..n] {
-            self.ear_line.write(x);
         }
 
-        // Each ear: delay, then the shadow / near-field shelf. Both ears in one loop, so that
-        // their two (sample-serial) filters overlap.
-        let [ear_l, ear_r] = &mut self.ears;
-        for j in 0..n {
-            let (k, behind) = (k0 + j, n - 1 - j);
-            let line = &self.ear_line;
-            let weights = |side: usize| {
-                let w = &t.ear_weights[side];
-                [w[0][k], w[1][k], w[2][k], w[3][k]]
-            };
-            let x_l = line.read_cubic_split(behind + t.ear_whole[0][k] as usize, &weights(0));
-            let x_r = line.read_cubic_split(behind + t.ear_whole[1][k] as usize, &weights(1));
-            let low_l = ear_l.shelf.process(x_l);
-            let low_r = ear_r.shelf.process(x_r);
-            left[j] += t.ear_low[0][k] * low_l + t.ear_high[0][k] * (x_l - low_l);
-            right[j] += t.ear_low[1][k] * low_r + t.ear_high[1][k] * (x_r - low_r);
+        // Pinna echoes: p[j] = x[j] + Σ gₑ·x(j − τₑ), linear between whole samples. The linear
+        // read takes the sample beyond the whole delay too, which the history holds.
+        let x = &self.input;
+        let p = &mut self.pinna[hp..hp + N];
+        p.copy_from_slice(&x[hx..hx + N]);
+        let max_pinna = (hx - 1) as f32;
+        for (e, &gain) in PINNA_GAINS.iter().enumerate() {
+            // `max` first: a NaN becomes 0.
+            #[allow(clippy::manual_clamp)]
+            let delay = |k: usize| shared.at(PINNA + e, k).max(0.0).min(max_pinna);
+            for (start, end, whole) in runs(delay) {
+                let near = &x[hx + start - whole..hx + end - whole];
+                let far = &x[hx + start - whole - 1..hx + end - whole - 1];
+                for (j, out) in p[start..end].iter_mut().enumerate() {
+                    let frac = delay(start + j) - whole as f32;
+                    let (a, b) = (near[j], far[j]);
+                    *out += gain * (a + frac * (b - a));
+                }
+            }
         }
+
+        // Each ear: the fractional delay (oldest tap p(j − whole − 2) … newest p(j − whole + 1),
+        // at least one sample back), then the shadow / near-field shelf.
+        let p = &self.pinna;
+        let max_ear = (hp - 2) as f32;
+        let [out_l, out_r] = &mut *self.rendered;
+        for (path, out) in self.ears.iter_mut().zip([out_l, out_r]) {
+            let cues = &path.cues;
+            // `max` first: a NaN becomes 1.
+            #[allow(clippy::manual_clamp)]
+            let delay = |k: usize| cues.at(DELAY, k).max(1.0).min(max_ear);
+            let mut delayed = [0.0f32; N];
+            for (start, end, whole) in runs(delay) {
+                let base = hp + start - whole - 2;
+                let len = end - start;
+                let taps: [&[f32]; 4] = std::array::from_fn(|i| &p[base + i..base + i + len]);
+                #[allow(clippy::needless_range_loop)] // four taps in step
+                for j in 0..len {
+                    let w = lagrange_weights(delay(start + j) - whole as f32);
+                    delayed[start + j] = w[0] * taps[0][j]
+                        + w[1] * taps[1][j]
+                        + w[2] * taps[2][j]
+                        + w[3] * taps[3][j];
+                }
+            }
+            let mut low = [0.0f32; N];
+            path.shelf.process_block(&delayed, &mut low);
+            for j in 0..N {
+                let (gl, gh) = (cues.at(LOW, j), cues.at(HIGH, j));
+                out[j] = gl * low[j] + gh * (delayed[j] - low[j]);
+            }
+        }
+
+        // Keep the newest samples as history for the next period.
+        self.input.copy_within(N..N + hx, 0);
+        self.pinna.copy_within(N..N + hp, 0);
     }
 }
 

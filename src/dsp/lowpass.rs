@@ -54,6 +54,107 @@ impl BilinearLowpass {
     }
 }
 
+/// Samples per group of the block low-pass's scan (two SSE or one AVX register).
+const GROUP: usize = 8;
+
+/// The same low-pass for whole blocks of a multiple of 8 samples (the control period), computed
+/// so that the recursion does not serialise every sample.
+///
+/// Run sample by sample, `y[n] = u[n] + p·y[n−1]` (with `u[n] = k·(x[n] + x[n−1])`) is a chain
+/// of a multiply and an add per sample, which the processor cannot overlap. Unrolled over a
+/// group of eight, `y[g+i] = Σₘ₌₀..ᵢ pⁱ⁻ᵐ·u[g+m] + pⁱ⁺¹·y[g−1]`: the sums are independent
+/// vector work, and only the last term carries from group to group (a parallel prefix
+/// formulation of a first-order recursion, as in Blelloch, "Prefix sums and their
+/// applications", 1990). Same filter, rounded differently: within 1e-6 of the sample-by-sample
+/// form on full-scale signals.
+#[derive(Debug, Clone)]
+pub struct BlockLowpass {
+    k: f32,
+    p: f32,
+    x1: f32,
+    y1: f32,
+    /// `spread[m][i] = pⁱ⁻ᵐ` for `i ≥ m`, else 0: how `u[g+m]` reaches `y[g+i]`.
+    spread: [[f32; GROUP]; GROUP],
+    /// `carry[i] = pⁱ⁺¹`: how the previous group's last output reaches `y[g+i]`.
+    carry: [f32; GROUP],
+}
+
+impl BlockLowpass {
+    /// A low-pass with corner `omega_c` (rad/s) at `sample_rate`.
+    pub fn new(omega_c: f32, sample_rate: f32) -> Self {
+        let mut lp = Self {
+            k: 0.0,
+            p: f32::NAN,
+            x1: 0.0,
+            y1: 0.0,
+            spread: [[0.0; GROUP]; GROUP],
+            carry: [0.0; GROUP],
+        };
+        lp.set_corner(omega_c, sample_rate);
+        lp
+    }
+
+    /// Changes the corner, keeping the state (no click). Cheap when the corner is unchanged.
+    pub fn set_corner(&mut self, omega_c: f32, sample_rate: f32) {
+        let two_fs = 2.0 * sample_rate;
+        let p = (two_fs - omega_c) / (two_fs + omega_c);
+        self.k = omega_c / (omega_c + two_fs);
+        if p == self.p {
+            return;
+        }
+        self.p = p;
+        // Powers in double precision, rounded once.
+        let powers: [f64; GROUP + 1] = std::array::from_fn(|i| f64::from(p).powi(i as i32));
+        for (m, row) in self.spread.iter_mut().enumerate() {
+            for (i, v) in row.iter_mut().enumerate() {
+                *v = if i >= m { powers[i - m] as f32 } else { 0.0 };
+            }
+        }
+        for (i, v) in self.carry.iter_mut().enumerate() {
+            *v = powers[i + 1] as f32;
+        }
+    }
+
+    /// Clears the state.
+    pub fn reset(&mut self) {
+        self.x1 = 0.0;
+        self.y1 = 0.0;
+    }
+
+    /// Flushes a decayed state to exactly zero (see [`BilinearLowpass::flush_tiny`]).
+    pub fn flush_tiny(&mut self) {
+        self.x1 = super::flush_tiny(self.x1);
+        self.y1 = super::flush_tiny(self.y1);
+    }
+
+    /// Filters `x` into `y` (`N` a multiple of 8).
+    #[inline(always)]
+    pub fn process_block<const N: usize>(&mut self, x: &[f32; N], y: &mut [f32; N]) {
+        const { assert!(N.is_multiple_of(GROUP)) };
+        // The feed-forward half first, for the whole block (a plain vector loop).
+        let mut u = [0.0f32; N];
+        u[0] = self.k * (x[0] + self.x1);
+        for j in 1..N {
+            u[j] = self.k * (x[j] + x[j - 1]);
+        }
+        let mut last = self.y1;
+        for (u, y) in u.chunks_exact(GROUP).zip(y.chunks_exact_mut(GROUP)) {
+            let mut acc = [0.0f32; GROUP];
+            for (row, &um) in self.spread.iter().zip(u) {
+                for i in 0..GROUP {
+                    acc[i] += row[i] * um;
+                }
+            }
+            for i in 0..GROUP {
+                y[i] = acc[i] + self.carry[i] * last;
+            }
+            last = y[GROUP - 1];
+        }
+        self.x1 = x[N - 1];
+        self.y1 = last;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -77,5 +178,33 @@ mod tests {
         assert!((gain_at(20.0, 1000.0) - 1.0).abs() < 0.01);
         let corner_db = 20.0 * gain_at(1000.0, 1000.0).log10();
         assert!((corner_db + 3.0).abs() < 0.2, "{corner_db}");
+    }
+
+    #[test]
+    fn block_form_matches_the_sample_form() {
+        let fs = 48_000.0;
+        let corner = 2.0 * std::f32::consts::PI * 200.0;
+        let mut serial = BilinearLowpass::new(corner, fs);
+        let mut block = BlockLowpass::new(corner, fs);
+        let mut state = 7u32;
+        let mut worst: f32 = 0.0;
+        for period in 0..200 {
+            if period == 100 {
+                // A corner change keeps the state in both forms.
+                serial.set_corner(corner * 3.0, fs);
+                block.set_corner(corner * 3.0, fs);
+            }
+            let mut x = [0.0f32; 64];
+            for v in &mut x {
+                state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                *v = (state >> 8) as f32 / (1 << 23) as f32 - 1.0;
+            }
+            let mut y = [0.0f32; 64];
+            block.process_block(&x, &mut y);
+            for (&x, &y) in x.iter().zip(&y) {
+                worst = worst.max((serial.process(x) - y).abs());
+            }
+        }
+        assert!(worst < 1e-6, "{worst}");
     }
 }

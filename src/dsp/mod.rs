@@ -12,7 +12,7 @@ pub mod smoother;
 pub use biquad::{Biquad, PairedBiquad};
 pub use delay_line::{DelayLine, lagrange_weights};
 pub use fixed_delay::FixedDelay;
-pub use lowpass::BilinearLowpass;
+pub use lowpass::{BilinearLowpass, BlockLowpass};
 pub use noise::{WhiteNoise, WhiteNoiseBlock};
 pub use resonator::{Resonator, ResonatorBank4};
 pub use smoother::{ControlRamp, ControlSmoother, LinearFade};
