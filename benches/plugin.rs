@@ -38,6 +38,9 @@ use murmur::offline::OfflineRender;
 use murmur::params::{ParamIndex, ParamSheet};
 use murmur::presets;
 
+// The voice bench's test signal.
+mod references;
+
 // The host is shared with the tests; this bench uses part of it.
 #[allow(dead_code, unused_imports)]
 #[path = "../tests/common/clap.rs"]
@@ -120,17 +123,10 @@ impl Case {
     }
 }
 
-/// A whisper-like test signal, one second: deterministic noise, about −25 dBFS RMS.
+/// A whisper-like test signal, one second: deterministic noise, about −25 dBFS RMS (the voice
+/// bench's).
 fn voice() -> Vec<f32> {
-    let mut state = 0x1234_5678u32;
-    (0..SECOND)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 17;
-            state ^= state << 5;
-            (state as f32 / u32::MAX as f32 - 0.5) * 0.2
-        })
-        .collect()
+    references::noise(SECOND)
 }
 
 /// The CLAP value of a normalized value: the step index for stepped parameters.

@@ -14,7 +14,7 @@
 //! Constructors allocate everything; `process` only renders.
 
 // Every bench includes the whole module but may time only some of the references.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 pub mod fft_convolver;
 pub mod naive_sphere;
@@ -153,7 +153,7 @@ pub fn noise(len: usize) -> Vec<f32> {
 /// before timing, so that a broken reference fails loudly instead of timing silence.
 pub fn check_renders_sound(r: &mut dyn VoiceRenderer, block: usize) {
     assert!(block > 0, "block size must be at least 1");
-    // Whole blocks only: the `sofar` renderer takes whole partitions.
+    // Whole blocks, as a host sends them.
     let len = (SAMPLE_RATE as usize / 2).div_ceil(block) * block;
     let input = noise(len);
     let mut left = vec![0.0f32; len];

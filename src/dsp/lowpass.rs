@@ -69,10 +69,8 @@ const GROUP: usize = 8;
 /// form on full-scale signals.
 #[derive(Debug, Clone)]
 pub struct BlockLowpass {
-    k: f32,
-    p: f32,
-    x1: f32,
-    y1: f32,
+    /// The coefficients and the state (last input and output), as the sample form keeps them.
+    lp: BilinearLowpass,
     /// `spread[m][i] = pⁱ⁻ᵐ` for `i ≥ m`, else 0: how `u[g+m]` reaches `y[g+i]`.
     spread: [[f32; GROUP]; GROUP],
     /// `carry[i] = pⁱ⁺¹`: how the previous group's last output reaches `y[g+i]`.
@@ -83,10 +81,11 @@ impl BlockLowpass {
     /// A low-pass with corner `omega_c` (rad/s) at `sample_rate`.
     pub fn new(omega_c: f32, sample_rate: f32) -> Self {
         let mut lp = Self {
-            k: 0.0,
-            p: f32::NAN,
-            x1: 0.0,
-            y1: 0.0,
+            // No pole yet: the first `set_corner` fills the tables.
+            lp: BilinearLowpass {
+                p: f32::NAN,
+                ..BilinearLowpass::default()
+            },
             spread: [[0.0; GROUP]; GROUP],
             carry: [0.0; GROUP],
         };
@@ -96,13 +95,12 @@ impl BlockLowpass {
 
     /// Changes the corner, keeping the state (no click). Cheap when the corner is unchanged.
     pub fn set_corner(&mut self, omega_c: f32, sample_rate: f32) {
-        let two_fs = 2.0 * sample_rate;
-        let p = (two_fs - omega_c) / (two_fs + omega_c);
-        self.k = omega_c / (omega_c + two_fs);
-        if p == self.p {
+        let before = self.lp.p;
+        self.lp.set_corner(omega_c, sample_rate);
+        let p = self.lp.p;
+        if p == before {
             return;
         }
-        self.p = p;
         // Powers in double precision, rounded once.
         let powers: [f64; GROUP + 1] = std::array::from_fn(|i| f64::from(p).powi(i as i32));
         for (m, row) in self.spread.iter_mut().enumerate() {
@@ -117,14 +115,12 @@ impl BlockLowpass {
 
     /// Clears the state.
     pub fn reset(&mut self) {
-        self.x1 = 0.0;
-        self.y1 = 0.0;
+        self.lp.reset();
     }
 
     /// Flushes a decayed state to exactly zero (see [`BilinearLowpass::flush_tiny`]).
     pub fn flush_tiny(&mut self) {
-        self.x1 = super::flush_tiny(self.x1);
-        self.y1 = super::flush_tiny(self.y1);
+        self.lp.flush_tiny();
     }
 
     /// Filters `x` into `y` (`N` a multiple of 8).
@@ -132,12 +128,13 @@ impl BlockLowpass {
     pub fn process_block<const N: usize>(&mut self, x: &[f32; N], y: &mut [f32; N]) {
         const { assert!(N.is_multiple_of(GROUP)) };
         // The feed-forward half first, for the whole block (a plain vector loop).
+        let k = self.lp.k;
         let mut u = [0.0f32; N];
-        u[0] = self.k * (x[0] + self.x1);
+        u[0] = k * (x[0] + self.lp.x1);
         for j in 1..N {
-            u[j] = self.k * (x[j] + x[j - 1]);
+            u[j] = k * (x[j] + x[j - 1]);
         }
-        let mut last = self.y1;
+        let mut last = self.lp.y1;
         for (u, y) in u.chunks_exact(GROUP).zip(y.chunks_exact_mut(GROUP)) {
             let mut acc = [0.0f32; GROUP];
             for (row, &um) in self.spread.iter().zip(u) {
@@ -150,8 +147,8 @@ impl BlockLowpass {
             }
             last = y[GROUP - 1];
         }
-        self.x1 = x[N - 1];
-        self.y1 = last;
+        self.lp.x1 = x[N - 1];
+        self.lp.y1 = last;
     }
 }
 
