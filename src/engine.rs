@@ -367,34 +367,38 @@ impl Engine {
                     }
                     next_note += 1;
                 }
-                let (l, r) = (&mut left[start..end], &mut right[start..end]);
-                self.render_chunk(input, l, r, settings, k0, &chunk_notes[..note_count]);
+                self.render_chunk(Chunk {
+                    input,
+                    left: &mut left[start..end],
+                    right: &mut right[start..end],
+                    settings,
+                    k0,
+                    notes: &chunk_notes[..note_count],
+                });
             } else {
-                let (l, r) = (&mut left[start..end], &mut right[start..end]);
-                self.render_chunk(input, l, r, settings, k0, &[]);
+                self.render_chunk(Chunk {
+                    input,
+                    left: &mut left[start..end],
+                    right: &mut right[start..end],
+                    settings,
+                    k0,
+                    notes: &[],
+                });
             }
             self.until_tick -= n;
             start = end;
         }
     }
 
-    /// Renders up to one control period; `k0` is the chunk's first sample within the period.
-    fn render_chunk(
-        &mut self,
-        input: InputChannels,
-        left: &mut [f32],
-        right: &mut [f32],
-        settings: &Settings,
-        k0: usize,
-        notes: &[NoteOn],
-    ) {
+    /// Renders up to one control period.
+    fn render_chunk(&mut self, chunk: Chunk) {
         #[cfg(target_arch = "x86_64")]
         if self.wide {
             // SAFETY: `wide` is only set when the CPU has AVX (checked in `new`).
-            unsafe { self.render_chunk_avx(input, left, right, settings, k0, notes) };
+            unsafe { self.render_chunk_avx(chunk) };
             return;
         }
-        self.render_chunk_any(input, left, right, settings, k0, notes);
+        self.render_chunk_any(chunk);
     }
 
     /// The same code compiled for AVX: twice as many samples per instruction. AVX alone adds
@@ -402,28 +406,20 @@ impl Engine {
     /// same samples.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx")]
-    unsafe fn render_chunk_avx(
-        &mut self,
-        input: InputChannels,
-        left: &mut [f32],
-        right: &mut [f32],
-        settings: &Settings,
-        k0: usize,
-        notes: &[NoteOn],
-    ) {
-        self.render_chunk_any(input, left, right, settings, k0, notes);
+    unsafe fn render_chunk_avx(&mut self, chunk: Chunk) {
+        self.render_chunk_any(chunk);
     }
 
     #[inline(always)]
-    fn render_chunk_any(
-        &mut self,
-        input: InputChannels,
-        left: &mut [f32],
-        right: &mut [f32],
-        settings: &Settings,
-        k0: usize,
-        notes: &[NoteOn],
-    ) {
+    fn render_chunk_any(&mut self, chunk: Chunk) {
+        let Chunk {
+            input,
+            left,
+            right,
+            settings,
+            k0,
+            notes,
+        } = chunk;
         let n = left.len();
         let stereo = input == InputChannels::Stereo;
         // The voice (a mono input lives in the left arrays only) and, one cleanup frame late,
@@ -754,6 +750,19 @@ impl Engine {
             }
         }
     }
+}
+
+/// One stretch of a host block that does not cross a control tick.
+struct Chunk<'a> {
+    input: InputChannels,
+    /// The input (for the effect) on entry, the output on return.
+    left: &'a mut [f32],
+    right: &'a mut [f32],
+    settings: &'a Settings,
+    /// The chunk's first sample within the control period.
+    k0: usize,
+    /// The chunk's notes, with offsets relative to it.
+    notes: &'a [NoteOn],
 }
 
 /// Input samples beyond ±1000 (+60 dBFS) are not audio (a broken plugin upstream, garbage
