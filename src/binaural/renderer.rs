@@ -77,40 +77,61 @@ pub(crate) fn split_delays(
     }
 }
 
-/// The runs of equal whole-sample delays in a period, as `(start, end, whole)`, for delays
-/// `delay(k)` that are monotonic over the period (a linear ramp, clamped): delays ramp slowly,
-/// so a period holds one or two runs, and within a run every read window is contiguous, so the
-/// loop over it vectorises.
+/// Samples per group of a period's delay reads: one AVX register, or two SSE ones.
+const GROUP: usize = 8;
+
+/// The whole samples of a delay that is finite, non-negative and below 2³¹ (the callers clamp
+/// their delays to far less).
 #[inline(always)]
-fn runs(delay: impl Fn(usize) -> f32) -> impl Iterator<Item = (usize, usize, usize)> {
-    // Delays are non-negative and far below 2³¹ (clamped by the callers).
-    let whole = move |k: usize| delay(k) as usize;
-    let last = whole(CONTROL_PERIOD - 1);
-    let mut start = 0;
-    std::iter::from_fn(move || {
-        if start == CONTROL_PERIOD {
-            return None;
-        }
-        let w = whole(start);
-        let end = if last == w {
-            CONTROL_PERIOD
-        } else {
-            // The first sample past the run (monotonic: a binary search finds it).
-            let (mut lo, mut hi) = (start + 1, CONTROL_PERIOD - 1);
-            while lo < hi {
-                let mid = (lo + hi) / 2;
-                if whole(mid) == w {
-                    lo = mid + 1;
-                } else {
-                    hi = mid;
-                }
-            }
-            lo
-        };
-        let run = (start, end, w);
-        start = end;
-        Some(run)
-    })
+fn whole_samples(delay: f32) -> usize {
+    // SAFETY: the conversion's requirement is a finite value in range, which the callers'
+    // clamps guarantee (through i32: one instruction per vector).
+    unsafe { delay.to_int_unchecked::<i32>() as usize }
+}
+
+/// The whole-sample delays a group spans, `(first, last)` in order, for delays that are
+/// monotonic over the group (a linear ramp, clamped; rising or falling). Delays ramp slowly,
+/// so nearly every group has one whole delay (`first == last`) and is read as one contiguous
+/// window, in a loop that vectorises; in a group where the delay crosses a whole sample, each
+/// whole delay is read in turn and each sample keeps the read that matches its own.
+#[inline(always)]
+fn whole_span(delays: &[f32; GROUP]) -> (usize, usize) {
+    let (first, last) = (whole_samples(delays[0]), whole_samples(delays[GROUP - 1]));
+    (first.min(last), first.max(last))
+}
+
+/// One pinna echo over a group, as if every sample's whole delay were `whole`: `gain` times
+/// `x` read linearly between `whole` and `whole + 1` samples before `at + j`.
+#[inline(always)]
+fn pinna_echo(
+    x: &[f32],
+    at: usize,
+    delays: &[f32; GROUP],
+    whole: usize,
+    gain: f32,
+) -> [f32; GROUP] {
+    let near = &x[at - whole..][..GROUP];
+    let far = &x[at - whole - 1..][..GROUP];
+    let mut echo = [0.0f32; GROUP];
+    for j in 0..GROUP {
+        let frac = delays[j] - whole as f32;
+        let (a, b) = (near[j], far[j]);
+        echo[j] = gain * (a + frac * (b - a));
+    }
+    echo
+}
+
+/// One ear's cubic (Lagrange) delay read over a group, as if every sample's whole delay were
+/// `whole`: the taps `whole + 2 … whole − 1` samples before `at + j`, oldest first.
+#[inline(always)]
+fn ear_read(p: &[f32], at: usize, delays: &[f32; GROUP], whole: usize) -> [f32; GROUP] {
+    let taps = &p[at - whole - 2..][..GROUP + 3];
+    let mut value = [0.0f32; GROUP];
+    for j in 0..GROUP {
+        let w = lagrange_weights(delays[j] - whole as f32);
+        value[j] = w[0] * taps[j] + w[1] * taps[j + 1] + w[2] * taps[j + 2] + w[3] * taps[j + 3];
+    }
+    value
 }
 
 /// Renders one mono source at a (moving) position to two ears, one control period late.
@@ -292,21 +313,36 @@ impl BinauralRenderer {
         // read takes the sample beyond the whole delay too, which the history holds.
         let x = &self.input;
         let p = &mut self.pinna[hp..hp + N];
-        p.copy_from_slice(&x[hx..hx + N]);
         let max_pinna = (hx - 1) as f32;
-        for (e, &gain) in PINNA_GAINS.iter().enumerate() {
-            // `max` first: a NaN becomes 0.
-            #[allow(clippy::manual_clamp)]
-            let delay = |k: usize| shared.at(PINNA + e, k).max(0.0).min(max_pinna);
-            for (start, end, whole) in runs(delay) {
-                let near = &x[hx + start - whole..hx + end - whole];
-                let far = &x[hx + start - whole - 1..hx + end - whole - 1];
-                for (j, out) in p[start..end].iter_mut().enumerate() {
-                    let frac = delay(start + j) - whole as f32;
-                    let (a, b) = (near[j], far[j]);
-                    *out += gain * (a + frac * (b - a));
+        // Group by group, all five echoes, so that a group's sum stays in registers.
+        for start in (0..N).step_by(GROUP) {
+            let mut sum: [f32; GROUP] = x[hx + start..][..GROUP].try_into().expect("a group");
+            for (e, &gain) in PINNA_GAINS.iter().enumerate() {
+                let mut delays = shared.group::<GROUP>(PINNA + e, start);
+                for d in &mut delays {
+                    // `max` first: a NaN becomes 0.
+                    #[allow(clippy::manual_clamp)]
+                    let clamped = d.max(0.0).min(max_pinna);
+                    *d = clamped;
+                }
+                let (first, last) = whole_span(&delays);
+                if first == last {
+                    let echo = pinna_echo(x, hx + start, &delays, first, gain);
+                    for (s, e) in sum.iter_mut().zip(echo) {
+                        *s += e;
+                    }
+                } else {
+                    for whole in first..=last {
+                        let echo = pinna_echo(x, hx + start, &delays, whole, gain);
+                        for j in 0..GROUP {
+                            if whole_samples(delays[j]) == whole {
+                                sum[j] += echo[j];
+                            }
+                        }
+                    }
                 }
             }
+            p[start..start + GROUP].copy_from_slice(&sum);
         }
 
         // Each ear: the fractional delay (oldest tap p(j − whole − 2) … newest p(j − whole + 1),
@@ -316,21 +352,28 @@ impl BinauralRenderer {
         let [out_l, out_r] = &mut *self.rendered;
         for (path, out) in self.ears.iter_mut().zip([out_l, out_r]) {
             let cues = &path.cues;
-            // `max` first: a NaN becomes 1.
-            #[allow(clippy::manual_clamp)]
-            let delay = |k: usize| cues.at(DELAY, k).max(1.0).min(max_ear);
             let mut delayed = [0.0f32; N];
-            for (start, end, whole) in runs(delay) {
-                let base = hp + start - whole - 2;
-                let len = end - start;
-                let taps: [&[f32]; 4] = std::array::from_fn(|i| &p[base + i..base + i + len]);
-                #[allow(clippy::needless_range_loop)] // four taps in step
-                for j in 0..len {
-                    let w = lagrange_weights(delay(start + j) - whole as f32);
-                    delayed[start + j] = w[0] * taps[0][j]
-                        + w[1] * taps[1][j]
-                        + w[2] * taps[2][j]
-                        + w[3] * taps[3][j];
+            for start in (0..N).step_by(GROUP) {
+                let mut delays = cues.group::<GROUP>(DELAY, start);
+                for d in &mut delays {
+                    // `max` first: a NaN becomes 1.
+                    #[allow(clippy::manual_clamp)]
+                    let clamped = d.max(1.0).min(max_ear);
+                    *d = clamped;
+                }
+                let out = &mut delayed[start..start + GROUP];
+                let (first, last) = whole_span(&delays);
+                if first == last {
+                    out.copy_from_slice(&ear_read(p, hp + start, &delays, first));
+                } else {
+                    for whole in first..=last {
+                        let value = ear_read(p, hp + start, &delays, whole);
+                        for j in 0..GROUP {
+                            if whole_samples(delays[j]) == whole {
+                                out[j] = value[j];
+                            }
+                        }
+                    }
                 }
             }
             let mut low = [0.0f32; N];

@@ -117,6 +117,19 @@ impl<const N: usize> ControlRamp<N> {
         // Through i32: a signed conversion is one instruction, an unsigned 64-bit one is not.
         self.start[i] + self.step[i] * (k as i32 + 1) as f32
     }
+
+    /// Values `i` at samples `k..k + L` of the current period: the same values as
+    /// [`at`](Self::at), computed from one conversion (whole numbers add exactly in `f32`), so
+    /// that a group takes a few vector instructions.
+    #[inline(always)]
+    pub fn group<const L: usize>(&self, i: usize, k: usize) -> [f32; L] {
+        let first = (k as i32 + 1) as f32;
+        let mut values = [0.0; L];
+        for (j, v) in values.iter_mut().enumerate() {
+            *v = self.start[i] + self.step[i] * (first + j as f32);
+        }
+        values
+    }
 }
 
 /// A linear fade between 0 and 1 that lands exactly on its end points (for crossfades where
