@@ -95,9 +95,14 @@ pub fn ear_incidence_cos(direction: [f32; 3], ear: Ear) -> f32 {
 /// `(a/c)(1 − cos θ)` on the lit side, `(a/c)(1 + θ − π/2)` around the sphere beyond it.
 /// The difference between the two ears is Woodworth's `(a/c)(φ + sin φ)`.
 pub fn ear_delay_s(theta: f32, head_radius_m: f32) -> f32 {
+    ear_delay_from_angle(theta, theta.cos(), head_radius_m)
+}
+
+/// [`ear_delay_s`] for an angle whose cosine is already known.
+fn ear_delay_from_angle(theta: f32, cos_theta: f32, head_radius_m: f32) -> f32 {
     let a_over_c = head_radius_m / SPEED_OF_SOUND;
     if theta < FRAC_PI_2 {
-        a_over_c * (1.0 - theta.cos())
+        a_over_c * (1.0 - cos_theta)
     } else {
         a_over_c * (1.0 + theta - FRAC_PI_2)
     }
@@ -181,24 +186,26 @@ pub fn source_cues(position: &Position, head_radius_m: f32, sample_rate: f32) ->
     let direction = position.direction();
     let common_gain = distance_gain(position.distance_m);
     let rear = rear_shade_gain(direction);
-    let ear = |ear| {
+    let ear = |ear, theta| {
         let cos_theta = ear_incidence_cos(direction, ear);
-        let theta = cos_theta.acos();
         EarCues {
-            delay_s: ear_delay_s(theta, head_radius_m),
+            delay_s: ear_delay_from_angle(theta, cos_theta, head_radius_m),
             low_gain: common_gain * near_field_gain(position.distance_m, cos_theta, head_radius_m),
             high_gain: common_gain * shadow_alpha(theta) * rear,
         }
     };
-    // The azimuth's cosine in the horizontal plane, from the direction vector.
-    let horizontal = direction[0].hypot(direction[1]);
+    // The ears face opposite ways, so the right ear's angle is π minus the left's.
+    let theta_left = ear_incidence_cos(direction, Ear::Left).acos();
+    // The azimuth's cosine in the horizontal plane, from the direction vector (a unit vector:
+    // no overflow to guard against, so no `hypot`).
+    let horizontal = (direction[0] * direction[0] + direction[1] * direction[1]).sqrt();
     let cos_azimuth = if horizontal > 1e-6 {
         direction[1] / horizontal
     } else {
         1.0
     };
     SourceCues {
-        ears: [ear(Ear::Left), ear(Ear::Right)],
+        ears: [ear(Ear::Left, theta_left), ear(Ear::Right, PI - theta_left)],
         pinna_delays: pinna_delays(
             cos_azimuth,
             position.elevation_deg.to_radians(),

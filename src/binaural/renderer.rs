@@ -392,6 +392,11 @@ impl BinauralRenderer {
 
 /// Proximity bass shelf gain (linear) at `distance_m` for `proximity` in `0..=1`.
 pub(crate) fn proximity_gain(distance_m: f32, proximity: f32) -> f32 {
+    // From a metre out, or with the control at zero, there is no boost (and nothing to compute
+    // at the control tick).
+    if distance_m >= 1.0 || proximity == 0.0 {
+        return 1.0;
+    }
     let closeness = ((1.0 / distance_m).ln() / (1.0 / PROXIMITY_MIN_DISTANCE).ln()).clamp(0.0, 1.0);
     crate::dsp::db_to_gain(PROXIMITY_MAX_DB * proximity * closeness)
 }

@@ -55,6 +55,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn ramp_ends_glide_as_the_smoother_does() {
+        let mut ramp = ControlRamp::<2>::new(0.01, 48_000.0, 64);
+        let mut smoothers = [ControlSmoother::new(0.01, 48_000.0 / 64.0); 2];
+        ramp.retarget([0.5, -2.0], true);
+        smoothers[0].snap(0.5);
+        smoothers[1].snap(-2.0);
+        for tick in 0..2000 {
+            let targets = if tick < 1000 { [3.0, 1e-3] } else { [-1.0, 0.0] };
+            ramp.retarget(targets, false);
+            for (i, s) in smoothers.iter_mut().enumerate() {
+                let before = s.value;
+                let after = s.next(targets[i]);
+                // The ramp runs from the previous tick's value to this one's, bit for bit.
+                assert_eq!(ramp.end[i].to_bits(), after.to_bits(), "tick {tick}");
+                assert_eq!(ramp.start[i].to_bits(), before.to_bits(), "tick {tick}");
+            }
+        }
+        // Both settled exactly on their targets.
+        assert_eq!(ramp.end, [-1.0, 0.0]);
+    }
+
+    #[test]
     fn control_smoother_starts_with_zero_slope_and_settles() {
         let mut s = ControlSmoother::new(0.01, 3000.0);
         s.snap(0.0);
@@ -73,12 +95,19 @@ mod tests {
 /// ramp linearly between ticks. The value at sample `k` of a period is `start + step·(k + 1)`,
 /// computed from the index rather than accumulated, so any split of a period into blocks gives
 /// the same samples, and loops over a block carry no dependency from one sample to the next.
+///
+/// Each value glides exactly as a [`ControlSmoother`] would; the `N` smoothers are kept as
+/// arrays (one per stage) so that a tick is a few vector instructions.
 #[derive(Debug, Clone)]
 pub struct ControlRamp<const N: usize> {
-    smoothers: [ControlSmoother; N],
-    start: [f32; N],
+    /// The smoothers' first stages.
+    stage1: [f32; N],
+    /// The smoothers' outputs: the values at the end of the current period.
     end: [f32; N],
+    /// The values at the end of the previous period.
+    start: [f32; N],
     step: [f32; N],
+    coef: f32,
     inv_period: f32,
 }
 
@@ -87,26 +116,36 @@ impl<const N: usize> ControlRamp<N> {
     /// time constant `glide_s`.
     pub fn new(glide_s: f32, sample_rate: f32, period: usize) -> Self {
         Self {
-            smoothers: [ControlSmoother::new(glide_s, sample_rate / period as f32); N],
-            start: [0.0; N],
+            stage1: [0.0; N],
             end: [0.0; N],
+            start: [0.0; N],
             step: [0.0; N],
+            coef: one_pole_coef(glide_s, sample_rate / period as f32),
             inv_period: 1.0 / period as f32,
         }
     }
 
     /// Starts a new period heading for `targets` (or sitting on them when `snap`).
     pub fn retarget(&mut self, targets: [f32; N], snap: bool) {
+        if snap {
+            self.stage1 = targets;
+            self.end = targets;
+            self.start = targets;
+            self.step = [0.0; N];
+            return;
+        }
+        let coef = self.coef;
         #[allow(clippy::needless_range_loop)] // five arrays indexed in step
         for i in 0..N {
-            if snap {
-                self.smoothers[i].snap(targets[i]);
-                self.start[i] = targets[i];
-                self.end[i] = targets[i];
-            } else {
-                self.start[i] = self.end[i];
-                self.end[i] = self.smoothers[i].next(targets[i]);
-            }
+            // `ControlSmoother::next`, without branches.
+            let target = targets[i];
+            let stage1 = self.stage1[i] + coef * (target - self.stage1[i]);
+            let value = self.end[i] + coef * (stage1 - self.end[i]);
+            let settle = SETTLE_RELATIVE * (1.0 + target.abs());
+            let settled = ((value - target).abs() < settle) & ((stage1 - target).abs() < settle);
+            self.start[i] = self.end[i];
+            self.stage1[i] = if settled { target } else { stage1 };
+            self.end[i] = if settled { target } else { value };
             self.step[i] = (self.end[i] - self.start[i]) * self.inv_period;
         }
     }
