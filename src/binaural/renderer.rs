@@ -15,7 +15,7 @@
 //! size, and the output does not depend on how the host cuts its blocks.
 
 use super::head_model::{self, PINNA_GAINS, PINNA_MAX_DELAY_44K, Position, SPEED_OF_SOUND};
-use crate::dsp::{BlockLowpass, ControlRamp, ControlSmoother, lagrange_weights};
+use crate::dsp::{BlockLowpass, ControlRamp, ControlSmoother, lagrange_cubic};
 use crate::settings::ranges::HEAD_RADIUS_M;
 
 /// Samples between two cue updates. Every stateful choice is tied to the absolute sample count
@@ -39,19 +39,19 @@ const PROXIMITY_MAX_DB: f32 = 6.0;
 /// Closest distance, m; the proximity boost grows with log(1/r) from 1 m down to here.
 const PROXIMITY_MIN_DISTANCE: f32 = 0.1;
 
-/// Shared cues: proximity gain, then the five pinna echo delays.
+/// The cues, all in one ramp (one tick updates them all): the proximity gain, the five pinna
+/// echo delays, then per ear (left, right) its delay (samples), low-band and high-band gains.
 const PROXIMITY: usize = 0;
 const PINNA: usize = 1;
-/// Per-ear cues: delay (samples), low-band gain, high-band gain.
+const EARS: usize = PINNA + 5;
+const CUES: usize = EARS + 2 * 3;
 const DELAY: usize = 0;
 const LOW: usize = 1;
 const HIGH: usize = 2;
 
-/// One ear's delay and shelf.
-#[derive(Debug, Clone)]
-struct EarPath {
-    cues: ControlRamp<3>,
-    shelf: BlockLowpass,
+/// Index of an ear's cue (`side` 0 for the left ear, 1 for the right).
+const fn ear_cue(side: usize, cue: usize) -> usize {
+    EARS + 3 * side + cue
 }
 
 /// Longest delay a table entry may hold, samples (far beyond any delay line here, far below
@@ -128,8 +128,8 @@ fn ear_read(p: &[f32], at: usize, delays: &[f32; GROUP], whole: usize) -> [f32; 
     let taps = &p[at - whole - 2..][..GROUP + 3];
     let mut value = [0.0f32; GROUP];
     for j in 0..GROUP {
-        let w = lagrange_weights(delays[j] - whole as f32);
-        value[j] = w[0] * taps[j] + w[1] * taps[j + 1] + w[2] * taps[j + 2] + w[3] * taps[j + 3];
+        let four = [taps[j], taps[j + 1], taps[j + 2], taps[j + 3]];
+        value[j] = lagrange_cubic(four, delays[j] - whole as f32);
     }
     value
 }
@@ -151,8 +151,9 @@ pub struct BinauralRenderer {
     /// After the pinna echoes: `pinna_history` samples of history, then the period.
     pinna: Vec<f32>,
     pinna_history: usize,
-    shared: ControlRamp<6>,
-    ears: [EarPath; 2],
+    cues: ControlRamp<CUES>,
+    /// Per ear, the shelf's low-pass.
+    ear_shelves: [BlockLowpass; 2],
     head_radius: ControlSmoother,
     proximity_shelf: BlockLowpass,
     /// Samples collected since the last control tick.
@@ -174,10 +175,6 @@ impl BinauralRenderer {
             + INTERPOLATION_MARGIN)
             .ceil() as usize
             + 3;
-        let ear = || EarPath {
-            cues: ControlRamp::new(CUE_GLIDE_S, sample_rate, CONTROL_PERIOD),
-            shelf: BlockLowpass::new(1.0, sample_rate),
-        };
         Self {
             sample_rate,
             heard: Box::new([0.0; CONTROL_PERIOD]),
@@ -186,8 +183,11 @@ impl BinauralRenderer {
             input_history,
             pinna: vec![0.0; pinna_history + CONTROL_PERIOD],
             pinna_history,
-            shared: ControlRamp::new(CUE_GLIDE_S, sample_rate, CONTROL_PERIOD),
-            ears: [ear(), ear()],
+            cues: ControlRamp::new(CUE_GLIDE_S, sample_rate, CONTROL_PERIOD),
+            ear_shelves: [
+                BlockLowpass::new(1.0, sample_rate),
+                BlockLowpass::new(1.0, sample_rate),
+            ],
             head_radius: ControlSmoother::new(CUE_GLIDE_S, control_rate),
             proximity_shelf: BlockLowpass::new(
                 2.0 * std::f32::consts::PI * PROXIMITY_CORNER_HZ,
@@ -210,8 +210,8 @@ impl BinauralRenderer {
         }
         self.input.fill(0.0);
         self.pinna.fill(0.0);
-        for ear in &mut self.ears {
-            ear.shelf.reset();
+        for shelf in &mut self.ear_shelves {
+            shelf.reset();
         }
         self.proximity_shelf.reset();
         self.elapsed = 0;
@@ -234,21 +234,21 @@ impl BinauralRenderer {
         // Brown & Duda's shadow corner: β = 2c/a.
         let corner = 2.0 * SPEED_OF_SOUND / head;
         let cues = head_model::source_cues(position, head, fs);
-        for (path, ear) in self.ears.iter_mut().zip(&cues.ears) {
-            path.shelf.set_corner(corner, fs);
-            let delay = ear.delay_s * fs + INTERPOLATION_MARGIN;
-            path.cues
-                .retarget([delay, ear.low_gain, ear.high_gain], snap);
+        let mut targets = [0.0; CUES];
+        targets[PROXIMITY] = proximity_gain(position.distance_m, proximity);
+        targets[PINNA..EARS].copy_from_slice(&cues.pinna_delays);
+        for (side, ear) in cues.ears.iter().enumerate() {
+            self.ear_shelves[side].set_corner(corner, fs);
+            targets[ear_cue(side, DELAY)] = ear.delay_s * fs + INTERPOLATION_MARGIN;
+            targets[ear_cue(side, LOW)] = ear.low_gain;
+            targets[ear_cue(side, HIGH)] = ear.high_gain;
         }
-        let mut shared = [0.0; 6];
-        shared[PROXIMITY] = proximity_gain(position.distance_m, proximity);
-        shared[PINNA..].copy_from_slice(&cues.pinna_delays);
-        self.shared.retarget(shared, snap);
+        self.cues.retarget(targets, snap);
         self.render_period();
         // Silence stays exactly silent (no subnormal tails).
         self.proximity_shelf.flush_tiny();
-        for path in &mut self.ears {
-            path.shelf.flush_tiny();
+        for shelf in &mut self.ear_shelves {
+            shelf.flush_tiny();
         }
     }
 
@@ -296,7 +296,7 @@ impl BinauralRenderer {
     fn render_period_any(&mut self) {
         const N: usize = CONTROL_PERIOD;
         let (hx, hp) = (self.input_history, self.pinna_history);
-        let shared = &self.shared;
+        let cues = &self.cues;
 
         // Proximity shelf: x + boost·LP(x).
         let mut low = [0.0f32; N];
@@ -304,7 +304,7 @@ impl BinauralRenderer {
         {
             let x = &mut self.input[hx..hx + N];
             for j in 0..N {
-                let boost = shared.at(PROXIMITY, j) - 1.0;
+                let boost = cues.at(PROXIMITY, j) - 1.0;
                 x[j] = self.heard[j] + boost * low[j];
             }
         }
@@ -318,7 +318,7 @@ impl BinauralRenderer {
         for start in (0..N).step_by(GROUP) {
             let mut sum: [f32; GROUP] = x[hx + start..][..GROUP].try_into().expect("a group");
             for (e, &gain) in PINNA_GAINS.iter().enumerate() {
-                let mut delays = shared.group::<GROUP>(PINNA + e, start);
+                let mut delays = cues.group::<GROUP>(PINNA + e, start);
                 for d in &mut delays {
                     // `max` first: a NaN becomes 0.
                     #[allow(clippy::manual_clamp)]
@@ -350,11 +350,10 @@ impl BinauralRenderer {
         let p = &self.pinna;
         let max_ear = (hp - 2) as f32;
         let [out_l, out_r] = &mut *self.rendered;
-        for (path, out) in self.ears.iter_mut().zip([out_l, out_r]) {
-            let cues = &path.cues;
+        for (side, (shelf, out)) in self.ear_shelves.iter_mut().zip([out_l, out_r]).enumerate() {
             let mut delayed = [0.0f32; N];
             for start in (0..N).step_by(GROUP) {
-                let mut delays = cues.group::<GROUP>(DELAY, start);
+                let mut delays = cues.group::<GROUP>(ear_cue(side, DELAY), start);
                 for d in &mut delays {
                     // `max` first: a NaN becomes 1.
                     #[allow(clippy::manual_clamp)]
@@ -377,9 +376,9 @@ impl BinauralRenderer {
                 }
             }
             let mut low = [0.0f32; N];
-            path.shelf.process_block(&delayed, &mut low);
+            shelf.process_block(&delayed, &mut low);
             for j in 0..N {
-                let (gl, gh) = (cues.at(LOW, j), cues.at(HIGH, j));
+                let (gl, gh) = (cues.at(ear_cue(side, LOW), j), cues.at(ear_cue(side, HIGH), j));
                 out[j] = gl * low[j] + gh * (delayed[j] - low[j]);
             }
         }

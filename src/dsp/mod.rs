@@ -10,7 +10,7 @@ pub mod resonator;
 pub mod smoother;
 
 pub use biquad::{Biquad, PairedBiquad};
-pub use delay_line::{DelayLine, lagrange_weights};
+pub use delay_line::{DelayLine, lagrange_cubic, lagrange_weights};
 pub use fixed_delay::FixedDelay;
 pub use lowpass::{BilinearLowpass, BlockLowpass};
 pub use noise::{WhiteNoise, WhiteNoiseBlock};
