@@ -89,31 +89,65 @@ fn whole_samples(delay: f32) -> usize {
     unsafe { delay.to_int_unchecked::<i32>() as usize }
 }
 
-/// The whole-sample delays a group spans, `(first, last)` in order, for delays that are
-/// monotonic over the group (a linear ramp, clamped; rising or falling). Delays ramp slowly,
-/// so nearly every group has one whole delay (`first == last`) and is read as one contiguous
-/// window, in a loop that vectorises; in a group where the delay crosses a whole sample, each
-/// whole delay is read in turn and each sample keeps the read that matches its own.
+/// The whole-sample delays that delays from `first` to `last` span, in order (for delays that
+/// are monotonic in between: a linear ramp, clamped; rising or falling).
 #[inline(always)]
-fn whole_span(delays: &[f32; GROUP]) -> (usize, usize) {
-    let (first, last) = (whole_samples(delays[0]), whole_samples(delays[GROUP - 1]));
+fn whole_span(first: f32, last: f32) -> (usize, usize) {
+    let (first, last) = (whole_samples(first), whole_samples(last));
     (first.min(last), first.max(last))
 }
 
-/// One pinna echo over a group, as if every sample's whole delay were `whole`: `gain` times
-/// `x` read linearly between `whole` and `whole + 1` samples before `at + j`.
+/// Reads a period through delays that are monotonic over it. Delays ramp slowly, so nearly
+/// every period has one whole-sample delay and `read::<CONTROL_PERIOD>(0, whole)` reads it as
+/// one contiguous window, in a loop that vectorises. Otherwise the period goes in groups of
+/// [`GROUP`] samples (`read::<GROUP>(start, whole)`), and in the group where the delay crosses
+/// a whole sample each whole delay is read in turn and each sample keeps the read that matches
+/// its own. `keep(k, value)` takes the value of sample `k`.
+macro_rules! read_through_delays {
+    ($delays:expr, |$start:ident, $whole:ident, $len:ident| $read:expr, |$k:ident, $value:ident| $keep:expr) => {{
+        let delays: &[f32; CONTROL_PERIOD] = $delays;
+        let (first, last) = whole_span(delays[0], delays[CONTROL_PERIOD - 1]);
+        if first == last {
+            let ($start, $whole) = (0usize, first);
+            const $len: usize = CONTROL_PERIOD;
+            let values: [f32; CONTROL_PERIOD] = $read;
+            for ($k, $value) in values.into_iter().enumerate() {
+                $keep;
+            }
+        } else {
+            for $start in (0..CONTROL_PERIOD).step_by(GROUP) {
+                let (first, last) = whole_span(delays[$start], delays[$start + GROUP - 1]);
+                for $whole in first..=last {
+                    const $len: usize = GROUP;
+                    let values: [f32; GROUP] = $read;
+                    for (j, $value) in values.into_iter().enumerate() {
+                        let $k = $start + j;
+                        if first == last || whole_samples(delays[$k]) == $whole {
+                            $keep;
+                        }
+                    }
+                }
+            }
+        }
+    }};
+}
+
+/// One pinna echo over `L` samples from `start`, as if every sample's whole delay were
+/// `whole`: `gain` times `x` read linearly between `whole` and `whole + 1` samples before
+/// `at + start + j`.
 #[inline(always)]
-fn pinna_echo(
+fn pinna_echo<const L: usize>(
     x: &[f32],
     at: usize,
-    delays: &[f32; GROUP],
+    delays: &[f32],
     whole: usize,
     gain: f32,
-) -> [f32; GROUP] {
-    let near = &x[at - whole..][..GROUP];
-    let far = &x[at - whole - 1..][..GROUP];
-    let mut echo = [0.0f32; GROUP];
-    for j in 0..GROUP {
+) -> [f32; L] {
+    let near = &x[at - whole..][..L];
+    let far = &x[at - whole - 1..][..L];
+    let delays = &delays[..L];
+    let mut echo = [0.0f32; L];
+    for j in 0..L {
         let frac = delays[j] - whole as f32;
         let (a, b) = (near[j], far[j]);
         echo[j] = gain * (a + frac * (b - a));
@@ -121,13 +155,14 @@ fn pinna_echo(
     echo
 }
 
-/// One ear's cubic (Lagrange) delay read over a group, as if every sample's whole delay were
-/// `whole`: the taps `whole + 2 … whole − 1` samples before `at + j`, oldest first.
+/// One ear's cubic (Lagrange) delay read over `L` samples, as if every sample's whole delay
+/// were `whole`: the taps `whole + 2 … whole − 1` samples before `at + j`, oldest first.
 #[inline(always)]
-fn ear_read(p: &[f32], at: usize, delays: &[f32; GROUP], whole: usize) -> [f32; GROUP] {
-    let taps = &p[at - whole - 2..][..GROUP + 3];
-    let mut value = [0.0f32; GROUP];
-    for j in 0..GROUP {
+fn ear_read<const L: usize>(p: &[f32], at: usize, delays: &[f32], whole: usize) -> [f32; L] {
+    let taps = &p[at - whole - 2..][..L + 3];
+    let delays = &delays[..L];
+    let mut value = [0.0f32; L];
+    for j in 0..L {
         let four = [taps[j], taps[j + 1], taps[j + 2], taps[j + 3]];
         value[j] = lagrange_cubic(four, delays[j] - whole as f32);
     }
@@ -314,35 +349,20 @@ impl BinauralRenderer {
         let x = &self.input;
         let p = &mut self.pinna[hp..hp + N];
         let max_pinna = (hx - 1) as f32;
-        // Group by group, all five echoes, so that a group's sum stays in registers.
-        for start in (0..N).step_by(GROUP) {
-            let mut sum: [f32; GROUP] = x[hx + start..][..GROUP].try_into().expect("a group");
-            for (e, &gain) in PINNA_GAINS.iter().enumerate() {
-                let mut delays = cues.group::<GROUP>(PINNA + e, start);
-                for d in &mut delays {
-                    // `max` first: a NaN becomes 0.
-                    #[allow(clippy::manual_clamp)]
-                    let clamped = d.max(0.0).min(max_pinna);
-                    *d = clamped;
-                }
-                let (first, last) = whole_span(&delays);
-                if first == last {
-                    let echo = pinna_echo(x, hx + start, &delays, first, gain);
-                    for (s, e) in sum.iter_mut().zip(echo) {
-                        *s += e;
-                    }
-                } else {
-                    for whole in first..=last {
-                        let echo = pinna_echo(x, hx + start, &delays, whole, gain);
-                        for j in 0..GROUP {
-                            if whole_samples(delays[j]) == whole {
-                                sum[j] += echo[j];
-                            }
-                        }
-                    }
-                }
+        p.copy_from_slice(&x[hx..hx + N]);
+        for (e, &gain) in PINNA_GAINS.iter().enumerate() {
+            let mut delays = cues.group::<N>(PINNA + e, 0);
+            for d in &mut delays {
+                // `max` first: a NaN becomes 0.
+                #[allow(clippy::manual_clamp)]
+                let clamped = d.max(0.0).min(max_pinna);
+                *d = clamped;
             }
-            p[start..start + GROUP].copy_from_slice(&sum);
+            read_through_delays!(
+                &delays,
+                |start, whole, L| pinna_echo::<L>(x, hx + start, &delays[start..], whole, gain),
+                |k, echo| p[k] += echo
+            );
         }
 
         // Each ear: the fractional delay (oldest tap p(j − whole − 2) … newest p(j − whole + 1),
@@ -351,30 +371,19 @@ impl BinauralRenderer {
         let max_ear = (hp - 2) as f32;
         let [out_l, out_r] = &mut *self.rendered;
         for (side, (shelf, out)) in self.ear_shelves.iter_mut().zip([out_l, out_r]).enumerate() {
-            let mut delayed = [0.0f32; N];
-            for start in (0..N).step_by(GROUP) {
-                let mut delays = cues.group::<GROUP>(ear_cue(side, DELAY), start);
-                for d in &mut delays {
-                    // `max` first: a NaN becomes 1.
-                    #[allow(clippy::manual_clamp)]
-                    let clamped = d.max(1.0).min(max_ear);
-                    *d = clamped;
-                }
-                let out = &mut delayed[start..start + GROUP];
-                let (first, last) = whole_span(&delays);
-                if first == last {
-                    out.copy_from_slice(&ear_read(p, hp + start, &delays, first));
-                } else {
-                    for whole in first..=last {
-                        let value = ear_read(p, hp + start, &delays, whole);
-                        for j in 0..GROUP {
-                            if whole_samples(delays[j]) == whole {
-                                out[j] = value[j];
-                            }
-                        }
-                    }
-                }
+            let mut delays = cues.group::<N>(ear_cue(side, DELAY), 0);
+            for d in &mut delays {
+                // `max` first: a NaN becomes 1.
+                #[allow(clippy::manual_clamp)]
+                let clamped = d.max(1.0).min(max_ear);
+                *d = clamped;
             }
+            let mut delayed = [0.0f32; N];
+            read_through_delays!(
+                &delays,
+                |start, whole, L| ear_read::<L>(p, hp + start, &delays[start..], whole),
+                |k, value| delayed[k] = value
+            );
             let mut low = [0.0f32; N];
             shelf.process_block(&delayed, &mut low);
             for j in 0..N {
