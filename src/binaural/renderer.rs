@@ -406,7 +406,9 @@ pub(crate) fn proximity_gain(distance_m: f32, proximity: f32) -> f32 {
         return 1.0;
     }
     let closeness = ((1.0 / distance_m).ln() / (1.0 / PROXIMITY_MIN_DISTANCE).ln()).clamp(0.0, 1.0);
-    crate::dsp::db_to_gain(PROXIMITY_MAX_DB * proximity * closeness)
+    // 10^(dB/20) as an exponential (cheaper than a power).
+    let db = PROXIMITY_MAX_DB * proximity * closeness;
+    (db * (std::f32::consts::LN_10 / 20.0)).exp()
 }
 
 #[cfg(test)]
