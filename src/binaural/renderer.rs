@@ -103,6 +103,10 @@ fn whole_span(first: f32, last: f32) -> (usize, usize) {
 /// [`GROUP`] samples (`read::<GROUP>(start, whole)`), and in the group where the delay crosses
 /// a whole sample each whole delay is read in turn and each sample keeps the read that matches
 /// its own. `keep(k, value)` takes the value of sample `k`.
+///
+/// A macro rather than a function taking closures: the compiler does not always inline
+/// closures into the AVX build of the period, and a closure left out of line loses AVX and
+/// is called once per read.
 macro_rules! read_through_delays {
     ($delays:expr, |$start:ident, $whole:ident, $len:ident| $read:expr, |$k:ident, $value:ident| $keep:expr) => {{
         let delays: &[f32; CONTROL_PERIOD] = $delays;
@@ -387,7 +391,10 @@ impl BinauralRenderer {
             let mut low = [0.0f32; N];
             shelf.process_block(&delayed, &mut low);
             for j in 0..N {
-                let (gl, gh) = (cues.at(ear_cue(side, LOW), j), cues.at(ear_cue(side, HIGH), j));
+                let (gl, gh) = (
+                    cues.at(ear_cue(side, LOW), j),
+                    cues.at(ear_cue(side, HIGH), j),
+                );
                 out[j] = gl * low[j] + gh * (delayed[j] - low[j]);
             }
         }

@@ -130,7 +130,10 @@ mod tests {
             let w = lagrange_weights(f);
             let weighted: f32 = w.iter().zip(&taps).map(|(w, t)| w * t).sum();
             let farrow = lagrange_cubic(taps, f);
-            assert!((weighted - farrow).abs() < 2e-6, "{taps:?} {f}: {weighted} {farrow}");
+            assert!(
+                (weighted - farrow).abs() < 2e-6,
+                "{taps:?} {f}: {weighted} {farrow}"
+            );
         }
         // The nodes themselves come out exactly.
         let taps = [4.0, -3.0, 2.0, 7.0];

@@ -62,7 +62,11 @@ mod tests {
         smoothers[0].snap(0.5);
         smoothers[1].snap(-2.0);
         for tick in 0..2000 {
-            let targets = if tick < 1000 { [3.0, 1e-3] } else { [-1.0, 0.0] };
+            let targets = if tick < 1000 {
+                [3.0, 1e-3]
+            } else {
+                [-1.0, 0.0]
+            };
             ramp.retarget(targets, false);
             for (i, s) in smoothers.iter_mut().enumerate() {
                 let before = s.value;
