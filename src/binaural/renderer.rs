@@ -136,9 +136,8 @@ macro_rules! read_through_delays {
     }};
 }
 
-/// One pinna echo over `L` samples from `start`, as if every sample's whole delay were
-/// `whole`: `gain` times `x` read linearly between `whole` and `whole + 1` samples before
-/// `at + start + j`.
+/// One pinna echo over `L` samples, as if every sample's whole delay were `whole`: `gain`
+/// times `x` read linearly between `whole` and `whole + 1` samples before `at + j`.
 #[inline(always)]
 fn pinna_echo<const L: usize>(
     x: &[f32],
@@ -436,6 +435,37 @@ mod tests {
             r.render_add(x, l, rr);
         }
         (left, right)
+    }
+
+    /// Every sample keeps the read made with its own whole-sample delay, for delays that rise
+    /// or fall across whole samples anywhere in a period (or stay within one).
+    #[test]
+    fn each_sample_keeps_the_read_of_its_own_whole_delay() {
+        for (first, last) in [
+            (3.2, 3.9),
+            (3.9, 3.2),
+            (2.5, 6.25),
+            (6.25, 2.5),
+            (4.0, 5.0),
+            (7.99, 7.0),
+        ] {
+            let step = (last - first) / (CONTROL_PERIOD - 1) as f32;
+            let delays: [f32; CONTROL_PERIOD] = std::array::from_fn(|k| first + step * k as f32);
+            let mut kept = [f32::NAN; CONTROL_PERIOD];
+            // A read that tells which whole delay and which sample it was made for.
+            fn read<const L: usize>(start: usize, whole: usize) -> [f32; L] {
+                std::array::from_fn(|j| (whole * 1000 + start + j) as f32)
+            }
+            read_through_delays!(
+                &delays,
+                |start, whole, L| read::<L>(start, whole),
+                |k, value| kept[k] = value
+            );
+            for (k, (&kept, &delay)) in kept.iter().zip(&delays).enumerate() {
+                let own = (delay as usize * 1000 + k) as f32;
+                assert_eq!(kept, own, "{first} → {last}, sample {k}");
+            }
+        }
     }
 
     #[test]
