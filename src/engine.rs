@@ -349,9 +349,12 @@ impl Engine {
             let n = self.until_tick.min(len - start);
             let k0 = CONTROL_PERIOD - self.until_tick;
             let end = start + n;
-            if next_note < notes.len() && notes[next_note].offset < end {
-                // This chunk's notes, relative to the chunk (a note out of order plays at once).
-                let mut chunk_notes = [NoteOn {
+            // This chunk's notes, relative to the chunk (a note out of order plays at once).
+            // The buffer is only filled when the chunk has notes.
+            let mut buffer: [NoteOn; MAX_NOTES_PER_CHUNK];
+            let chunk_notes: &[NoteOn] = if next_note < notes.len() && notes[next_note].offset < end
+            {
+                buffer = [NoteOn {
                     offset: 0,
                     note: 0,
                     velocity: 0.0,
@@ -359,7 +362,7 @@ impl Engine {
                 let mut note_count = 0;
                 while next_note < notes.len() && notes[next_note].offset < end {
                     if note_count < MAX_NOTES_PER_CHUNK {
-                        chunk_notes[note_count] = NoteOn {
+                        buffer[note_count] = NoteOn {
                             offset: notes[next_note].offset.saturating_sub(start),
                             ..notes[next_note]
                         };
@@ -367,24 +370,18 @@ impl Engine {
                     }
                     next_note += 1;
                 }
-                self.render_chunk(Chunk {
-                    input,
-                    left: &mut left[start..end],
-                    right: &mut right[start..end],
-                    settings,
-                    k0,
-                    notes: &chunk_notes[..note_count],
-                });
+                &buffer[..note_count]
             } else {
-                self.render_chunk(Chunk {
-                    input,
-                    left: &mut left[start..end],
-                    right: &mut right[start..end],
-                    settings,
-                    k0,
-                    notes: &[],
-                });
-            }
+                &[]
+            };
+            self.render_chunk(Chunk {
+                input,
+                left: &mut left[start..end],
+                right: &mut right[start..end],
+                settings,
+                k0,
+                notes: chunk_notes,
+            });
             self.until_tick -= n;
             start = end;
         }
