@@ -212,8 +212,8 @@ fn editor_doubles_at_scale_two() {
     assert_host_untouched(&plugin);
 }
 
-/// The number of threads once it has stopped changing: the editor's window thread is joined when
-/// the editor is destroyed, but Mesa's rendering threads end shortly after.
+/// The number of threads once it has stopped changing (threads started by the first opening,
+/// such as Mesa's shader cache, may take a moment to settle).
 fn settled_thread_count(plugin: &mut Plugin) -> usize {
     let started = Instant::now();
     let (mut count, mut since) = (thread_count(), Instant::now());

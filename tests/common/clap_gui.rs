@@ -443,6 +443,8 @@ pub struct OpenEditor {
     pub size: GuiSize,
     /// When `show` returned.
     pub shown_at: Instant,
+    /// This process's threads before `gui.create`.
+    threads_before: usize,
 }
 
 /// One instance of the Murmur effect in the GUI-capable host.
@@ -508,6 +510,7 @@ impl Plugin {
             api_type: GuiApiType::X11,
             is_floating: false,
         };
+        let threads_before = thread_count();
         let handle = self.instance.plugin_handle();
         assert!(
             self.gui.is_api_supported(&handle, x11),
@@ -534,6 +537,7 @@ impl Plugin {
             parent,
             size,
             shown_at: Instant::now(),
+            threads_before,
         }
     }
 
@@ -561,12 +565,31 @@ impl Plugin {
         editor.size = size;
     }
 
-    /// Destroys the editor, then the host's window it was embedded in.
+    /// Destroys the editor, then the host's window it was embedded in, then waits until the
+    /// editor's window thread (and Mesa's threads with it) has ended.
+    ///
+    /// `gui.destroy` usually joins the window thread, but when that thread has already begun to
+    /// close, baseview 0.4 logs "Error while closing window" and returns without joining it, and
+    /// the thread goes on closing its X connection. A process that exits at that moment runs the
+    /// exit handlers of Mesa and Xlib under the thread and crashes; a test that ends right after
+    /// closing the editor would die after passing.
     pub fn close_editor(&mut self, display: &Display, editor: OpenEditor) {
         let handle = self.instance.plugin_handle();
         self.gui.destroy(&handle);
         display.destroy_window(editor.parent);
         self.pump();
+        let closed_at = Instant::now();
+        while thread_count() > editor.threads_before {
+            assert!(
+                closed_at.elapsed() < FRAME_TIMEOUT,
+                "{} threads {FRAME_TIMEOUT:?} after the editor closed, {} before it opened: \
+                 the editor leaves threads behind",
+                thread_count(),
+                editor.threads_before
+            );
+            self.pump();
+            std::thread::sleep(Duration::from_millis(1));
+        }
     }
 
     /// The editor's window as the host sees it.
