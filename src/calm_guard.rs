@@ -137,14 +137,27 @@ impl CalmGuard {
                 let reduced = knee[j] / envelope[j];
                 gain[j] = if envelope[j] > knee[j] { reduced } else { 1.0 };
             }
-            for target in &mut gain[..n] {
-                if *target < self.gain {
-                    self.gain += self.attack_coef * (*target - self.gain);
-                } else {
-                    // Releasing: follow the envelope's own exponential decay.
-                    self.gain = *target;
+            // Releasing (no target below the gain before it) the gain is each target in turn,
+            // and the targets below the gain are the only ones that start the rider's attack:
+            // a block whose targets never fall (from the gain it starts with) is all release.
+            // The test is a comparison of neighbours, which vectorises; the rider's recursion,
+            // a chain of four operations through every sample, runs only when it must.
+            let releasing = self.gain <= gain[0]
+                && gain[..n]
+                    .windows(2)
+                    .fold(true, |rising, pair| rising & (pair[0] <= pair[1]));
+            if releasing {
+                self.gain = gain[n - 1];
+            } else {
+                for target in &mut gain[..n] {
+                    if *target < self.gain {
+                        self.gain += self.attack_coef * (*target - self.gain);
+                    } else {
+                        // Releasing: follow the envelope's own exponential decay.
+                        self.gain = *target;
+                    }
+                    *target = self.gain;
                 }
-                *target = self.gain;
             }
             let mut over = false;
             for j in 0..n {
@@ -274,25 +287,34 @@ mod tests {
         let fs = 48_000.0;
         let (mut by_sample, mut by_block) = (CalmGuard::new(fs), CalmGuard::new(fs));
         let mut x = 0.3_f32;
-        for block in 0..200 {
-            // Quiet blocks, loud blocks and a moving ceiling.
+        let mut k = 0;
+        for block in 0..400 {
+            // Quiet blocks, loud blocks (the rider's attack, then its release over the quiet
+            // ones), a moving ceiling and then a fixed one, blocks of several lengths.
             let loudness = if (block / 20) % 2 == 0 { 0.2 } else { 3.0 };
+            let len = [64, 1, 7, 33, 64, 64][block % 6];
             let mut l = [0.0f32; 64];
             let mut r = [0.0f32; 64];
             let mut c = [0.0f32; 64];
-            for j in 0..64 {
+            for j in 0..len {
                 x = (x * 997.0 + 0.31).fract();
                 l[j] = (x - 0.5) * loudness;
                 r[j] = (0.5 - x) * loudness * 0.5;
-                c[j] = 0.3 + 0.2 * ((block * 64 + j) as f32 * 1e-3).sin().abs();
+                c[j] = if block < 200 {
+                    0.3 + 0.2 * (k as f32 * 1e-3).sin().abs()
+                } else {
+                    0.4
+                };
+                k += 1;
             }
-            let expected: Vec<[f32; 2]> = (0..64)
+            let expected: Vec<[f32; 2]> = (0..len)
                 .map(|j| by_sample.process([l[j], r[j]], c[j]))
                 .collect();
-            by_block.process_block(&mut l, &mut r, &c);
-            for j in 0..64 {
+            by_block.process_block(&mut l[..len], &mut r[..len], &c[..len]);
+            for j in 0..len {
                 assert_eq!([l[j], r[j]], expected[j], "block {block}, sample {j}");
             }
+            assert_eq!(by_block.gain(), by_sample.gain(), "block {block}");
         }
     }
 
