@@ -372,8 +372,8 @@ impl BinauralRenderer {
         // at least one sample back), then the shadow / near-field shelf.
         let p = &self.pinna;
         let max_ear = (hp - 2) as f32;
-        let [out_l, out_r] = &mut *self.rendered;
-        for (side, (shelf, out)) in self.ear_shelves.iter_mut().zip([out_l, out_r]).enumerate() {
+        let mut delayed = [[0.0f32; N]; 2];
+        for (side, delayed) in delayed.iter_mut().enumerate() {
             let mut delays = cues.group::<N>(ear_cue(side, DELAY), 0);
             for d in &mut delays {
                 // `max` first: a NaN becomes 1.
@@ -381,14 +381,22 @@ impl BinauralRenderer {
                 let clamped = d.max(1.0).min(max_ear);
                 *d = clamped;
             }
-            let mut delayed = [0.0f32; N];
             read_through_delays!(
                 &delays,
                 |start, whole, L| ear_read::<L>(p, hp + start, &delays[start..], whole),
                 |k, value| delayed[k] = value
             );
-            let mut low = [0.0f32; N];
-            shelf.process_block(&delayed, &mut low);
+        }
+        // Both ears' shelves in one pass (their low-passes share the head's corner).
+        let mut low = [[0.0f32; N]; 2];
+        let [low_l, low_r] = &mut low;
+        BlockLowpass::process_blocks(
+            &mut self.ear_shelves,
+            [&delayed[0], &delayed[1]],
+            [low_l, low_r],
+        );
+        for (side, out) in self.rendered.iter_mut().enumerate() {
+            let (delayed, low) = (&delayed[side], &low[side]);
             for j in 0..N {
                 let (gl, gh) = (
                     cues.at(ear_cue(side, LOW), j),

@@ -126,29 +126,52 @@ impl BlockLowpass {
     /// Filters `x` into `y` (`N` a multiple of 8).
     #[inline(always)]
     pub fn process_block<const N: usize>(&mut self, x: &[f32; N], y: &mut [f32; N]) {
+        Self::process_blocks(std::array::from_mut(self), [x], [y]);
+    }
+
+    /// Filters `x[c]` into `y[c]` with `filters[c]`, for `C` filters at once (`N` a multiple of
+    /// 8): each group of every filter before the next group of any, so the filters' carries,
+    /// each a chain through the whole block, overlap instead of following one another (the
+    /// samples are those of `process_block` on each).
+    #[inline(always)]
+    pub fn process_blocks<const N: usize, const C: usize>(
+        filters: &mut [Self; C],
+        x: [&[f32; N]; C],
+        y: [&mut [f32; N]; C],
+    ) {
         const { assert!(N.is_multiple_of(GROUP)) };
         // The feed-forward half first, for the whole block (a plain vector loop).
-        let k = self.lp.k;
-        let mut u = [0.0f32; N];
-        u[0] = k * (x[0] + self.lp.x1);
-        for j in 1..N {
-            u[j] = k * (x[j] + x[j - 1]);
+        let mut u = [[0.0f32; N]; C];
+        let mut last = [0.0f32; C];
+        for c in 0..C {
+            let (lp, x, u) = (&filters[c].lp, x[c], &mut u[c]);
+            u[0] = lp.k * (x[0] + lp.x1);
+            for j in 1..N {
+                u[j] = lp.k * (x[j] + x[j - 1]);
+            }
+            last[c] = lp.y1;
         }
-        let mut last = self.lp.y1;
-        for (u, y) in u.chunks_exact(GROUP).zip(y.chunks_exact_mut(GROUP)) {
-            let mut acc = [0.0f32; GROUP];
-            for (row, &um) in self.spread.iter().zip(u) {
-                for i in 0..GROUP {
-                    acc[i] += row[i] * um;
+        for g in (0..N).step_by(GROUP) {
+            for c in 0..C {
+                let filter = &filters[c];
+                let u = &u[c][g..g + GROUP];
+                let mut acc = [0.0f32; GROUP];
+                for (row, &um) in filter.spread.iter().zip(u) {
+                    for i in 0..GROUP {
+                        acc[i] += row[i] * um;
+                    }
                 }
+                let y = &mut y[c][g..g + GROUP];
+                for i in 0..GROUP {
+                    y[i] = acc[i] + filter.carry[i] * last[c];
+                }
+                last[c] = y[GROUP - 1];
             }
-            for i in 0..GROUP {
-                y[i] = acc[i] + self.carry[i] * last;
-            }
-            last = y[GROUP - 1];
         }
-        self.lp.x1 = x[N - 1];
-        self.lp.y1 = last;
+        for c in 0..C {
+            filters[c].lp.x1 = x[c][N - 1];
+            filters[c].lp.y1 = last[c];
+        }
     }
 }
 
