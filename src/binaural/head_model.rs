@@ -15,7 +15,8 @@ pub const PINNA_GAINS: [f32; 5] = [0.5, -1.0, 0.5, -0.25, 0.25];
 const PINNA_A: [f32; 5] = [1.0, 5.0, 5.0, 5.0, 5.0];
 /// Pinna echo base delay Bₙ, samples at 44.1 kHz.
 const PINNA_B: [f32; 5] = [2.0, 4.0, 7.0, 11.0, 13.0];
-/// Pinna echo elevation scaling Dₙ.
+/// Pinna echo elevation scaling Dₙ: 1 for the first echo, ½ for the others (`pinna_delays`
+/// takes its sines from these two values).
 const PINNA_D: [f32; 5] = [1.0, 0.5, 0.5, 0.5, 0.5];
 /// The rate at which Brown & Duda's pinna delays are given.
 const PINNA_RATE: f32 = 44_100.0;
@@ -116,26 +117,42 @@ pub fn woodworth_itd_s(phi: f32, head_radius_m: f32) -> f32 {
 /// Head-shadow high-frequency gain α(θ) = 1.05 + 0.95 cos(θ · 180°/150°): +6 dB facing the
 /// source, about −11 dB on the far side (minimum at θ = 150°).
 pub fn shadow_alpha(theta: f32) -> f32 {
-    1.05 + 0.95 * (theta * (180.0 / 150.0)).cos()
+    1.05 + 0.95 * (theta * SHADOW_ANGLE_SCALE).cos()
 }
+
+/// 180°/150°: the shadow's cosine reaches its minimum at θ = 150°.
+const SHADOW_ANGLE_SCALE: f32 = 180.0 / 150.0;
+/// cos and sin of π · 180°/150° (= 216°): the turn from one ear's shadow angle to the other's.
+const COS_SHADOW_TURN: f32 = -0.809_017;
+const SIN_SHADOW_TURN: f32 = -0.587_785_24;
 
 /// Pinna echo delays at the host rate: τₙ = Aₙ cos(θ/2) sin(Dₙ(90° − φ)) + Bₙ (samples at
 /// 44.1 kHz, rescaled), θ the source azimuth, φ the elevation.
 ///
 /// Both ears get the same echoes: the pinna cue is a spectral (elevation, front/back) cue, and
 /// ear-specific echo patterns would smear the interaural correlation peak away from the ITD.
-pub fn pinna_delays(cos_azimuth: f32, elevation_rad: f32, sample_rate: f32) -> [f32; 5] {
+pub fn pinna_delays(
+    cos_azimuth: f32,
+    sin_elevation: f32,
+    cos_elevation: f32,
+    sample_rate: f32,
+) -> [f32; 5] {
     // cos(θ/2) from cos θ without another trig call (θ within ±180°, so cos(θ/2) ≥ 0).
     let cos_half = ((1.0 + cos_azimuth) * 0.5).max(0.0).sqrt();
     let scale = sample_rate / PINNA_RATE;
-    let from_top = FRAC_PI_2 - elevation_rad;
+    // sin(Dₙ(90° − φ)) for the two values of Dₙ without a trig call: sin(90° − φ) = cos φ, and
+    // by the half-angle formula sin((90° − φ)/2) = √((1 − cos(90° − φ))/2) = √((1 − sin φ)/2)
+    // (90° − φ is within 0…180°, so the half angle's sine is not negative).
+    let sine_whole = cos_elevation;
+    let sine_half = ((1.0 - sin_elevation) * 0.5).max(0.0).sqrt();
     let mut out = [0.0; 5];
-    let mut sine = 0.0;
     for n in 0..5 {
-        // Neighbouring echoes mostly share Dₙ: reuse the sine.
-        if n == 0 || PINNA_D[n] != PINNA_D[n - 1] {
-            sine = (PINNA_D[n] * from_top).sin();
-        }
+        let sine = if PINNA_D[n] == 1.0 {
+            sine_whole
+        } else {
+            debug_assert_eq!(PINNA_D[n], 0.5);
+            sine_half
+        };
         out[n] = (PINNA_A[n] * cos_half * sine + PINNA_B[n]) * scale;
     }
     out
@@ -183,34 +200,35 @@ pub struct SourceCues {
 
 /// All cues for a source: the direction and the shared factors are computed once.
 pub fn source_cues(position: &Position, head_radius_m: f32, sample_rate: f32) -> SourceCues {
-    let direction = position.direction();
+    // `Position::direction`, keeping the sines and cosines for the pinna delays.
+    let (sin_az, cos_az) = position.azimuth_deg.to_radians().sin_cos();
+    let (sin_el, cos_el) = position.elevation_deg.to_radians().sin_cos();
+    let direction = [cos_el * sin_az, cos_el * cos_az, sin_el];
     let common_gain = distance_gain(position.distance_m);
     let rear = rear_shade_gain(direction);
-    let ear = |ear, theta| {
+    // The ears face opposite ways, so the right ear's angle is π minus the left's, and its
+    // shadow cos(1.2(π − θ)) = cos 1.2π · cos 1.2θ + sin 1.2π · sin 1.2θ comes from the left
+    // ear's sine and cosine (`shadow_alpha` with one trig call for both ears).
+    let theta_left = ear_incidence_cos(direction, Ear::Left).acos();
+    let (sin_shadow, cos_shadow) = (theta_left * SHADOW_ANGLE_SCALE).sin_cos();
+    let cos_shadow_right = COS_SHADOW_TURN * cos_shadow + SIN_SHADOW_TURN * sin_shadow;
+    let ear = |ear: Ear, theta: f32, cos_shadow: f32| {
         let cos_theta = ear_incidence_cos(direction, ear);
+        let alpha = 1.05 + 0.95 * cos_shadow;
         EarCues {
             delay_s: ear_delay_from_angle(theta, cos_theta, head_radius_m),
             low_gain: common_gain * near_field_gain(position.distance_m, cos_theta, head_radius_m),
-            high_gain: common_gain * shadow_alpha(theta) * rear,
+            high_gain: common_gain * alpha * rear,
         }
     };
-    // The ears face opposite ways, so the right ear's angle is π minus the left's.
-    let theta_left = ear_incidence_cos(direction, Ear::Left).acos();
-    // The azimuth's cosine in the horizontal plane, from the direction vector (a unit vector:
-    // no overflow to guard against, so no `hypot`).
-    let horizontal = (direction[0] * direction[0] + direction[1] * direction[1]).sqrt();
-    let cos_azimuth = if horizontal > 1e-6 {
-        direction[1] / horizontal
-    } else {
-        1.0
-    };
+    // The azimuth's cosine in the horizontal plane (where the elevation leaves one).
+    let cos_azimuth = if cos_el > 1e-6 { cos_az } else { 1.0 };
     SourceCues {
-        ears: [ear(Ear::Left, theta_left), ear(Ear::Right, PI - theta_left)],
-        pinna_delays: pinna_delays(
-            cos_azimuth,
-            position.elevation_deg.to_radians(),
-            sample_rate,
-        ),
+        ears: [
+            ear(Ear::Left, theta_left, cos_shadow),
+            ear(Ear::Right, PI - theta_left, cos_shadow_right),
+        ],
+        pinna_delays: pinna_delays(cos_azimuth, sin_el, cos_el, sample_rate),
     }
 }
 
@@ -277,9 +295,68 @@ mod tests {
     }
 
     #[test]
+    fn both_ears_shadows_come_from_one_angle() {
+        let turn = std::f64::consts::PI * 180.0 / 150.0;
+        assert!((COS_SHADOW_TURN as f64 - turn.cos()).abs() < 1e-7);
+        assert!((SIN_SHADOW_TURN as f64 - turn.sin()).abs() < 1e-7);
+        for az in [-170.0f32, -90.0, -45.0, 0.0, 20.0, 90.0, 135.0, 180.0] {
+            for el in [-60.0f32, 0.0, 45.0] {
+                let position = Position {
+                    azimuth_deg: az,
+                    elevation_deg: el,
+                    distance_m: 1.0,
+                };
+                let cues = source_cues(&position, A, 48_000.0);
+                let direction = position.direction();
+                for (side, ear) in [Ear::Left, Ear::Right].into_iter().enumerate() {
+                    let theta = ear_incidence_cos(direction, ear).acos();
+                    let expected =
+                        distance_gain(1.0) * shadow_alpha(theta) * rear_shade_gain(direction);
+                    let got = cues.ears[side].high_gain;
+                    assert!(
+                        (got - expected).abs() < 1e-5,
+                        "{az}° {el}° {ear:?}: {got} {expected}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn pinna_delays_follow_brown_and_duda_at_every_elevation() {
+        for az in [-180.0f32, -60.0, 0.0, 90.0] {
+            for el in [-90.0f32, -40.0, 0.0, 30.0, 89.0, 90.0] {
+                let position = Position {
+                    azimuth_deg: az,
+                    elevation_deg: el,
+                    distance_m: 1.0,
+                };
+                let got = source_cues(&position, A, 44_100.0).pinna_delays;
+                let from_top = FRAC_PI_2 - el.to_radians();
+                // Straight above or below, the azimuth is taken as the front.
+                let azimuth = if el.abs() == 90.0 {
+                    0.0
+                } else {
+                    az.to_radians()
+                };
+                let cos_half = (azimuth * 0.5).cos().abs();
+                for n in 0..5 {
+                    let expected =
+                        PINNA_A[n] * cos_half * (PINNA_D[n] * from_top).sin() + PINNA_B[n];
+                    assert!(
+                        (got[n] - expected).abs() < 1e-4,
+                        "{az}° {el}° echo {n}: {} {expected}",
+                        got[n]
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
     fn pinna_delays_scale_with_the_sample_rate() {
-        let d44 = pinna_delays(0.0, 0.0, 44_100.0);
-        let d96 = pinna_delays(0.0, 0.0, 96_000.0);
+        let d44 = pinna_delays(0.0, 0.0, 1.0, 44_100.0);
+        let d96 = pinna_delays(0.0, 0.0, 1.0, 96_000.0);
         for n in 0..5 {
             assert!((d96[n] / d44[n] - 96.0 / 44.1).abs() < 1e-4);
         }
