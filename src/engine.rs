@@ -23,7 +23,7 @@ use crate::binaural::sofa_renderer::{self, SofaRenderer};
 use crate::binaural::{BinauralRenderer, CONTROL_PERIOD, Position};
 use crate::calm_guard::CalmGuard;
 use crate::cleanup::Cleanup;
-use crate::dsp::{ControlRamp, FixedDelay, LinearFade, db_to_gain, flush_tiny};
+use crate::dsp::{ControlRamp, DbToGain, FixedDelay, LinearFade, flush_tiny};
 use crate::motion::{PathShape, path_position};
 pub use crate::settings::{HrtfModel, InputChannels, LayerSettings, Settings, Transport};
 use crate::triggers::bank::MAX_NOTES_PER_CHUNK;
@@ -87,6 +87,8 @@ pub struct Engine {
     guard: CalmGuard,
     /// Smoothed voice gain, voice mix, output gain and ceiling (indexed by `VOICE_GAIN` …).
     levels: ControlRamp<4>,
+    /// The voice level, output level and ceiling settings as gains.
+    level_gains: [DbToGain; 3],
     guard_fade: LinearFade,
     bypass_fade: LinearFade,
     /// Samples left until the next control tick.
@@ -161,6 +163,7 @@ impl Engine {
             ],
             guard: CalmGuard::new(sample_rate),
             levels: ControlRamp::new(LEVEL_GLIDE_S, sample_rate, CONTROL_PERIOD),
+            level_gains: [DbToGain::new(); 3],
             guard_fade: LinearFade::new(SWITCH_FADE_S, sample_rate, true),
             bypass_fade: LinearFade::new(SWITCH_FADE_S, sample_rate, false),
             until_tick: 0,
@@ -654,12 +657,13 @@ impl Engine {
             self.bypass_fade.snap(settings.bypass);
         }
         self.choose_head(input, settings, snap);
+        let [voice_level, output, ceiling] = &mut self.level_gains;
         self.levels.retarget(
             [
-                db_to_gain(settings.voice_level_db),
+                voice_level.gain(settings.voice_level_db),
                 settings.voice_mix,
-                db_to_gain(settings.output_db),
-                db_to_gain(settings.ceiling_db),
+                output.gain(settings.output_db),
+                ceiling.gain(settings.ceiling_db),
             ],
             snap,
         );

@@ -23,6 +23,37 @@ pub fn db_to_gain(db: f32) -> f32 {
     10f32.powf(db / 20.0)
 }
 
+/// [`db_to_gain`] that remembers its last conversion: a level setting rarely changes between
+/// two control ticks, and the power is the dearest call of a tick.
+#[derive(Debug, Clone, Copy)]
+pub struct DbToGain {
+    db: f32,
+    gain: f32,
+}
+
+impl DbToGain {
+    pub const fn new() -> Self {
+        // 10^(0/20) is exactly 1.
+        Self { db: 0.0, gain: 1.0 }
+    }
+
+    /// `db_to_gain(db)`, computed only when `db` differs (bit for bit) from the last one.
+    #[inline]
+    pub fn gain(&mut self, db: f32) -> f32 {
+        if db.to_bits() != self.db.to_bits() {
+            self.db = db;
+            self.gain = db_to_gain(db);
+        }
+        self.gain
+    }
+}
+
+impl Default for DbToGain {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// A linear gain factor to decibels (−inf for 0).
 #[inline]
 pub fn gain_to_db(gain: f32) -> f32 {
@@ -47,5 +78,19 @@ pub fn one_pole_coef(time_s: f32, rate_hz: f32) -> f32 {
         1.0
     } else {
         1.0 - (-1.0 / (time_s * rate_hz)).exp()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn remembered_gains_are_the_conversions_of_the_latest_level() {
+        let mut memo = DbToGain::new();
+        assert_eq!(memo.gain(0.0), 1.0);
+        for db in [-6.0f32, -6.0, 3.5, -0.0, 0.0, -60.0, -6.0] {
+            assert_eq!(memo.gain(db).to_bits(), db_to_gain(db).to_bits(), "{db} dB");
+        }
     }
 }
