@@ -194,6 +194,9 @@ pub struct BinauralRenderer {
     ear_shelves: [BlockLowpass; 2],
     head_radius: ControlSmoother,
     proximity_shelf: BlockLowpass,
+    /// The last `proximity_gain`, with its distance and control (as bits): a voice often keeps
+    /// its distance while it moves, and the gain costs a logarithm and an exponential.
+    proximity_memo: ([u32; 2], f32),
     /// Samples collected since the last control tick.
     elapsed: usize,
     /// The next control tick jumps straight to its targets (after `reset`).
@@ -231,6 +234,7 @@ impl BinauralRenderer {
                 2.0 * std::f32::consts::PI * PROXIMITY_CORNER_HZ,
                 sample_rate,
             ),
+            proximity_memo: ([1.0f32.to_bits(), 0], 1.0),
             elapsed: 0,
             snap: true,
             #[cfg(target_arch = "x86_64")]
@@ -273,7 +277,11 @@ impl BinauralRenderer {
         let corner = 2.0 * SPEED_OF_SOUND / head;
         let cues = head_model::source_cues(position, head, fs);
         let mut targets = [0.0; CUES];
-        targets[PROXIMITY] = proximity_gain(position.distance_m, proximity);
+        let key = [position.distance_m.to_bits(), proximity.to_bits()];
+        if self.proximity_memo.0 != key {
+            self.proximity_memo = (key, proximity_gain(position.distance_m, proximity));
+        }
+        targets[PROXIMITY] = self.proximity_memo.1;
         targets[PINNA..EARS].copy_from_slice(&cues.pinna_delays);
         for (side, ear) in cues.ears.iter().enumerate() {
             self.ear_shelves[side].set_corner(corner, fs);
