@@ -37,7 +37,9 @@ impl FixedDelay {
         out[older.len()..older.len() + newer.len()].copy_from_slice(newer);
     }
 
-    /// Replaces `block` with the samples from `len` samples earlier.
+    /// Replaces `block` with the samples from `len` samples earlier. Inlined, so that it takes
+    /// the caller's instruction set (the engine's AVX build).
+    #[inline(always)]
     pub fn process(&mut self, mut block: &mut [f32]) {
         while !block.is_empty() {
             let n = (self.ring.len() - self.at).min(block.len());
