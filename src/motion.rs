@@ -152,7 +152,11 @@ fn fraction(x: f64) -> f64 {
 fn floor(x: f64) -> f64 {
     if x.abs() < 4_503_599_627_370_496.0 {
         let truncated = x as i64 as f64;
-        if truncated > x { truncated - 1.0 } else { truncated }
+        if truncated > x {
+            truncated - 1.0
+        } else {
+            truncated
+        }
     } else {
         x
     }
@@ -222,8 +226,23 @@ mod tests {
     #[test]
     fn floor_matches_the_library_floor() {
         for x in [
-            0.0f64, -0.0, 0.5, -0.5, 1.0, -1.0, 2.999_999, -2.000_001, 1e15 + 0.5, -1e15 - 0.5,
-            4_503_599_627_370_495.5, 9e15, -9e15, 1e300, -1e300, f64::INFINITY, f64::NEG_INFINITY,
+            0.0f64,
+            -0.0,
+            0.5,
+            -0.5,
+            1.0,
+            -1.0,
+            2.999_999,
+            -2.000_001,
+            1e15 + 0.5,
+            -1e15 - 0.5,
+            4_503_599_627_370_495.5,
+            9e15,
+            -9e15,
+            1e300,
+            -1e300,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
         ] {
             assert_eq!(floor(x), x.floor(), "{x}");
         }
