@@ -62,7 +62,8 @@ const GROUP: usize = 8;
 ///
 /// Run sample by sample, `y[n] = u[n] + p·y[n−1]` (with `u[n] = k·(x[n] + x[n−1])`) is a chain
 /// of a multiply and an add per sample, which the processor cannot overlap. Unrolled over a
-/// group of eight, `y[g+i] = Σₘ₌₀..ᵢ pⁱ⁻ᵐ·u[g+m] + pⁱ⁺¹·y[g−1]`: the sums are independent
+/// group of eight, `y[g+i] = Σₘ₌₀..ᵢ k·pⁱ⁻ᵐ·s[g+m] + pⁱ⁺¹·y[g−1]` (`s[n] = x[n] + x[n−1]`,
+/// `k` folded into the table): the sums are independent
 /// vector work, and only the last term carries from group to group (a parallel prefix
 /// formulation of a first-order recursion, as in Blelloch, "Prefix sums and their
 /// applications", 1990). Same filter, rounded differently: within 1e-6 of the sample-by-sample
@@ -71,7 +72,7 @@ const GROUP: usize = 8;
 pub struct BlockLowpass {
     /// The coefficients and the state (last input and output), as the sample form keeps them.
     lp: BilinearLowpass,
-    /// `spread[m][i] = pⁱ⁻ᵐ` for `i ≥ m`, else 0: how `u[g+m]` reaches `y[g+i]`.
+    /// `spread[m][i] = k·pⁱ⁻ᵐ` for `i ≥ m`, else 0: how `s[g+m]` reaches `y[g+i]`.
     spread: [[f32; GROUP]; GROUP],
     /// `carry[i] = pⁱ⁺¹`: how the previous group's last output reaches `y[g+i]`.
     carry: [f32; GROUP],
@@ -101,11 +102,16 @@ impl BlockLowpass {
         if p == before {
             return;
         }
-        // Powers in double precision, rounded once.
+        // Powers in double precision, rounded once (the spread with the gain `k` folded in).
         let powers: [f64; GROUP + 1] = std::array::from_fn(|i| f64::from(p).powi(i as i32));
+        let k = f64::from(self.lp.k);
         for (m, row) in self.spread.iter_mut().enumerate() {
             for (i, v) in row.iter_mut().enumerate() {
-                *v = if i >= m { powers[i - m] as f32 } else { 0.0 };
+                *v = if i >= m {
+                    (k * powers[i - m]) as f32
+                } else {
+                    0.0
+                };
             }
         }
         for (i, v) in self.carry.iter_mut().enumerate() {
@@ -140,25 +146,26 @@ impl BlockLowpass {
         y: [&mut [f32; N]; C],
     ) {
         const { assert!(N.is_multiple_of(GROUP)) };
-        // The feed-forward half first, for the whole block (a plain vector loop).
-        let mut u = [[0.0f32; N]; C];
+        // The feed-forward sums `s[n] = x[n] + x[n−1]` first, for the whole block (a plain
+        // vector loop; the gain `k` is in the spread).
+        let mut sums = [[0.0f32; N]; C];
         let mut last = [0.0f32; C];
         for c in 0..C {
-            let (lp, x, u) = (&filters[c].lp, x[c], &mut u[c]);
-            u[0] = lp.k * (x[0] + lp.x1);
+            let (lp, x, sums) = (&filters[c].lp, x[c], &mut sums[c]);
+            sums[0] = x[0] + lp.x1;
             for j in 1..N {
-                u[j] = lp.k * (x[j] + x[j - 1]);
+                sums[j] = x[j] + x[j - 1];
             }
             last[c] = lp.y1;
         }
         for g in (0..N).step_by(GROUP) {
             for c in 0..C {
                 let filter = &filters[c];
-                let u = &u[c][g..g + GROUP];
+                let sums = &sums[c][g..g + GROUP];
                 let mut acc = [0.0f32; GROUP];
-                for (row, &um) in filter.spread.iter().zip(u) {
+                for (row, &sm) in filter.spread.iter().zip(sums) {
                     for i in 0..GROUP {
-                        acc[i] += row[i] * um;
+                        acc[i] += row[i] * sm;
                     }
                 }
                 let y = &mut y[c][g..g + GROUP];
