@@ -96,10 +96,10 @@ impl BlockLowpass {
 
     /// Changes the corner, keeping the state (no click). Cheap when the corner is unchanged.
     pub fn set_corner(&mut self, omega_c: f32, sample_rate: f32) {
-        let before = self.lp.p;
+        let before = (self.lp.k, self.lp.p);
         self.lp.set_corner(omega_c, sample_rate);
         let p = self.lp.p;
-        if p == before {
+        if (self.lp.k, p) == before {
             return;
         }
         // Powers in double precision, rounded once (the spread with the gain `k` folded in).
