@@ -61,6 +61,8 @@ pub fn clap_param_id(id: &str) -> u32 {
 /// How long the editor may take to draw its first frame, or to settle, before a test gives up.
 /// A first frame takes about 0.1 s with llvmpipe; a loaded CI machine may be much slower.
 pub const FRAME_TIMEOUT: Duration = Duration::from_secs(20);
+/// How long the number of threads must stay the same to count as settled.
+const THREADS_SETTLED: Duration = Duration::from_millis(200);
 /// How often the host's event loop looks for work while it waits.
 const POLL: Duration = Duration::from_millis(5);
 
@@ -572,23 +574,27 @@ impl Plugin {
     /// close, baseview 0.4 logs "Error while closing window" and returns without joining it, and
     /// the thread goes on closing its X connection. A process that exits at that moment runs the
     /// exit handlers of Mesa and Xlib under the thread and crashes; a test that ends right after
-    /// closing the editor would die after passing.
+    /// closing the editor would die after passing. The wait ends when the process has no more
+    /// threads than before the editor opened, or (the first opening in a process starts threads
+    /// that live as long as it, such as Mesa's shader cache) when the number has stopped
+    /// changing for a moment. Leaks are the business of the editor tests that count threads.
     pub fn close_editor(&mut self, display: &Display, editor: OpenEditor) {
         let handle = self.instance.plugin_handle();
         self.gui.destroy(&handle);
         display.destroy_window(editor.parent);
         self.pump();
         let closed_at = Instant::now();
-        while thread_count() > editor.threads_before {
-            assert!(
-                closed_at.elapsed() < FRAME_TIMEOUT,
-                "{} threads {FRAME_TIMEOUT:?} after the editor closed, {} before it opened: \
-                 the editor leaves threads behind",
-                thread_count(),
-                editor.threads_before
-            );
+        let (mut count, mut since) = (thread_count(), Instant::now());
+        while count > editor.threads_before
+            && since.elapsed() < THREADS_SETTLED
+            && closed_at.elapsed() < FRAME_TIMEOUT
+        {
             self.pump();
             std::thread::sleep(Duration::from_millis(1));
+            let now = thread_count();
+            if now != count {
+                (count, since) = (now, Instant::now());
+            }
         }
     }
 
