@@ -70,9 +70,14 @@ pub struct Position {
 impl Position {
     /// Unit direction vector `(right, front, up)`.
     pub fn direction(&self) -> [f32; 3] {
+        self.direction_and_cosines().0
+    }
+
+    /// The direction, with the cosines of the azimuth and the elevation it was made from.
+    fn direction_and_cosines(&self) -> ([f32; 3], f32, f32) {
         let (sin_az, cos_az) = self.azimuth_deg.to_radians().sin_cos();
         let (sin_el, cos_el) = self.elevation_deg.to_radians().sin_cos();
-        [cos_el * sin_az, cos_el * cos_az, sin_el]
+        ([cos_el * sin_az, cos_el * cos_az, sin_el], cos_az, cos_el)
     }
 }
 
@@ -200,10 +205,9 @@ pub struct SourceCues {
 
 /// All cues for a source: the direction and the shared factors are computed once.
 pub fn source_cues(position: &Position, head_radius_m: f32, sample_rate: f32) -> SourceCues {
-    // `Position::direction`, keeping the sines and cosines for the pinna delays.
-    let (sin_az, cos_az) = position.azimuth_deg.to_radians().sin_cos();
-    let (sin_el, cos_el) = position.elevation_deg.to_radians().sin_cos();
-    let direction = [cos_el * sin_az, cos_el * cos_az, sin_el];
+    // The cosines are kept for the pinna delays (the elevation's sine is the direction's `up`).
+    let (direction, cos_az, cos_el) = position.direction_and_cosines();
+    let sin_el = direction[2];
     let common_gain = distance_gain(position.distance_m);
     let rear = rear_shade_gain(direction);
     // The ears face opposite ways, so the right ear's angle is π minus the left's, and its
