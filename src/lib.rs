@@ -16,6 +16,7 @@ pub mod dsp;
 pub mod editor;
 pub mod engine;
 pub mod format;
+pub mod loudness;
 pub mod motion;
 pub mod offline;
 pub mod params;

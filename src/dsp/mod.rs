@@ -8,6 +8,7 @@ pub mod lowpass;
 pub mod noise;
 pub mod resonator;
 pub mod smoother;
+pub mod true_peak;
 
 pub use biquad::{Biquad, PairedBiquad};
 pub use delay_line::{DelayLine, lagrange_cubic, lagrange_weights};
@@ -16,6 +17,7 @@ pub use lowpass::{BilinearLowpass, BlockLowpass};
 pub use noise::{WhiteNoise, WhiteNoiseBlock};
 pub use resonator::{Resonator, ResonatorBank4};
 pub use smoother::{ControlRamp, ControlSmoother, LinearFade};
+pub use true_peak::TruePeak;
 
 /// Decibels to a linear gain factor.
 #[inline]
