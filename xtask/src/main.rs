@@ -19,7 +19,15 @@ fn demo() -> nice_plug_xtask::Result<()> {
     )?;
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let status = Command::new(cargo)
-        .args(["run", "--release", "--bin", "murmur", "--", "demo"])
+        .args([
+            "run",
+            "--release",
+            "--bin",
+            "murmur",
+            "--",
+            "demo",
+            "--overwrite",
+        ])
         .status()?;
     if !status.success() {
         return Err(std::io::Error::other(format!("rendering the demo failed ({status})")).into());
