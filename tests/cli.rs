@@ -107,9 +107,43 @@ fn preset_files_and_set_values_are_what_is_rendered() {
     let (by_file, _) = bed("by-file.wav", &["--preset", file.to_str().unwrap()]);
     assert!(by_name == by_file, "the preset file renders differently");
     assert!(samples.iter().any(|s| s.abs() > 1_000), "silent bed");
-    // Every layer switched off by name and by ID: the bed is silent.
-    let (_, off) = bed(
-        "off.wav",
+    // Every layer switched off by name and by ID: the bed would be silent, so `generate`
+    // refuses, names the presets that have layers, and writes nothing.
+    let off = dir.join("off.wav");
+    let run = murmur(&[
+        "generate",
+        "--duration",
+        "2s",
+        "--preset",
+        "Scratch & Tap",
+        "--set",
+        "Layer 1 On=Off",
+        "--set",
+        "t2on=off",
+        "--set",
+        "t3on = Off",
+        off.to_str().unwrap(),
+    ]);
+    assert!(!run.status.success());
+    let says = text(&run.stderr);
+    assert!(says.contains("no trigger layer is on"), "{says}");
+    for preset in murmur::presets::factory() {
+        let has_layers = preset
+            .settings
+            .layers
+            .iter()
+            .any(|l| l.on && l.density_per_s > 0.0);
+        assert_eq!(
+            says.contains(preset.name),
+            has_layers,
+            "{}: {says}",
+            preset.name
+        );
+    }
+    assert!(!off.exists());
+    // One layer back on by name: sound again.
+    let (_, one) = bed(
+        "one.wav",
         &[
             "--preset",
             "Scratch & Tap",
@@ -119,9 +153,11 @@ fn preset_files_and_set_values_are_what_is_rendered() {
             "t2on=off",
             "--set",
             "t3on = Off",
+            "--set",
+            "Layer 2 On=On",
         ],
     );
-    assert!(off.iter().all(|&s| s == 0), "layers off, yet sound");
+    assert!(one.iter().any(|&s| s != 0), "a layer on, yet silence");
     // A preset file with a bad line is named with its line.
     std::fs::write(&file, "# mine\nazim=90\nt1dens=lots\n").unwrap();
     let run = murmur(&[

@@ -10,19 +10,25 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use clap::{Args, Parser, Subcommand};
 use murmur::automation::Automation;
 use murmur::binaural::hrtf_set::HrtfSet;
-use murmur::engine::{HrtfModel, InputChannels, Settings};
+use murmur::engine::{HrtfModel, Settings};
 use murmur::offline::OfflineRender;
 use murmur::params::{MurmurParams, ParamIndex, ParamSheet};
 use murmur::presets;
 
+mod check;
 mod demo;
+mod flac_out;
 mod input;
+mod output;
+mod pipeline;
 mod progress;
-mod wav;
+mod reader;
+mod riff;
+mod sources;
+mod startle;
 use nice_plug::prelude::Params;
-
-/// Host block size the renderer uses (the output does not depend on it).
-const BLOCK: usize = 1024;
+use output::{Encoding, Format, Plan};
+use pipeline::{BLOCK, Finishing};
 
 #[derive(Parser)]
 #[command(
@@ -57,6 +63,66 @@ struct SoundArgs {
     sofa: Option<PathBuf>,
 }
 
+/// How the output file is stored.
+#[derive(Args)]
+struct FileArgs {
+    /// Sample format: 16, 24 or 32f.
+    #[arg(long, default_value = "24")]
+    bits: String,
+    /// Container: wav, rf64 or flac. By default the output's extension decides (.wav, .flac);
+    /// a WAV that would pass 4 GiB is written as RF64.
+    #[arg(long, value_name = "FORMAT")]
+    format: Option<String>,
+    /// Replace existing output files (inputs are never replaced).
+    #[arg(long)]
+    overwrite: bool,
+}
+
+/// Loudness and fades: what is done to the render on its way to the file.
+#[derive(Args)]
+struct FinishArgs {
+    /// Integrated loudness to land on (ITU-R BS.1770-4): LUFS such as -16, or youtube,
+    /// spotify (-14), apple, podcast (-16), broadcast (-23).
+    #[arg(long, value_name = "LUFS|NAME", allow_hyphen_values = true)]
+    loudness: Option<String>,
+    /// The highest true peak a loudness target may lift the render to, dBTP.
+    #[arg(long, value_name = "dBTP", default_value_t = -1.0, allow_hyphen_values = true)]
+    true_peak: f64,
+    /// Equal-power fade at the start: seconds or a time (`3s`, `1m`; `0` for none).
+    #[arg(long, value_name = "TIME")]
+    fade_in: Option<String>,
+    /// Equal-power fade at the end: seconds or a time (`10s`, `2m`; `0` for none).
+    #[arg(long, value_name = "TIME")]
+    fade_out: Option<String>,
+}
+
+impl FinishArgs {
+    /// The finishing asked for, with `default_fades_s` (in, out) where no fade is given.
+    fn finishing(&self, default_fades_s: (f64, f64)) -> Result<Finishing, String> {
+        let fade = |text: &Option<String>, option: &str, default: f64| match text {
+            Some(t) => pipeline::parse_fade(t, option),
+            None => Ok(default),
+        };
+        if self.loudness.is_none() && self.true_peak != -1.0 {
+            return Err("--true-peak limits a --loudness target: give one".to_owned());
+        }
+        Ok(Finishing {
+            fade_in_s: fade(&self.fade_in, "--fade-in", default_fades_s.0)?,
+            fade_out_s: fade(&self.fade_out, "--fade-out", default_fades_s.1)?,
+            target: self
+                .loudness
+                .as_deref()
+                .map(|t| pipeline::parse_target(t, self.true_peak))
+                .transpose()?,
+            ceiling_dbfs: None,
+        })
+    }
+}
+
+/// Fades `generate` gives a bed unless told otherwise, seconds: a bed never starts or stops
+/// abruptly.
+const GENERATE_FADES_S: (f64, f64) = (2.0, 10.0);
+
 #[derive(Subcommand)]
 enum Command {
     /// Lists the factory presets, or prints one as a preset file.
@@ -75,7 +141,7 @@ enum Command {
         /// Output file (one input only).
         #[arg(short = 'o', long = "output")]
         output: Option<PathBuf>,
-        /// Output folder: each render is named after its input, `NAME-murmur.wav`.
+        /// Output folder: each render is named after its input, `NAME-murmur.wav` (or .flac).
         #[arg(long)]
         out_dir: Option<PathBuf>,
         #[command(flatten)]
@@ -83,22 +149,23 @@ enum Command {
         /// Seconds rendered after the input ends, for triggers and filters to ring out.
         #[arg(long, default_value_t = 2.0)]
         tail: f64,
-        /// Sample format: 16, 24 or 32f.
-        #[arg(long, default_value = "24")]
-        bits: String,
-        /// Replace existing output files (inputs are never replaced).
-        #[arg(long)]
-        overwrite: bool,
+        #[command(flatten)]
+        file: FileArgs,
+        #[command(flatten)]
+        finish: FinishArgs,
         /// Files rendered in parallel; the number of cores when absent.
         #[arg(long)]
         jobs: Option<usize>,
     },
     /// Renders a 30 s binaural demo (default `target/demo/murmur-demo.wav`).
     Demo {
-        /// Output WAV file, or a folder to write `murmur-demo.wav` into.
+        /// Output file (.wav or .flac), or a folder to write `murmur-demo.wav` into.
         output: Option<PathBuf>,
+        /// Replace an existing demo.
+        #[arg(long)]
+        overwrite: bool,
     },
-    /// Renders a trigger bed with no input.
+    /// Renders a trigger bed with no input (faded in over 2 s and out over 10 s unless told).
     Generate {
         #[command(flatten)]
         sound: SoundArgs,
@@ -108,20 +175,35 @@ enum Command {
         /// Sample rate, Hz.
         #[arg(long, default_value_t = 48_000)]
         rate: u32,
-        /// Sample format: 16, 24 or 32f.
-        #[arg(long, default_value = "24")]
-        bits: String,
-        /// Replace an existing output file.
-        #[arg(long)]
-        overwrite: bool,
-        /// Output WAV file.
+        #[command(flatten)]
+        file: FileArgs,
+        #[command(flatten)]
+        finish: FinishArgs,
+        /// Output file: .wav (RF64 past 4 GiB) or .flac.
         output: PathBuf,
+    },
+    /// Checks finished files (WAV, RF64, FLAC; anyone's) for what wakes a listener: loudness
+    /// jumps, hard stops, clipping, DC offset, broken samples.
+    Check {
+        /// Files to check.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// A momentary loudness this many LU above the median short-term loudness of the 10 s
+        /// before it is a startle.
+        #[arg(long, value_name = "LU", default_value_t = startle::DEFAULT_JUMP_LU)]
+        jump: f64,
+        /// One JSON document on stdout instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Exit non-zero when anything is found.
+        #[arg(long)]
+        strict: bool,
     },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    wav::clean_up_when_stopped();
+    output::clean_up_when_stopped();
     let result = match cli.command {
         Command::Presets { show: None } => {
             let mut out = std::io::stdout().lock();
@@ -142,10 +224,11 @@ fn main() -> ExitCode {
             out_dir,
             sound,
             tail,
-            bits,
-            overwrite,
+            file,
+            finish,
             jobs,
         } => Setup::from_args(&sound).and_then(|setup| {
+            let finishing = finish.finishing((0.0, 0.0))?;
             render(
                 &inputs,
                 &RenderRequest {
@@ -153,35 +236,49 @@ fn main() -> ExitCode {
                     out_dir: out_dir.as_deref(),
                     setup: &setup,
                     tail_s: tail,
-                    bits: &bits,
-                    overwrite,
+                    file: FileChoice::from_args(&file)?,
+                    finishing: setup.with_ceiling(finishing),
                     jobs,
                 },
             )
         }),
-        Command::Demo { output } => demo_to(&match output {
-            None => PathBuf::from("target/demo/murmur-demo.wav"),
-            // A folder (existing, or written with a trailing slash) gets the default name.
-            Some(dir) if dir.is_dir() || dir.as_os_str().to_string_lossy().ends_with('/') => {
-                dir.join("murmur-demo.wav")
-            }
-            Some(file) => file,
-        }),
+        Command::Demo { output, overwrite } => demo_to(
+            &match output {
+                None => PathBuf::from("target/demo/murmur-demo.wav"),
+                // A folder (existing, or written with a trailing slash) gets the default name.
+                Some(dir)
+                    if dir.is_dir() || dir.as_os_str().to_string_lossy().ends_with(['/', '\\']) =>
+                {
+                    dir.join("murmur-demo.wav")
+                }
+                Some(file) => file,
+            },
+            overwrite,
+        ),
         Command::Generate {
             sound,
             duration,
             rate,
-            bits,
-            overwrite,
+            file,
+            finish,
             output,
         } => {
             if sound.preset.is_none() && sound.sets.is_empty() {
                 Err("say what to generate: --preset NAME (see `murmur presets`)".to_owned())
             } else {
-                Setup::from_args(&sound)
-                    .and_then(|setup| generate(&setup, &duration, rate, &bits, overwrite, &output))
+                Setup::from_args(&sound).and_then(|setup| {
+                    let finishing = setup.with_ceiling(finish.finishing(GENERATE_FADES_S)?);
+                    let file = FileChoice::from_args(&file)?;
+                    generate(&setup, &duration, rate, &file, &finishing, &output)
+                })
             }
         }
+        Command::Check {
+            files,
+            jump,
+            json,
+            strict,
+        } => check::run(&files, jump, json, strict),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -189,6 +286,45 @@ fn main() -> ExitCode {
             eprintln!("murmur: {message}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// `--bits`, `--format` and `--overwrite`, checked.
+struct FileChoice {
+    encoding: Encoding,
+    /// The container asked for with `--format`.
+    format: Option<Format>,
+    overwrite: bool,
+}
+
+impl FileChoice {
+    fn from_args(args: &FileArgs) -> Result<Self, String> {
+        Ok(Self {
+            encoding: Encoding::parse(&args.bits)?,
+            format: args.format.as_deref().map(Format::parse).transpose()?,
+            overwrite: args.overwrite,
+        })
+    }
+
+    /// The container of `path`.
+    fn format_of(&self, path: &Path) -> Result<Format, String> {
+        output::format_for(path, self.format)
+    }
+
+    /// The whole plan for `frames` frames at `rate` into `path`, room on its disk checked.
+    fn plan(&self, path: &Path, rate: u32, frames: u64) -> Result<Plan, String> {
+        let format = self.format_of(path)?;
+        let plan = Plan::new(
+            path,
+            format,
+            self.encoding,
+            rate,
+            frames,
+            self.format == Some(Format::Wav),
+            &mut |notice| eprintln!("murmur: {notice}"),
+        )?;
+        plan.check_room()?;
+        Ok(plan)
     }
 }
 
@@ -293,6 +429,29 @@ impl Setup {
         sheet
     }
 
+    /// `finishing` with the Calm Guard's ceiling when the settings have it on.
+    fn with_ceiling(&self, finishing: Finishing) -> Finishing {
+        let settings = self.sheet().settings();
+        Finishing {
+            ceiling_dbfs: settings
+                .calm_guard
+                .then_some(f64::from(settings.ceiling_db)),
+            ..finishing
+        }
+    }
+
+    /// Whether a bed with these settings makes any sound: a layer on with events of its own
+    /// (density above 0; at 0 a layer plays only MIDI, which `generate` has none of), or
+    /// automation that may switch one on.
+    fn has_a_playing_layer(&self) -> bool {
+        let settings = self.sheet().settings();
+        !self.automation.is_empty()
+            || settings
+                .layers
+                .iter()
+                .any(|layer| layer.on && layer.density_per_s > 0.0)
+    }
+
     /// A render at `rate` Hz (with the SOFA set, if one was given).
     fn renderer(&self, rate: u32) -> Result<OfflineRender, String> {
         let mut render = OfflineRender::new(rate, BLOCK, self.sheet(), self.automation.clone())
@@ -389,36 +548,60 @@ fn generate(
     setup: &Setup,
     duration: &str,
     rate: u32,
-    bits: &str,
-    overwrite: bool,
+    file: &FileChoice,
+    finishing: &Finishing,
     output: &Path,
 ) -> Result<(), String> {
     let seconds = parse_duration(duration)?;
-    let spec = wav::spec(bits, rate)?;
+    if !setup.has_a_playing_layer() {
+        let with_layers: Vec<&str> = presets::factory()
+            .iter()
+            .filter(|p| {
+                p.settings
+                    .layers
+                    .iter()
+                    .any(|l| l.on && l.density_per_s > 0.0)
+            })
+            .map(|p| p.name)
+            .collect();
+        return Err(format!(
+            "no trigger layer is on, so the bed would be silent; switch one on (--set t1on=on) \
+             or use a preset with layers: {}",
+            with_layers.join(", ")
+        ));
+    }
+    // An unusable rate is refused here, before any file is touched.
+    setup.renderer(rate)?;
+    output::check_destination(output)?;
+    let frames = (seconds * f64::from(rate)).round() as u64;
+    let plan = file.plan(output, rate, frames)?;
+    // Checked before any audio is made (the writer checks again when it starts).
+    if output.exists() && !file.overwrite {
+        return Err(format!(
+            "{} exists (add --overwrite to replace it)",
+            output.display()
+        ));
+    }
     let started = std::time::Instant::now();
-    let mut render = setup.renderer(rate)?;
-    let total = (seconds * rate as f64).round() as u64;
     let progress = progress::Progress::new(1);
-    let name = output.display().to_string();
-    let bar = progress.start(&name, total);
-    wav::write_atomically(output, overwrite, |path| {
-        let mut writer = wav::StereoWriter::create(path, spec)?;
-        let (mut left, mut right) = (vec![0.0f32; BLOCK], vec![0.0f32; BLOCK]);
-        let mut done = 0;
-        while done < total {
-            let n = (BLOCK as u64).min(total - done) as usize;
-            left[..n].fill(0.0);
-            right[..n].fill(0.0);
-            render.process(InputChannels::None, &mut left[..n], &mut right[..n]);
-            writer.write(&left[..n], &right[..n])?;
-            done += n as u64;
-            bar.advance(n as u64);
-        }
-        writer.finish()
+    let passes = if finishing.target.is_some() { 2 } else { 1 };
+    let bar = progress.start(&output.display().to_string(), passes * frames);
+    let report = output::write_atomically(output, file.overwrite, |path| {
+        pipeline::render_into(
+            path,
+            &plan,
+            finishing,
+            &mut || Ok(Box::new(sources::Bed::new(setup.renderer(rate)?))),
+            &bar,
+        )
     })?;
     drop(bar);
     progress.finish();
     let took_s = started.elapsed().as_secs_f64();
+    println!("{}: {}", output.display(), report.summary());
+    if let Some(why) = &report.short_of_target {
+        eprintln!("murmur: {}: {why}", output.display());
+    }
     eprintln!(
         "{}: {} of audio in {took_s:.1} s ({:.0}× real time)",
         output.display(),
@@ -428,21 +611,87 @@ fn generate(
     Ok(())
 }
 
-/// Renders the demo to `output` (replacing an older demo), creating its folder.
-fn demo_to(output: &Path) -> Result<(), String> {
-    if let Some(dir) = output.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+/// Renders the demo to `output` (replacing an older demo only with `overwrite`), creating its
+/// folder.
+fn demo_to(output: &Path, overwrite: bool) -> Result<(), String> {
+    let file = FileChoice {
+        encoding: Encoding::Int24,
+        format: None,
+        overwrite,
+    };
+    let frames = (demo::DEMO_S * f64::from(demo::DEMO_RATE)) as u64;
+    // Everything that can refuse the demo is asked before its folder is made.
+    let format = file.format_of(output)?;
+    if output.is_dir() {
+        output::check_destination(output)?;
     }
-    let (left, right) = demo::render()?;
-    let spec = wav::spec("24", demo::DEMO_RATE)?;
-    wav::write_atomically(output, true, |path| {
-        let mut writer = wav::StereoWriter::create(path, spec)?;
-        writer.write(&left, &right)?;
-        writer.finish()
-    })?;
-    println!("demo → {}", output.display());
-    Ok(())
+    if output.exists() && !overwrite {
+        return Err(format!(
+            "{} exists (add --overwrite to replace it)",
+            output.display()
+        ));
+    }
+    let folder = output::folder_of(output);
+    let made = if folder.is_dir() {
+        None
+    } else {
+        std::fs::create_dir_all(&folder)
+            .map_err(|e| format!("cannot create {}: {e}", folder.display()))?;
+        Some(folder)
+    };
+    let result = (|| {
+        let plan = Plan::new(
+            output,
+            format,
+            file.encoding,
+            demo::DEMO_RATE,
+            frames,
+            false,
+            &mut |_| (),
+        )?;
+        let (left, right) = demo::render()?;
+        let finishing = Finishing {
+            fade_in_s: 0.0,
+            fade_out_s: 0.0,
+            target: None,
+            ceiling_dbfs: None,
+        };
+        let progress = progress::Progress::new(1);
+        let bar = progress.start("demo", frames);
+        output::write_atomically(output, overwrite, |path| {
+            pipeline::render_into(
+                path,
+                &plan,
+                &finishing,
+                &mut || Ok(Box::new(sources::Samples::new(&left, &right))),
+                &bar,
+            )
+        })
+    })();
+    match result {
+        Ok(report) => {
+            println!("demo → {}", output.display());
+            println!("{}: {}", output.display(), report.summary());
+            Ok(())
+        }
+        Err(why) => {
+            if let Some(folder) = made {
+                remove_empty_folders(&folder);
+            }
+            Err(why)
+        }
+    }
+}
+
+/// Removes `folder` and the parents this run made, as long as they are empty.
+fn remove_empty_folders(folder: &Path) {
+    let mut at = Some(folder);
+    while let Some(dir) = at {
+        if dir.as_os_str().is_empty() || std::fs::remove_dir(dir).is_err() {
+            break;
+        }
+        at = dir.parent();
+    }
 }
 
 /// Where the render of `input` goes.
@@ -450,31 +699,19 @@ fn output_for(
     input: &Path,
     output: Option<&Path>,
     out_dir: Option<&Path>,
+    format: Option<Format>,
 ) -> Result<PathBuf, String> {
-    let path = match (output, out_dir) {
-        (Some(file), _) => file.to_path_buf(),
+    match (output, out_dir) {
+        (Some(file), _) => Ok(file.to_path_buf()),
         (None, Some(dir)) => {
             let stem = input
                 .file_stem()
                 .ok_or_else(|| format!("{} has no file name", input.display()))?;
-            dir.join(format!("{}-murmur.wav", stem.to_string_lossy()))
+            let extension = format.unwrap_or(Format::Wav).extension();
+            Ok(dir.join(format!("{}-murmur.{extension}", stem.to_string_lossy())))
         }
-        (None, None) => {
-            return Err("say where the render goes: -o FILE or --out-dir DIR".to_owned());
-        }
-    };
-    // Never write over an input, however the two paths are spelled.
-    let same = match (input.canonicalize(), path.canonicalize()) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
-    };
-    if same {
-        return Err(format!(
-            "{} is the input itself; it is never overwritten",
-            path.display()
-        ));
+        (None, None) => Err("say where the render goes: -o FILE or --out-dir DIR".to_owned()),
     }
-    Ok(path)
 }
 
 /// Renders one whisper recording: the voice through the engine, then `tail_s` seconds for the
@@ -484,42 +721,37 @@ fn render_file(
     output: &Path,
     request: &RenderRequest,
     progress: &progress::Progress,
-) -> Result<f64, String> {
-    let audio = input::read(input)?;
+) -> Result<(f64, pipeline::Report), String> {
+    let audio = input::read(input).map_err(|why| format!("{}: {why}", input.display()))?;
     let rate = audio.sample_rate;
-    let spec = wav::spec(request.bits, rate)?;
-    let channels = match audio.channels.len() {
-        1 => InputChannels::Mono,
-        _ => InputChannels::Stereo,
-    };
     let length = audio.channels[0].len();
-    let total = length + (request.tail_s * rate as f64).round() as usize;
-    let mut render = request.setup.renderer(rate)?;
-    // The engine's latency is compensated, as a host does: the render lines up with the input.
-    let latency = render.engine().latency(channels);
-    let bar = progress.start(&input.display().to_string(), total as u64);
-    wav::write_atomically(output, request.overwrite, |path| {
-        let mut writer = wav::StereoWriter::create(path, spec)?;
-        let (mut left, mut right) = (vec![0.0f32; BLOCK], vec![0.0f32; BLOCK]);
-        let mut done = 0;
-        while done < total + latency {
-            let n = BLOCK.min(total + latency - done);
-            for (j, (l, r)) in left[..n].iter_mut().zip(&mut right[..n]).enumerate() {
-                let at = done + j;
-                let sample = |c: usize| audio.channels[c].get(at).copied().unwrap_or(0.0);
-                *l = sample(0);
-                *r = sample(audio.channels.len() - 1);
-            }
-            render.process(channels, &mut left[..n], &mut right[..n]);
-            // The first `latency` samples are the silence before the input comes out.
-            let skip = latency.saturating_sub(done).min(n);
-            writer.write(&left[skip..n], &right[skip..n])?;
-            done += n;
-            bar.advance((n - skip) as u64);
-        }
-        writer.finish()
+    let total = length + (request.tail_s * f64::from(rate)).round() as usize;
+    let plan = request.file.plan(output, rate, total as u64)?;
+    request
+        .setup
+        .renderer(rate)
+        .map_err(|why| format!("{}: {why}", input.display()))?;
+    let passes = if request.finishing.target.is_some() {
+        2
+    } else {
+        1
+    };
+    let bar = progress.start(&input.display().to_string(), passes * total as u64);
+    let report = output::write_atomically(output, request.file.overwrite, |path| {
+        pipeline::render_into(
+            path,
+            &plan,
+            &request.finishing,
+            &mut || {
+                Ok(Box::new(sources::Voice::new(
+                    &audio,
+                    request.setup.renderer(rate)?,
+                )))
+            },
+            &bar,
+        )
     })?;
-    Ok(total as f64 / rate as f64)
+    Ok((total as f64 / f64::from(rate), report))
 }
 
 /// What `murmur render` was asked for, besides the inputs.
@@ -528,35 +760,53 @@ struct RenderRequest<'a> {
     out_dir: Option<&'a Path>,
     setup: &'a Setup,
     tail_s: f64,
-    bits: &'a str,
-    overwrite: bool,
+    file: FileChoice,
+    finishing: Finishing,
     /// Files rendered at once (one engine each); the machine's cores when absent.
     jobs: Option<usize>,
 }
 
-fn render(inputs: &[PathBuf], request: &RenderRequest) -> Result<(), String> {
-    wav::spec(request.bits, 48_000)?;
-    let tail_s = request.tail_s;
-    if !(tail_s.is_finite() && tail_s >= 0.0) {
-        return Err(format!("bad --tail `{tail_s}` (seconds, 0 or more)"));
+/// Every output of a `render` run, decided and checked against every input before any work.
+fn outputs_for(inputs: &[PathBuf], request: &RenderRequest) -> Result<Vec<PathBuf>, String> {
+    if request.output.is_some() && request.out_dir.is_some() {
+        return Err("-o and --out-dir both say where the render goes: give one".to_owned());
     }
     if request.output.is_some() && inputs.len() > 1 {
         return Err("-o names one file; with several inputs use --out-dir".to_owned());
     }
     if let Some(dir) = request.out_dir
+        && dir.exists()
         && !dir.is_dir()
     {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create the output folder {}: {e}", dir.display()))?;
+        return Err(format!(
+            "--out-dir {} is a file, not a folder",
+            dir.display()
+        ));
     }
-    // Every output decided first: two inputs never race for one output file.
-    let outputs: Vec<Result<PathBuf, String>> = inputs
+    let outputs = inputs
         .iter()
-        .map(|input| output_for(input, request.output, request.out_dir))
-        .collect();
+        .map(|input| output_for(input, request.output, request.out_dir, request.file.format))
+        .collect::<Result<Vec<_>, _>>()?;
     for (i, out) in outputs.iter().enumerate() {
-        if let Ok(out) = out
-            && outputs[..i].iter().any(|o| o.as_ref() == Ok(out))
+        request.file.format_of(out)?;
+        if request.output.is_some() {
+            output::check_destination(out)?;
+        }
+        // No output may be an input of this run, whatever the order of the files.
+        if let Some(input) = inputs.iter().find(|input| output::same_file(input, out)) {
+            let also = if input == out {
+                String::new()
+            } else {
+                format!(" (the same file as {})", input.display())
+            };
+            return Err(format!(
+                "{} is an input of this run{also}; inputs are never overwritten",
+                out.display(),
+            ));
+        }
+        if outputs[..i]
+            .iter()
+            .any(|o| output::same_file(o, out) || o == out)
         {
             return Err(format!(
                 "two inputs would both be written to {}",
@@ -564,6 +814,25 @@ fn render(inputs: &[PathBuf], request: &RenderRequest) -> Result<(), String> {
             ));
         }
     }
+    Ok(outputs)
+}
+
+fn render(inputs: &[PathBuf], request: &RenderRequest) -> Result<(), String> {
+    let tail_s = request.tail_s;
+    if !(tail_s.is_finite() && tail_s >= 0.0) {
+        return Err(format!("bad --tail `{tail_s}` (seconds, 0 or more)"));
+    }
+    let outputs = outputs_for(inputs, request)?;
+    // The output folder is made only now that the run is known to be sound, and removed again
+    // if nothing was written into it.
+    let made_folder = match request.out_dir {
+        Some(dir) if !dir.is_dir() => {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| format!("cannot create the output folder {}: {e}", dir.display()))?;
+            Some(dir)
+        }
+        _ => None,
+    };
     let jobs = request
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
@@ -579,16 +848,22 @@ fn render(inputs: &[PathBuf], request: &RenderRequest) -> Result<(), String> {
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(input) = inputs.get(i) else { break };
-                    let result = outputs[i].clone().and_then(|out| {
-                        render_file(input, &out, request, &progress).map(|s| (out, s))
-                    });
-                    match result {
-                        Ok((out, seconds)) => {
+                    let out = &outputs[i];
+                    match render_file(input, out, request, &progress) {
+                        Ok((seconds, report)) => {
                             *audio_s.lock().expect("no job panics") += seconds;
                             progress.done(&format!("{} → {}", input.display(), out.display()));
+                            progress.done_detail(&format!(
+                                "{}: {}",
+                                out.display(),
+                                report.summary()
+                            ));
+                            if let Some(why) = &report.short_of_target {
+                                progress.failed(&format!("murmur: {}: {why}", out.display()));
+                            }
                         }
                         Err(reason) => {
-                            progress.failed(&format!("murmur: {}: {reason}", input.display()));
+                            progress.failed(&format!("murmur: {reason}"));
                             failures.lock().expect("no job panics").push(i);
                         }
                     }
@@ -597,6 +872,9 @@ fn render(inputs: &[PathBuf], request: &RenderRequest) -> Result<(), String> {
         }
     });
     progress.finish();
+    if let Some(dir) = made_folder {
+        remove_empty_folders(dir);
+    }
     let failed = failures.into_inner().expect("no job panics").len();
     let audio_s = audio_s.into_inner().expect("no job panics");
     let took_s = started.elapsed().as_secs_f64();

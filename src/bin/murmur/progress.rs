@@ -64,6 +64,16 @@ impl Progress {
         }
     }
 
+    /// A further line about a finished file (stdout), above the bars on a terminal.
+    pub fn done_detail(&self, line: &str) {
+        match &self.bars {
+            Some(bars) => {
+                let _ = bars.multi.println(line);
+            }
+            None => println!("{line}"),
+        }
+    }
+
     /// A failed file's line (stderr), above the bars on a terminal.
     pub fn failed(&self, line: &str) {
         match &self.bars {
