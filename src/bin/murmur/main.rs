@@ -314,6 +314,7 @@ impl FileChoice {
     /// The whole plan for `frames` frames at `rate` into `path`, room on its disk checked.
     fn plan(&self, path: &Path, rate: u32, frames: u64) -> Result<Plan, String> {
         let format = self.format_of(path)?;
+        let mut notices = Vec::new();
         let plan = Plan::new(
             path,
             format,
@@ -321,9 +322,13 @@ impl FileChoice {
             rate,
             frames,
             self.format == Some(Format::Wav),
-            &mut |notice| eprintln!("murmur: {notice}"),
+            &mut |notice| notices.push(notice),
         )?;
         plan.check_room()?;
+        // Said only once the render is sure to go ahead.
+        for notice in notices {
+            eprintln!("murmur: {notice}");
+        }
         Ok(plan)
     }
 }
@@ -788,10 +793,10 @@ fn outputs_for(inputs: &[PathBuf], request: &RenderRequest) -> Result<Vec<PathBu
         .map(|input| output_for(input, request.output, request.out_dir, request.file.format))
         .collect::<Result<Vec<_>, _>>()?;
     for (i, out) in outputs.iter().enumerate() {
-        request.file.format_of(out)?;
         if request.output.is_some() {
             output::check_destination(out)?;
         }
+        request.file.format_of(out)?;
         // No output may be an input of this run, whatever the order of the files.
         if let Some(input) = inputs.iter().find(|input| output::same_file(input, out)) {
             let also = if input == out {

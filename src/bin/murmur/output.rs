@@ -280,7 +280,8 @@ pub fn folder_of(path: &Path) -> PathBuf {
     }
 }
 
-/// Checks that `path` can be an output: its folder exists, and it is not a folder itself.
+/// Checks that `path` can be an output: its folder exists and can be written, and it is not a
+/// folder itself.
 pub fn check_destination(path: &Path) -> Result<(), String> {
     if path.is_dir() {
         return Err(format!(
@@ -296,7 +297,20 @@ pub fn check_destination(path: &Path) -> Result<(), String> {
             folder.display()
         ));
     }
-    Ok(())
+    check_writable(&folder).map_err(|why| format!("{}: {why}", path.display()))
+}
+
+/// Checks that files can be created in `folder` (by creating and removing an empty hidden
+/// one), so a folder that cannot be written is named before any work.
+pub fn check_writable(folder: &Path) -> Result<(), String> {
+    let probe = folder.join(format!(".murmur-probe-{}", std::process::id()));
+    match File::create(&probe) {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            Ok(())
+        }
+        Err(e) => Err(format!("cannot write into {}: {e}", folder.display())),
+    }
 }
 
 /// Whether `a` and `b` name the same file, however they are spelled (relative, `..`, symbolic

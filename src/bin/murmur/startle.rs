@@ -8,10 +8,11 @@
 //!   single earlier event does not hide the next. The rise must also stand over the momentary
 //!   loudness of one second before, so a slow swell or fade-in is not a startle. The time reported is the onset: the first
 //!   10 ms block of the 400 ms window that carries more than the window's mean power.
-//! - **Hard stop**: the sound was playing (the median 10 ms level of the previous 500 ms at
-//!   least [`PLAYING_BELOW_INTEGRATED_DB`] below the integrated loudness, and not already
+//! - **Hard stop**: the sound was playing (the median 10 ms level of the previous 2 s no more
+//!   than [`PLAYING_BELOW_INTEGRATED_DB`] below the integrated loudness, and not already
 //!   falling), then within 50 ms the level falls more than 30 dB below it and stays there for
-//!   500 ms. Past the end of the file is silence, so a file that ends while playing ends in a
+//!   a second. (Single events, a tap or one scratch, end quickly by nature: the 2 s median
+//!   keeps them out.) Past the end of the file is silence, so a file that ends while playing ends in a
 //!   hard stop. A fade of a few seconds falls far less than 30 dB in any 50 ms while audible.
 //! - **Clipping**: three or more consecutive samples of a channel at full scale (−0.001 dBFS),
 //!   the usual sign of a clipped waveform (a single sample at full scale can be a clean peak).
@@ -29,10 +30,11 @@ const LEVEL_BLOCK_S: f64 = 0.01;
 const STOP_DROP_DB: f64 = 30.0;
 /// Within how many level blocks (50 ms).
 const STOP_FALL_BLOCKS: usize = 5;
-/// The level before a stop is the median of this many blocks (500 ms)...
-const STOP_BEFORE_BLOCKS: usize = 50;
-/// ...and it stays down for this many (500 ms).
-const STOP_HOLD_BLOCKS: usize = 50;
+/// The level before a stop is the median of this many blocks (2 s: a sound that had been
+/// playing, not one short gesture or event)...
+const STOP_BEFORE_BLOCKS: usize = 200;
+/// ...and it stays down for this many (1 s).
+const STOP_HOLD_BLOCKS: usize = 100;
 /// A stop counts only if the sound before it was within this many dB of the integrated
 /// loudness (or above −60 dBFS for a file with no loudness): quiet tails are not stops.
 const PLAYING_BELOW_INTEGRATED_DB: f64 = 20.0;
@@ -134,7 +136,7 @@ pub struct Detector {
     level_frames: usize,
     level_fill: usize,
     level_sum: f64,
-    /// 10 ms levels (power, mean over channels) of the last 2 s; `levels_start` is the block
+    /// 10 ms levels (power, mean over channels) of the last 6 s; `levels_start` is the block
     /// index of the first.
     levels: std::collections::VecDeque<f64>,
     levels_start: u64,
@@ -312,15 +314,15 @@ impl Detector {
 
     fn push_level(&mut self, power: f64) {
         self.levels.push_back(power);
-        // Two seconds are kept: enough for a stop's 500 ms either side and a startle's onset.
-        while self.levels.len() > 200 {
+        // Enough for a stop's 2 s before and 1.05 s after, and a startle's onset.
+        while self.levels.len() > 2 * (STOP_BEFORE_BLOCKS + STOP_HOLD_BLOCKS) {
             self.levels.pop_front();
             self.levels_start += 1;
         }
         self.judge_stops(false);
     }
 
-    /// Judges every block whose 550 ms after it are known (all of them at the end, where the
+    /// Judges every block whose 1.05 s after it are known (all of them at the end, where the
     /// file is followed by silence).
     fn judge_stops(&mut self, at_end: bool) {
         let known = self.levels_start + self.levels.len() as u64;
