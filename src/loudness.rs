@@ -57,13 +57,34 @@ pub struct Meter {
     frames: u64,
     max_momentary_lufs: f64,
     max_short_term_lufs: f64,
+    /// K-weighted mean-square energy of the last 30 hops, oldest overwritten first.
+    hop_energies: [f64; SHORT_TERM_HOPS],
+    /// Hops measured so far.
+    hops: u64,
+}
+
+/// Hops in the momentary (400 ms) and short-term (3 s) windows.
+const MOMENTARY_HOPS: usize = 4;
+const SHORT_TERM_HOPS: usize = 30;
+
+/// BS.1770-4's loudness of a K-weighted mean-square energy, and back.
+fn energy_to_lufs(energy: f64) -> f64 {
+    if energy > 0.0 {
+        10.0 * energy.log10() - 0.691
+    } else {
+        f64::NEG_INFINITY
+    }
+}
+
+fn lufs_to_energy(lufs: f64) -> f64 {
+    10f64.powf((lufs + 0.691) / 10.0)
 }
 
 impl Meter {
     /// A meter for `channels` channels (1–2 are treated as left/right; more as further
     /// loudspeakers of equal weight) at `sample_rate` Hz.
     pub fn new(channels: usize, sample_rate: u32) -> Result<Self, String> {
-        let mode = Mode::I | Mode::LRA | Mode::M | Mode::S | Mode::SAMPLE_PEAK;
+        let mode = Mode::I | Mode::LRA | Mode::M | Mode::SAMPLE_PEAK;
         let ebu = EbuR128::new(channels as u32, sample_rate, mode | Mode::HISTOGRAM)
             .map_err(|e| format!("cannot measure {channels} channels at {sample_rate} Hz: {e}"))?;
         Ok(Self {
@@ -75,6 +96,8 @@ impl Meter {
             frames: 0,
             max_momentary_lufs: f64::NEG_INFINITY,
             max_short_term_lufs: f64::NEG_INFINITY,
+            hop_energies: [0.0; SHORT_TERM_HOPS],
+            hops: 0,
         })
     }
 
@@ -133,10 +156,23 @@ impl Meter {
             return;
         }
         self.in_hop = 0;
+        // The windows are whole hops, so the 400 ms and 3 s energies are means of the hops'
+        // energies: one 100 ms window is read from the meter per hop, where reading the 3 s
+        // window itself would sum 3 s of samples ten times a second.
+        let energy = lufs_to_energy(self.ebu.loudness_window(100).unwrap_or(f64::NEG_INFINITY));
+        self.hop_energies[(self.hops % SHORT_TERM_HOPS as u64) as usize] = energy;
+        self.hops += 1;
+        let last = |n: usize| -> f64 {
+            (0..n as u64)
+                .filter(|&k| k < self.hops)
+                .map(|k| self.hop_energies[((self.hops - 1 - k) % SHORT_TERM_HOPS as u64) as usize])
+                .sum::<f64>()
+                / n as f64
+        };
         let reading = HopReading {
             end_frame: self.frames,
-            momentary_lufs: self.ebu.loudness_momentary().unwrap_or(f64::NEG_INFINITY),
-            short_term_lufs: self.ebu.loudness_shortterm().unwrap_or(f64::NEG_INFINITY),
+            momentary_lufs: energy_to_lufs(last(MOMENTARY_HOPS)),
+            short_term_lufs: energy_to_lufs(last(SHORT_TERM_HOPS)),
         };
         // A window counts once it is full: the first hops would read a partly empty window.
         let rate = self.ebu.rate() as u64;
@@ -161,20 +197,21 @@ impl Meter {
                 .map(|c| peak(&self.ebu, c).unwrap_or(0.0))
                 .fold(0.0f64, f64::max)
         };
-        // A programme shorter than one window has no short-term maximum yet: the whole of it is
-        // the window.
-        let whole = |max: f64, read: fn(&EbuR128) -> Result<f64, ebur128::Error>| {
-            if max.is_finite() {
+        // A programme shorter than one window has no maximum yet: the whole of it (and the
+        // silence before) is the window.
+        let whole = |max: f64, hops: usize| {
+            if max.is_finite() || self.hops == 0 {
                 max
             } else {
-                read(&self.ebu).unwrap_or(f64::NEG_INFINITY)
+                let sum: f64 = self.hop_energies.iter().take(self.hops as usize).sum();
+                energy_to_lufs(sum / hops as f64)
             }
         };
         Loudness {
             integrated_lufs: self.ebu.loudness_global().unwrap_or(f64::NEG_INFINITY),
             range_lu: self.ebu.loudness_range().unwrap_or(0.0),
-            max_momentary_lufs: whole(self.max_momentary_lufs, EbuR128::loudness_momentary),
-            max_short_term_lufs: whole(self.max_short_term_lufs, EbuR128::loudness_shortterm),
+            max_momentary_lufs: whole(self.max_momentary_lufs, MOMENTARY_HOPS),
+            max_short_term_lufs: whole(self.max_short_term_lufs, SHORT_TERM_HOPS),
             true_peak_dbtp: gain_to_db(f64::from(self.true_peak.peak())),
             sample_peak_dbfs: gain_to_db(peak_over_channels(EbuR128::sample_peak)),
         }
@@ -316,6 +353,29 @@ mod tests {
                     "case {case}"
                 );
             }
+        }
+    }
+
+    /// The momentary and short-term readings built from 100 ms hops equal the crate's own
+    /// 400 ms and 3 s windows.
+    #[test]
+    fn hop_windows_equal_the_crates_windows() {
+        let samples = sequence(&[(-30.0, 2.5), (-18.0, 1.3), (-40.0, 3.0)], 44_100);
+        let mut ours = Meter::new(2, 44_100).unwrap();
+        let mut crate_meter = EbuR128::new(2, 44_100, Mode::M | Mode::S).unwrap();
+        let hop = 2 * 4_410;
+        for block in samples.chunks(hop) {
+            crate_meter.add_frames_f32(block).unwrap();
+            let mut reading = None;
+            ours.add_interleaved_with(block, |h| reading = Some(h));
+            let reading = reading.unwrap();
+            let m = crate_meter.loudness_momentary().unwrap();
+            let s = crate_meter.loudness_shortterm().unwrap();
+            assert!((reading.momentary_lufs - m).abs() < 1e-6, "{reading:?} {m}");
+            assert!(
+                (reading.short_term_lufs - s).abs() < 1e-6,
+                "{reading:?} {s}"
+            );
         }
     }
 
