@@ -1,8 +1,12 @@
-//! Batch speed of the command-line renderer, end to end: the real `murmur` binary renders 20
-//! whisper files of 60 s, mono, 48 kHz, 24-bit, with the Ear to Ear Whisper preset (reading,
-//! rendering and writing included), one file at a time (`--jobs 1`, the speed of one core) and
-//! with every core (`--jobs` absent). The real-time factor is 1200 s of audio divided by the time
-//! per batch (see BENCHMARKS.md).
+//! Speed of the command-line renderer, end to end, through the real `murmur` binary:
+//! - a batch: 20 whisper files of 60 s, mono, 48 kHz, 24-bit, with the Ear to Ear Whisper preset
+//!   (reading, rendering, measuring and writing included), on one core (`taskset -c 0`,
+//!   `--jobs 1`) and on every core (`--jobs` absent);
+//! - a bed: `generate` of 10 minutes with three trigger layers (Wood Tap, Crinkle and Drops at
+//!   their defaults) at 48 kHz into 24-bit WAV, on one core and on two.
+//!
+//! The real-time factor is the seconds of audio divided by the time per run (BENCHMARKS.md).
+//! Without `taskset` (util-linux) the one-core cases are skipped.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -46,8 +50,23 @@ fn make_takes(dir: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
+/// `murmur`, on the first core only when `one_core`.
+fn murmur(one_core: bool) -> Command {
+    if one_core {
+        let mut command = Command::new("taskset");
+        command.args(["-c", "0", env!("CARGO_BIN_EXE_murmur")]);
+        command
+    } else {
+        Command::new(env!("CARGO_BIN_EXE_murmur"))
+    }
+}
+
+fn has_taskset() -> bool {
+    Command::new("taskset").arg("-V").output().is_ok()
+}
+
 fn render_batch(takes: &[PathBuf], out: &Path, jobs: Option<&str>) {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_murmur"));
+    let mut command = murmur(jobs == Some("1"));
     command
         .arg("render")
         .args(takes)
@@ -75,13 +94,46 @@ fn batch(c: &mut Criterion) {
     group.sample_size(10);
     group.warm_up_time(Duration::from_secs(1));
     group.measurement_time(Duration::from_secs(20));
-    group.bench_function("one_core", |b| {
-        b.iter(|| render_batch(&takes, &out, Some("1")))
-    });
+    if has_taskset() {
+        group.bench_function("one_core", |b| {
+            b.iter(|| render_batch(&takes, &out, Some("1")))
+        });
+    }
     group.bench_function("all_cores", |b| b.iter(|| render_batch(&takes, &out, None)));
     group.finish();
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-criterion_group!(benches, batch);
+fn generate_bed(out: &Path, one_core: bool) {
+    let run = murmur(one_core)
+        .args(["generate", "--duration", "10m", "--overwrite"])
+        .args(["--set", "t1on=on", "--set", "t2on=on", "--set", "t3on=on"])
+        .arg(out)
+        .output()
+        .expect("run murmur");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+}
+
+fn bed(c: &mut Criterion) {
+    let dir = std::env::temp_dir().join(format!("murmur-bench-bed-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a bench folder");
+    let out = dir.join("bed.wav");
+    let mut group = c.benchmark_group("generate_10min_three_layers_48k_24bit");
+    group.sample_size(10);
+    group.warm_up_time(Duration::from_secs(1));
+    group.measurement_time(Duration::from_secs(15));
+    if has_taskset() {
+        group.bench_function("one_core", |b| b.iter(|| generate_bed(&out, true)));
+    }
+    group.bench_function("two_cores", |b| b.iter(|| generate_bed(&out, false)));
+    group.finish();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+criterion_group!(benches, batch, bed);
 criterion_main!(benches);

@@ -208,45 +208,94 @@ fn dbtp(value: f64) -> String {
     }
 }
 
+/// Blocks under way between the engine's thread and the finishing one.
+const BLOCKS_IN_FLIGHT: usize = 8;
+
+/// One block of the engine's output on its way to the file.
+struct Block {
+    left: Vec<f32>,
+    right: Vec<f32>,
+    len: usize,
+}
+
 /// Runs `source` through the fades, `gain` and a meter, into `writer` when there is one.
+///
+/// The engine runs on this thread; the fades, the meter, the sample encoding and the writing
+/// run on another, a few blocks behind, so a render uses two cores (the engine and the
+/// measuring cost about the same). The order of the blocks, and so every sample, is the same
+/// as on one thread.
 fn pass(
     mut source: Box<dyn Source + '_>,
     plan: &Plan,
     finishing: &Finishing,
     gain: f32,
-    mut writer: Option<&mut Writer>,
+    writer: Option<&mut Writer>,
     bar: &FileProgress,
 ) -> Result<Loudness, String> {
+    let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<Block>(BLOCKS_IN_FLIGHT);
+    let (empty_tx, empty_rx) = std::sync::mpsc::channel::<Block>();
+    for _ in 0..BLOCKS_IN_FLIGHT + 2 {
+        let _ = empty_tx.send(Block {
+            left: vec![0.0; BLOCK],
+            right: vec![0.0; BLOCK],
+            len: 0,
+        });
+    }
     let mut shaper = Shaper::new(plan.frames, plan.rate, finishing, gain);
     let mut meter = Meter::new(2, plan.rate)?;
-    let (mut left, mut right) = (vec![0.0f32; BLOCK], vec![0.0f32; BLOCK]);
-    let mut interleaved = vec![0.0f32; 2 * BLOCK];
-    let mut done = 0u64;
-    while done < plan.frames {
-        let want = (BLOCK as u64).min(plan.frames - done) as usize;
-        let n = source.fill(&mut left[..want], &mut right[..want]);
-        if n == 0 {
-            return Err(format!(
-                "the render ended after {done} of {} frames",
-                plan.frames
-            ));
-        }
-        shaper.apply(&mut left[..n], &mut right[..n]);
-        meter.add_stereo(&left[..n], &right[..n]);
-        if let Some(writer) = writer.as_deref_mut() {
-            for (pair, (l, r)) in interleaved
-                .chunks_exact_mut(2)
-                .zip(left[..n].iter().zip(&right[..n]))
-            {
-                pair[0] = *l;
-                pair[1] = *r;
+    std::thread::scope(|scope| {
+        let finisher = scope.spawn(move || -> Result<Loudness, String> {
+            let mut writer = writer;
+            let mut interleaved = vec![0.0f32; 2 * BLOCK];
+            for mut block in full_rx {
+                let n = block.len;
+                let (left, right) = (&mut block.left[..n], &mut block.right[..n]);
+                shaper.apply(left, right);
+                meter.add_stereo(left, right);
+                if let Some(writer) = writer.as_deref_mut() {
+                    for (pair, (l, r)) in interleaved
+                        .chunks_exact_mut(2)
+                        .zip(left.iter().zip(right.iter()))
+                    {
+                        pair[0] = *l;
+                        pair[1] = *r;
+                    }
+                    writer.write(&interleaved[..2 * n])?;
+                }
+                // The engine's thread may have stopped taking blocks back: nothing is lost.
+                let _ = empty_tx.send(block);
             }
-            writer.write(&interleaved[..2 * n])?;
+            Ok(meter.loudness())
+        });
+        let mut done = 0u64;
+        let mut made = Ok(());
+        while done < plan.frames {
+            let Ok(mut block) = empty_rx.recv() else {
+                break;
+            };
+            let want = (BLOCK as u64).min(plan.frames - done) as usize;
+            let n = source.fill(&mut block.left[..want], &mut block.right[..want]);
+            if n == 0 {
+                made = Err(format!(
+                    "the render ended after {done} of {} frames",
+                    plan.frames
+                ));
+                break;
+            }
+            block.len = n;
+            // A closed channel means the finishing thread failed: its error is reported.
+            if full_tx.send(block).is_err() {
+                break;
+            }
+            done += n as u64;
+            bar.advance(n as u64);
         }
-        done += n as u64;
-        bar.advance(n as u64);
-    }
-    Ok(meter.loudness())
+        drop(full_tx);
+        let measured = finisher
+            .join()
+            .map_err(|_| "the writer stopped".to_owned())??;
+        made.map(|()| measured)
+    })
 }
 
 /// The gain (dB) that moves `measured` to `target` without the true peak passing the target's
