@@ -17,6 +17,7 @@ pub mod editor;
 pub mod engine;
 pub mod format;
 pub mod loudness;
+pub mod loudness_feed;
 pub mod motion;
 pub mod offline;
 pub mod params;
@@ -47,6 +48,8 @@ struct PluginCore {
     events_fed: u64,
     /// Where loaded SOFA sets arrive (and used ones leave) on the audio thread.
     sofa: sofa_loader::SofaReceiver,
+    /// The audio thread's end of the loudness meter's ring (made in `activate`).
+    loudness: Option<loudness_feed::LoudnessWriter>,
 }
 
 impl PluginCore {
@@ -65,6 +68,7 @@ impl PluginCore {
             feed: Arc::new(VisualFeed::default()),
             events_fed: 0,
             sofa,
+            loudness: None,
         }
     }
 
@@ -79,6 +83,9 @@ impl PluginCore {
         }
         self.feed
             .publish_block(&engine.position(), left, right, engine.guard_gain());
+        if let Some(loudness) = &mut self.loudness {
+            loudness.push(left, right);
+        }
         // After a reset the count starts again from zero.
         let new = started.saturating_sub(self.events_fed.min(started));
         let logged = started.min(triggers::bank::EVENT_LOG_LEN as u64);
@@ -124,6 +131,7 @@ impl PluginCore {
                     let _ = engine.offer_hrtf_set(set);
                 }
                 self.engine = Some(engine);
+                self.loudness = Some(self.feed.loudness.connect(buffer_config.sample_rate));
                 true
             }
             Err(err) => {

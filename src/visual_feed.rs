@@ -1,5 +1,6 @@
 //! What the audio thread shows the editor: the voice's live position, trigger events, output
-//! peaks and the Calm Guard's gain reduction.
+//! peaks and the Calm Guard's gain reduction; and the output samples for the loudness meter
+//! (through its own ring, `loudness_feed`).
 //!
 //! Only atomics: the audio thread never waits, never allocates, and writes only while an editor
 //! is open. Events go into a fixed ring with a sequence number per slot (a seqlock, one writer):
@@ -74,6 +75,8 @@ pub struct VisualFeed {
     slots: [Slot; EVENT_RING_LEN],
     /// Events per layer so far, for the activity lights.
     layer_events: [AtomicU32; 3],
+    /// The output samples for the editor's loudness meter.
+    pub loudness: crate::loudness_feed::LoudnessFeed,
 }
 
 impl Default for VisualFeed {
@@ -95,6 +98,7 @@ impl Default for VisualFeed {
                 gain: AtomicU32::new(0),
             }),
             layer_events: Default::default(),
+            loudness: Default::default(),
         }
     }
 }

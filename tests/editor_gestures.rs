@@ -92,6 +92,7 @@ struct Harness {
     /// What the last frame drew.
     shapes: Vec<ClippedShape>,
     app: EditorApp,
+    feed: Arc<VisualFeed>,
     params: Arc<MurmurParams>,
     host: Arc<RecordingHost>,
     gui: GuiContext,
@@ -119,12 +120,14 @@ impl Harness {
             log: Mutex::new(Vec::new()),
         });
         let gui = GuiContext::new(host.clone());
-        let app = EditorApp::new(params.clone(), Arc::new(VisualFeed::default()));
+        let feed = Arc::new(VisualFeed::default());
+        let app = EditorApp::new(params.clone(), feed.clone());
         let mut harness = Self {
             ctx: egui::Context::default(),
             size: vec2(width as f32, height as f32),
             shapes: Vec::new(),
             app,
+            feed,
             params,
             host,
             gui,
@@ -910,4 +913,75 @@ fn the_wheel_scrolls_the_voice_panel_over_names_and_turns_bars_over_bars() {
             .iter()
             .any(|t| t.shown == "Motion" && t.is_whole())
     );
+}
+
+/// The output panel's loudness meter, fed as the plugin feeds it: the −23 dBFS stereo 1 kHz tone
+/// of EBU Tech 3341 case 1 through the effect's engine with Bypass on (which passes it
+/// unchanged), each block copied into the meter's ring as the audio thread does, the editor
+/// drawing a frame every 20 ms of audio. It reads −23.0 LUFS integrated (±0.1), momentary and
+/// short-term, the true peak −23 dBTP, and draws those numbers; Reset starts again.
+#[test]
+fn the_loudness_meter_reads_the_broadcast_tone() {
+    use murmur::engine::{Engine, InputChannels, Settings};
+    let mut h = Harness::new();
+    let rate = 48_000.0;
+    let mut writer = h.feed.loudness.connect(rate);
+    let mut engine = Engine::new(rate, 960).unwrap();
+    let settings = Settings {
+        bypass: true,
+        ..Settings::default()
+    };
+    let amplitude = 10f32.powf(-23.0 / 20.0);
+    let mut n = 0usize;
+    // 20 s in host blocks of 960 samples (20 ms), one editor frame per block.
+    for _ in 0..1000 {
+        let mut left: Vec<f32> = (n..n + 960)
+            .map(|i| amplitude * (std::f32::consts::TAU * 1000.0 * i as f32 / rate).sin())
+            .collect();
+        let mut right = left.clone();
+        n += 960;
+        engine.process(
+            InputChannels::Stereo,
+            &mut left,
+            &mut right,
+            &settings,
+            None,
+        );
+        writer.push(&left, &right);
+        h.frame(vec![]);
+    }
+    let readings = h.app.loudness_readings().expect("readings");
+    assert!(
+        (readings.integrated_lufs + 23.0).abs() <= 0.1,
+        "{readings:?}"
+    );
+    assert!(
+        (readings.momentary_lufs + 23.0).abs() <= 0.1,
+        "{readings:?}"
+    );
+    assert!(
+        (readings.short_term_lufs + 23.0).abs() <= 0.1,
+        "{readings:?}"
+    );
+    assert!(
+        (readings.true_peak_dbtp + 23.0).abs() <= 0.2,
+        "{readings:?}"
+    );
+    let texts: Vec<String> = h.texts().into_iter().map(|t| t.shown).collect();
+    let line = |start: &str| texts.iter().find(|t| t.starts_with(start)).cloned();
+    assert_eq!(
+        line("M ").as_deref(),
+        Some("M -23.0  S -23.0 LUFS"),
+        "{texts:?}"
+    );
+    let integrated = line("I ").unwrap_or_default();
+    assert!(integrated.starts_with("I -23.0  TP-23."), "{integrated}");
+    let reset = h
+        .texts()
+        .into_iter()
+        .find(|t| t.shown == "Reset loudness")
+        .expect("a reset button");
+    h.click(reset.visible.center());
+    h.frame(vec![]);
+    assert_eq!(h.app.loudness_readings(), None);
 }

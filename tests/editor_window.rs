@@ -16,8 +16,13 @@
 //!    inside its frame: nothing is drawn in the gap above the layer strips, and a scroll bar
 //!    shows that rows are out of sight.
 //!
-//! With `MURMUR_SCREENSHOTS=<folder>`, tests 1 and 3 also write `murmur-default.png` and
-//! `murmur-orbit-layers.png` into that folder, for the documentation (and test 4
+//! 5. the −23 dBFS stereo 1 kHz tone of EBU Tech 3341 through the effect with Bypass on, the
+//!    editor open: its loudness meter reads it while the audio runs (the numbers are checked in
+//!    `editor_gestures.rs`, where the app's state can be read; here the screenshot shows them).
+//!
+//! With `MURMUR_SCREENSHOTS=<folder>`, tests 1, 3 and 5 also write `murmur-default.png` and
+//! `murmur-orbit-layers.png` (and `murmur-loudness-tone.png`) into that folder, for the
+//! documentation (and test 4
 //! `murmur-minimum.png`, to look at).
 //!
 //! These tests need Xvfb and Mesa's DRI drivers (Debian/Ubuntu: `xvfb libgl1-mesa-dri`) and fail
@@ -454,4 +459,47 @@ fn editor_at_its_minimum_size_scrolls_the_voice_panel_instead_of_spilling_it() {
     );
     plugin.close_editor(display, editor);
     assert_host_untouched(&plugin);
+}
+
+#[test]
+fn the_loudness_meter_runs_with_the_tone() {
+    let _serial = exclusive();
+    let display = display();
+    let mut plugin = Plugin::new();
+    let editor = plugin.open_editor(display);
+    plugin.wait_for_steady_frame(display, &editor);
+    let mut processor = plugin.activate(SAMPLE_RATE);
+    let bypass = [ParamChange {
+        offset: 0,
+        id: clap_param_id("bypass"),
+        value: 1.0,
+    }];
+    let amplitude = 10f32.powf(-23.0 / 20.0);
+    let mut n = 0usize;
+    let mut peak = 0.0f32;
+    // 20 s of the tone, about four times faster than real time: the editor's frames drain the
+    // meter's half-second ring many times over.
+    let blocks = (20.0 * SAMPLE_RATE) as usize / BLOCK;
+    for block in 0..blocks {
+        let tone: Vec<f32> = (n..n + BLOCK)
+            .map(|i| {
+                let t = i as f64 / SAMPLE_RATE;
+                amplitude * (std::f64::consts::TAU * 1000.0 * t).sin() as f32
+            })
+            .collect();
+        n += BLOCK;
+        processor.feed(&tone, &tone);
+        let (left, _) = processor.process(BLOCK, if block == 0 { &bypass } else { &[] });
+        peak = left.iter().fold(peak, |m, x| m.max(x.abs()));
+        if block % 8 == 0 {
+            plugin.pump_for(Duration::from_millis(8));
+        }
+    }
+    let (image, _) = plugin.wait_for_steady_frame(display, &editor);
+    processor.stop();
+    plugin.deactivate(processor);
+    save_screenshot(&image, "murmur-loudness-tone.png");
+    // Bypassed, the tone comes out as it went in.
+    assert!((peak - amplitude).abs() < 1e-3, "peak {peak}");
+    assert!(image.distinct_colours() > 20);
 }

@@ -62,6 +62,9 @@ pub fn to_db(amplitude: f32) -> f32 {
     }
 }
 
+/// Height kept for one scale label, logical pixels (10-point text and a little air).
+const SCALE_LABEL_HEIGHT: f32 = 12.0;
+
 /// The meters' memory between frames.
 #[derive(Default)]
 pub struct Meters {
@@ -150,12 +153,19 @@ impl Meters {
             egui::FontId::proportional(11.0),
             theme::DIM_TEXT,
         );
-        for db in [0.0f32, -6.0, -12.0, -24.0, -48.0] {
+        // From the bottom up, a label only where it clears the one below it: on a short meter
+        // the scale thins out instead of drawing numbers over each other.
+        let mut free_above = f32::INFINITY;
+        for db in [-48.0f32, -24.0, -12.0, -6.0, 0.0] {
             let y = y_of(db);
             painter.line_segment(
                 [pos2(bars.left(), y), pos2(x - 4.0, y)],
                 Stroke::new(0.5, theme::LINE),
             );
+            if y + SCALE_LABEL_HEIGHT / 2.0 > free_above {
+                continue;
+            }
+            free_above = y - SCALE_LABEL_HEIGHT / 2.0;
             painter.text(
                 pos2(bars.left() - 4.0, y),
                 egui::Align2::RIGHT_CENTER,

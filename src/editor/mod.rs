@@ -29,6 +29,7 @@ pub mod meters;
 pub mod theme;
 pub mod tooltips;
 
+use crate::loudness_feed::EditorMeter;
 use crate::params::{HrtfParam, LayerParams, MotionParam, MurmurParams, ParamSheet};
 use crate::presets::{self, Preset};
 use crate::visual_feed::VisualFeed;
@@ -246,6 +247,8 @@ pub struct EditorApp {
     gui: Option<GuiContext>,
     head: HeadView,
     meters: Meters,
+    /// The loudness of the output since the editor opened (or the last reset).
+    loudness: EditorMeter,
     preset: Option<ShownPreset>,
     /// Per layer: the event count last seen and when it last changed.
     lights: [(u32, f64); 3],
@@ -262,11 +265,17 @@ impl EditorApp {
             gui: None,
             head: HeadView::default(),
             meters: Meters::default(),
+            loudness: EditorMeter::default(),
             preset: None,
             lights: [(0, f64::NEG_INFINITY); 3],
             factory: presets::factory(),
             sofa_dialog: SofaDialog::default(),
         }
+    }
+
+    /// What the loudness meter reads (`None` before any audio).
+    pub fn loudness_readings(&self) -> Option<crate::loudness_feed::Readings> {
+        self.loudness.readings()
     }
 
     /// Whether the Load… dialog is open.
@@ -411,9 +420,12 @@ impl EditorApp {
         });
         let peaks = self.feed.take_peaks();
         let reduction = self.feed.take_reduction_db();
+        self.feed.loudness.drain_into(&mut self.loudness);
         let meters = &mut self.meters;
+        let loudness = &mut self.loudness;
         panel(ui, output, "Output", |ui| {
             output_panel(ui, &setter, &params);
+            loudness_readout(ui, loudness);
             // The meters fill the rest of the panel, never beyond it.
             let area = ui
                 .available_rect_before_wrap()
@@ -606,6 +618,45 @@ fn output_panel(ui: &mut Ui, setter: &ParamSetter, p: &MurmurParams) {
             controls::slider(ui, setter, &p.seed, "seed", width);
         });
     ui.add_space(6.0);
+}
+
+/// The loudness meter's numbers (EBU R 128: momentary, short-term, integrated; true peak) and
+/// its reset button, two short lines that fit the Output panel at every size.
+fn loudness_readout(ui: &mut Ui, meter: &mut EditorMeter) {
+    let readings = meter.readings();
+    let value = |pick: fn(&crate::loudness_feed::Readings) -> f64| match readings.as_ref().map(pick)
+    {
+        Some(v) if v.is_finite() => format!("{v:5.1}"),
+        _ => "    –".to_owned(),
+    };
+    let lines = [
+        format!(
+            "M {}  S {} LUFS",
+            value(|r| r.momentary_lufs),
+            value(|r| r.short_term_lufs)
+        ),
+        format!(
+            "I {}  TP{} dBTP",
+            value(|r| r.integrated_lufs),
+            value(|r| r.true_peak_dbtp)
+        ),
+    ];
+    for line in lines {
+        ui.label(
+            RichText::new(line)
+                .monospace()
+                .size(10.5)
+                .color(theme::DIM_TEXT),
+        );
+    }
+    if ui
+        .small_button("Reset loudness")
+        .on_hover_text("Starts the integrated loudness and the true peak again from now")
+        .clicked()
+    {
+        meter.reset();
+    }
+    ui.add_space(2.0);
 }
 
 /// One trigger layer: its header (name, activity light, on, type), then two columns of controls

@@ -660,6 +660,7 @@ impl Plugin {
             .expect("activate Murmur");
         Processor {
             processor: Some(processor.into()),
+            silent_input: true,
             input_ports: AudioPorts::with_capacity(2, 1),
             output_ports: AudioPorts::with_capacity(2, 1),
             inputs: vec![vec![0.0; BLOCK]; 2],
@@ -674,10 +675,12 @@ impl Plugin {
     }
 }
 
-/// The audio side of a [`Plugin`]; it can move to an audio thread. The input is silent: the
-/// trigger layers make the sound.
+/// The audio side of a [`Plugin`]; it can move to an audio thread. The input is silent (the
+/// trigger layers make the sound) unless [`Processor::feed`] gives it audio.
 pub struct Processor {
     processor: Option<PluginAudioProcessor<GuiHost>>,
+    /// Whether the input is the silence it started with (marked constant for the plugin).
+    silent_input: bool,
     input_ports: AudioPorts,
     output_ports: AudioPorts,
     inputs: Vec<Vec<f32>>,
@@ -686,6 +689,13 @@ pub struct Processor {
 }
 
 impl Processor {
+    /// The next block's input, left and right (at most the host's block).
+    pub fn feed(&mut self, left: &[f32], right: &[f32]) {
+        self.inputs[0][..left.len()].copy_from_slice(left);
+        self.inputs[1][..right.len()].copy_from_slice(right);
+        self.silent_input = false;
+    }
+
     /// Processes `frames` samples with these parameter changes; returns the output block.
     pub fn process(&mut self, frames: usize, changes: &[ParamChange]) -> (&[f32], &[f32]) {
         assert!(frames <= BLOCK);
@@ -700,13 +710,16 @@ impl Processor {
             ));
         }
         self.events.sort();
+        let silent = self.silent_input;
         let input_audio = self.input_ports.with_input_buffers([AudioPortBuffer {
             latency: 0,
-            channels: AudioPortBufferType::f32_input_only(
-                self.inputs
-                    .iter_mut()
-                    .map(|b| InputChannel::constant(&mut b[..frames])),
-            ),
+            channels: AudioPortBufferType::f32_input_only(self.inputs.iter_mut().map(|b| {
+                if silent {
+                    InputChannel::constant(&mut b[..frames])
+                } else {
+                    InputChannel::variable(&mut b[..frames])
+                }
+            })),
         }]);
         let mut output_audio = self.output_ports.with_output_buffers([AudioPortBuffer {
             latency: 0,
