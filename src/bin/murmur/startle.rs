@@ -8,11 +8,12 @@
 //!   single earlier event does not hide the next. The rise must also stand over the momentary
 //!   loudness of one second before, so a slow swell or fade-in is not a startle. The time reported is the onset: the first
 //!   10 ms block of the 400 ms window that carries more than the window's mean power.
-//! - **Hard stop**: the sound was playing (the median 10 ms level of the previous 2 s no more
-//!   than [`PLAYING_BELOW_INTEGRATED_DB`] below the integrated loudness, and not already
+//! - **Hard stop**: the sound was playing (the median 10 ms level of the previous 5 s no more
+//!   than [`PLAYING_BELOW_INTEGRATED_DB`] below the integrated loudness, with no pause in
+//!   those 5 s: no 100 ms more than [`STOP_PAUSE_DB`] below that median; and not already
 //!   falling), then within 50 ms the level falls more than 30 dB below it and stays there for
-//!   a second. (Single events, a tap or one scratch, end quickly by nature: the 2 s median
-//!   keeps them out.) Past the end of the file is silence, so a file that ends while playing ends in a
+//!   a second. (Single events, a tap or one scratch, and whispered phrases with their pauses
+//!   end quickly by nature and are kept out; a bed or a piece cut off is caught.) Past the end of the file is silence, so a file that ends while playing ends in a
 //!   hard stop. A fade of a few seconds falls far less than 30 dB in any 50 ms while audible.
 //! - **Clipping**: three or more consecutive samples of a channel at full scale (−0.001 dBFS),
 //!   the usual sign of a clipped waveform (a single sample at full scale can be a clean peak).
@@ -30,11 +31,15 @@ const LEVEL_BLOCK_S: f64 = 0.01;
 const STOP_DROP_DB: f64 = 30.0;
 /// Within how many level blocks (50 ms).
 const STOP_FALL_BLOCKS: usize = 5;
-/// The level before a stop is the median of this many blocks (2 s: a sound that had been
-/// playing, not one short gesture or event)...
-const STOP_BEFORE_BLOCKS: usize = 200;
+/// The level before a stop is the median of this many blocks (5 s: a sound that had been
+/// playing, not one gesture, event or phrase)...
+const STOP_BEFORE_BLOCKS: usize = 500;
 /// ...and it stays down for this many (1 s).
 const STOP_HOLD_BLOCKS: usize = 100;
+/// A pause: 100 ms (this many level blocks) more than [`STOP_PAUSE_DB`] below the median of
+/// the time before a stop. Sound that was playing has none.
+const PAUSE_BLOCKS: usize = 10;
+const STOP_PAUSE_DB: f64 = 20.0;
 /// A stop counts only if the sound before it was within this many dB of the integrated
 /// loudness (or above −60 dBFS for a file with no loudness): quiet tails are not stops.
 const PLAYING_BELOW_INTEGRATED_DB: f64 = 20.0;
@@ -136,7 +141,7 @@ pub struct Detector {
     level_frames: usize,
     level_fill: usize,
     level_sum: f64,
-    /// 10 ms levels (power, mean over channels) of the last 6 s; `levels_start` is the block
+    /// 10 ms levels (power, mean over channels) of the last 12 s; `levels_start` is the block
     /// index of the first.
     levels: std::collections::VecDeque<f64>,
     levels_start: u64,
@@ -314,7 +319,7 @@ impl Detector {
 
     fn push_level(&mut self, power: f64) {
         self.levels.push_back(power);
-        // Enough for a stop's 2 s before and 1.05 s after, and a startle's onset.
+        // Enough for a stop's 5 s before and 1.05 s after, and a startle's onset.
         while self.levels.len() > 2 * (STOP_BEFORE_BLOCKS + STOP_HOLD_BLOCKS) {
             self.levels.pop_front();
             self.levels_start += 1;
@@ -340,11 +345,35 @@ impl Detector {
                     .get((block - self.levels_start) as usize)
                     .map_or(f64::NEG_INFINITY, |&p| Self::level_db(p))
             };
-            let mut before: Vec<f64> = (k - STOP_BEFORE_BLOCKS as u64..k).map(level).collect();
-            let mid = before.len() / 2;
-            before.select_nth_unstable_by(mid, f64::total_cmp);
-            let before = before[mid];
-            if !before.is_finite() || level(k - 1) < before - 6.0 {
+            let just_before = level(k - 1);
+            let after = (k + STOP_FALL_BLOCKS as u64..k + needed)
+                .map(level)
+                .fold(f64::NEG_INFINITY, f64::max);
+            // Cheap first: the level must fall far below where it just was (the sound before a
+            // stop is within 6 dB above that, see below).
+            if !(after < just_before + 6.0 - STOP_DROP_DB) {
+                continue;
+            }
+            let mut levels: Vec<f64> = (k - STOP_BEFORE_BLOCKS as u64..k).map(level).collect();
+            let mid = levels.len() / 2;
+            levels.select_nth_unstable_by(mid, f64::total_cmp);
+            let before = levels[mid];
+            if !before.is_finite() || just_before < before - 6.0 {
+                continue;
+            }
+            // Playing means sounding without a pause: no 100 ms of the time before falls
+            // [`STOP_PAUSE_DB`] below its median. Whispered phrases pause between words and
+            // breaths, sparse events between each other; a steady bed does not.
+            let paused = (k - STOP_BEFORE_BLOCKS as u64..k)
+                .step_by(PAUSE_BLOCKS)
+                .any(|start| {
+                    let power = (start..start + PAUSE_BLOCKS as u64)
+                        .map(|b| 10f64.powf(level(b) / 10.0))
+                        .sum::<f64>()
+                        / PAUSE_BLOCKS as f64;
+                    10.0 * power.log10() < before - STOP_PAUSE_DB
+                });
+            if paused {
                 continue;
             }
             let after = (k + STOP_FALL_BLOCKS as u64..k + needed)
@@ -533,6 +562,24 @@ mod tests {
         assert_eq!(findings.len(), 1, "{findings:?}");
         assert_eq!(findings[0].kind.name(), "hard stop");
         assert!((findings[0].at_s - 20.0).abs() <= 0.05, "{findings:?}");
+    }
+
+    /// Phrases (400 ms of sound, 150 ms pauses) that end in silence are no hard stop; the
+    /// same level held steadily and cut is.
+    #[test]
+    fn phrases_end_but_do_not_stop() {
+        let mut file = Vec::new();
+        for phrase in 0..6 {
+            let mut sound = noise(6.0, -25.0, phrase + 10);
+            for (i, x) in sound.iter_mut().enumerate() {
+                let t = (i / 2) as f64 / f64::from(RATE);
+                if t % 0.55 > 0.4 || t > 4.0 {
+                    *x = 0.0;
+                }
+            }
+            file.extend(sound);
+        }
+        assert_eq!(examine(file), vec![]);
     }
 
     /// Clipping at 12.345 s, DC from 20.07 s, NaN at 33.3 s, each once at its time; nothing
