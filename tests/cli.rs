@@ -109,11 +109,7 @@ fn preset_files_and_set_values_are_what_is_rendered() {
     assert!(samples.iter().any(|s| s.abs() > 1_000), "silent bed");
     // Every layer switched off by name and by ID: the bed would be silent, so `generate`
     // refuses, names the presets that have layers, and writes nothing.
-    let off = dir.join("off.wav");
-    let run = murmur(&[
-        "generate",
-        "--duration",
-        "2s",
+    let all_off = [
         "--preset",
         "Scratch & Tap",
         "--set",
@@ -122,8 +118,12 @@ fn preset_files_and_set_values_are_what_is_rendered() {
         "t2on=off",
         "--set",
         "t3on = Off",
-        off.to_str().unwrap(),
-    ]);
+    ];
+    let off = dir.join("off.wav");
+    let mut args = vec!["generate", "--duration", "2s"];
+    args.extend(all_off);
+    args.push(off.to_str().unwrap());
+    let run = murmur(&args);
     assert!(!run.status.success());
     let says = text(&run.stderr);
     assert!(says.contains("no trigger layer is on"), "{says}");
@@ -142,21 +142,9 @@ fn preset_files_and_set_values_are_what_is_rendered() {
     }
     assert!(!off.exists());
     // One layer back on by name: sound again.
-    let (_, one) = bed(
-        "one.wav",
-        &[
-            "--preset",
-            "Scratch & Tap",
-            "--set",
-            "Layer 1 On=Off",
-            "--set",
-            "t2on=off",
-            "--set",
-            "t3on = Off",
-            "--set",
-            "Layer 2 On=On",
-        ],
-    );
+    let mut one_on = all_off.to_vec();
+    one_on.extend(["--set", "Layer 2 On=On"]);
+    let (_, one) = bed("one.wav", &one_on);
     assert!(one.iter().any(|&s| s != 0), "a layer on, yet silence");
     // A preset file with a bad line is named with its line.
     std::fs::write(&file, "# mine\nazim=90\nt1dens=lots\n").unwrap();

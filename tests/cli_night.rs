@@ -514,6 +514,37 @@ fn outputs_are_never_inputs_and_refusals_leave_nothing_behind() {
         "--overwrite",
     ]);
     refused(&run, "is an input of this run");
+    // Nor is any file the run reads: the automation, a preset file.
+    let automation = dir.join("sweep.txt");
+    std::fs::write(&automation, "0 azim=-90\n1 azim=90\n").unwrap();
+    let run = murmur(&[
+        "render",
+        p(&a),
+        "-o",
+        p(&automation),
+        "--format",
+        "wav",
+        "--automation",
+        p(&automation),
+        "--overwrite",
+    ]);
+    refused(&run, "is read by this run");
+    assert_eq!(
+        std::fs::read(&automation).unwrap(),
+        b"0 azim=-90\n1 azim=90\n"
+    );
+    let (_, run) = generate(
+        &dir,
+        "sweep.txt",
+        &[
+            "--format",
+            "wav",
+            "--automation",
+            p(&automation),
+            "--overwrite",
+        ],
+    );
+    refused(&run, "is read by this run");
     // The demo replaces nothing without --overwrite.
     let important = dir.join("important.wav");
     std::fs::write(&important, b"keep me").unwrap();

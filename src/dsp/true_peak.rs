@@ -174,7 +174,7 @@ impl TruePeak {
             .flat_map(|h| h[..TAPS].iter())
             .fold(0.0f32, |m, x| m.max(x.abs()));
         let loudest = samples.fold(in_history, |m, x| m.max(x.abs()));
-        // NaN fails the comparison: such blocks are measured in full.
+        // `f32::max` passes a NaN over, as measuring in full does: the result is the same.
         loudest * self.gain_bound <= self.peak
     }
 

@@ -108,6 +108,12 @@ impl<W: Write + Seek> FlacWriter<W> {
     pub fn finish(mut self) -> Result<W, String> {
         self.encode_pending()?;
         self.info.set_md5_digest(&self.context.md5_digest());
+        // Every frame but the last is FRAME_LEN long, and the format leaves the last one out
+        // of the minimum block size (decoders refuse a minimum under 16); the encoder's own
+        // bookkeeping counts the last one in.
+        self.info
+            .set_block_sizes(FRAME_LEN, FRAME_LEN)
+            .map_err(|e| e.to_string())?;
         let header = stream_header(&self.info)?;
         let io = |e: std::io::Error| e.to_string();
         self.out.seek(SeekFrom::Start(0)).map_err(io)?;
@@ -163,6 +169,24 @@ mod tests {
                 .collect();
             assert_eq!(decoded, expected, "{encoding:?}");
             assert_ne!(info.md5sum, [0; 16]);
+        }
+    }
+
+    /// A last frame of a single sample (or none at all): STREAMINFO still says 4096 for the
+    /// smallest block (the last is exempt), so claxon, which refuses a minimum under 16, reads it.
+    #[test]
+    fn a_tiny_last_frame_still_decodes() {
+        for frames in [2 * FRAME_LEN + 1, 7, 0] {
+            let samples = vec![0.25f32; 2 * frames];
+            let mut w =
+                FlacWriter::new(std::io::Cursor::new(Vec::new()), Encoding::Int16, 2, 44_100)
+                    .unwrap();
+            w.write_interleaved(&samples).unwrap();
+            let bytes = w.finish().unwrap().into_inner();
+            let (info, decoded) = decode(&bytes);
+            // No samples at all reads as an unknown length (0 in STREAMINFO).
+            assert_eq!(info.samples.unwrap_or(0), frames as u64);
+            assert_eq!(decoded.len(), 2 * frames);
         }
     }
 

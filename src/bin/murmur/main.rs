@@ -63,6 +63,43 @@ struct SoundArgs {
     sofa: Option<PathBuf>,
 }
 
+impl SoundArgs {
+    /// The files these options read (a preset file, the automation, the SOFA set).
+    fn read_files(&self) -> Vec<PathBuf> {
+        let preset = self
+            .preset
+            .as_deref()
+            .map(PathBuf::from)
+            .filter(|p| p.is_file());
+        preset
+            .into_iter()
+            .chain(self.automation.clone())
+            .chain(self.sofa.clone())
+            .collect()
+    }
+}
+
+/// Refuses `output` if it is one of the files the run reads.
+fn not_read_by_the_run(output: &Path, read_files: &[PathBuf]) -> Result<(), String> {
+    match read_files.iter().find(|f| output::same_file(f, output)) {
+        Some(file) => Err(format!(
+            "{} is read by this run ({}); it is never overwritten",
+            output.display(),
+            file.display()
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Whether two output names would be one file: the same file, or on the file systems macOS
+/// and Windows use by default, names that differ only in case.
+fn one_file(a: &Path, b: &Path) -> bool {
+    a == b
+        || output::same_file(a, b)
+        || (cfg!(any(windows, target_os = "macos"))
+            && a.to_string_lossy().to_lowercase() == b.to_string_lossy().to_lowercase())
+}
+
 /// How the output file is stored.
 #[derive(Args)]
 struct FileArgs {
@@ -239,6 +276,7 @@ fn main() -> ExitCode {
                     file: FileChoice::from_args(&file)?,
                     finishing: setup.with_ceiling(finishing),
                     jobs,
+                    read_files: sound.read_files(),
                 },
             )
         }),
@@ -267,6 +305,7 @@ fn main() -> ExitCode {
                 Err("say what to generate: --preset NAME (see `murmur presets`)".to_owned())
             } else {
                 Setup::from_args(&sound).and_then(|setup| {
+                    not_read_by_the_run(&output, &sound.read_files())?;
                     let finishing = setup.with_ceiling(finish.finishing(GENERATE_FADES_S)?);
                     let file = FileChoice::from_args(&file)?;
                     generate(&setup, &duration, rate, &file, &finishing, &output)
@@ -769,6 +808,8 @@ struct RenderRequest<'a> {
     finishing: Finishing,
     /// Files rendered at once (one engine each); the machine's cores when absent.
     jobs: Option<usize>,
+    /// The preset, automation and SOFA files the run reads: never outputs either.
+    read_files: Vec<PathBuf>,
 }
 
 /// Every output of a `render` run, decided and checked against every input before any work.
@@ -809,10 +850,8 @@ fn outputs_for(inputs: &[PathBuf], request: &RenderRequest) -> Result<Vec<PathBu
                 out.display(),
             ));
         }
-        if outputs[..i]
-            .iter()
-            .any(|o| output::same_file(o, out) || o == out)
-        {
+        not_read_by_the_run(out, &request.read_files)?;
+        if outputs[..i].iter().any(|o| one_file(o, out)) {
             return Err(format!(
                 "two inputs would both be written to {}",
                 out.display()

@@ -422,18 +422,22 @@ pub fn write_atomically<T>(
         std::process::id()
     ));
     in_progress().push(temporary.clone());
-    let result = write(&temporary)
-        .map_err(|why| format!("{}: {why}", output.display()))
-        .and_then(|written| {
-            std::fs::rename(&temporary, output)
-                .map_err(|e| format!("cannot move the render to {}: {e}", output.display()))
-                .map(|()| written)
-        });
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temporary);
+    // Removes the temporary file however the write ends short of the rename: an error, or a
+    // panic unwinding through here.
+    struct Unfinished<'a>(&'a Path);
+    impl Drop for Unfinished<'_> {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(self.0);
+            in_progress().retain(|p| p != self.0);
+        }
     }
-    in_progress().retain(|p| *p != temporary);
-    result
+    let unfinished = Unfinished(&temporary);
+    let written = write(&temporary).map_err(|why| format!("{}: {why}", output.display()))?;
+    std::fs::rename(&temporary, output)
+        .map_err(|e| format!("cannot move the render to {}: {e}", output.display()))?;
+    // Renamed: nothing is left at the temporary path, and it is no longer in progress.
+    drop(unfinished);
+    Ok(written)
 }
 
 /// Temporary files being written right now.

@@ -105,7 +105,8 @@ struct Shaper {
 impl Shaper {
     /// Fades of the given lengths, shortened together if they would overlap.
     fn new(total: u64, rate: u32, finishing: &Finishing, gain: f32) -> Self {
-        let frames = |s: f64| (s * f64::from(rate)).round() as u64;
+        // Each fade at most the whole render, so their sum cannot overflow.
+        let frames = |s: f64| ((s * f64::from(rate)).round() as u64).min(total);
         let (mut fade_in, mut fade_out) =
             (frames(finishing.fade_in_s), frames(finishing.fade_out_s));
         if fade_in + fade_out > total {
@@ -426,6 +427,14 @@ mod tests {
         // Fades longer than the render shrink in proportion.
         let short = Shaper::new(600, 1000, &finishing, 1.0);
         assert_eq!((short.fade_in, short.fade_out), (300, 300));
+        // Absurd lengths are the whole render, shared.
+        let absurd = Finishing {
+            fade_in_s: 1e300,
+            fade_out_s: 0.2,
+            ..finishing
+        };
+        let huge = Shaper::new(600, 1000, &absurd, 1.0);
+        assert_eq!((huge.fade_in, huge.fade_out), (450, 150));
     }
 
     #[test]

@@ -73,6 +73,10 @@ impl PcmSample {
     }
 }
 
+/// The largest `ds64` or `fmt ` chunk believed (both are tens of bytes): a damaged size cannot
+/// make the reader reserve gigabytes.
+const MAX_HEADER_CHUNK: u32 = 1 << 16;
+
 fn io(e: std::io::Error) -> String {
     if e.kind() == std::io::ErrorKind::UnexpectedEof {
         "damaged header (the file ends early)".to_owned()
@@ -118,6 +122,12 @@ impl Reader {
                 .map_err(|_| "damaged header (no data chunk)".to_owned())?;
             let size = u32::from_le_bytes(chunk[4..8].try_into().expect("4 bytes"));
             match &chunk[..4] {
+                b"ds64" | b"fmt " if size > MAX_HEADER_CHUNK => {
+                    return Err(format!(
+                        "damaged header (a {} chunk of {size} bytes)",
+                        String::from_utf8_lossy(&chunk[..4]).trim()
+                    ));
+                }
                 b"ds64" => {
                     let mut body = vec![0u8; size as usize];
                     input.read_exact(&mut body).map_err(io)?;
@@ -151,11 +161,9 @@ impl Reader {
                         },
                     });
                 }
-                _ => {
-                    let skip = i64::from(size) + i64::from(size & 1);
-                    input.seek_relative(skip).map_err(io)?;
-                }
+                _ => input.seek_relative(i64::from(size)).map_err(io)?,
             }
+            // Chunks of an odd size are followed by a pad byte.
             if size & 1 == 1 {
                 input.seek_relative(1).map_err(io)?;
             }
@@ -201,6 +209,7 @@ impl Reader {
                 bytes,
             } => {
                 let frame = sample.bytes() * channels;
+                // Bounded by the caller's block, never by the header's claims.
                 let want = ((max_frames * frame) as u64).min(*left) as usize;
                 bytes.resize(want, 0);
                 let mut got = 0;
@@ -291,4 +300,45 @@ fn parse_fmt(body: &[u8]) -> Result<(PcmSample, usize, u32), String> {
         return Err("damaged header (no channels or no sample rate)".to_owned());
     }
     Ok((sample, channels, rate))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A WAV whose odd-sized chunk (a field recorder's `LIST`) is followed by its pad byte, then
+    /// `fmt ` and `data`: every sample is read.
+    #[test]
+    fn odd_chunks_are_padded() {
+        let samples: [i16; 6] = [1000, -1000, 2000, -2000, 3000, -3000];
+        let mut bytes = b"RIFF\0\0\0\0WAVE".to_vec();
+        bytes.extend(b"LIST");
+        bytes.extend(3u32.to_le_bytes());
+        bytes.extend(b"abc\0");
+        bytes.extend(b"fmt ");
+        bytes.extend(16u32.to_le_bytes());
+        for field in [1u16, 2] {
+            bytes.extend(field.to_le_bytes());
+        }
+        bytes.extend(48_000u32.to_le_bytes());
+        bytes.extend((48_000u32 * 4).to_le_bytes());
+        bytes.extend(4u16.to_le_bytes());
+        bytes.extend(16u16.to_le_bytes());
+        bytes.extend(b"data");
+        bytes.extend(12u32.to_le_bytes());
+        for s in samples {
+            bytes.extend(s.to_le_bytes());
+        }
+        let size = (bytes.len() - 8) as u32;
+        bytes[4..8].copy_from_slice(&size.to_le_bytes());
+        let path = std::env::temp_dir().join(format!("murmur-reader-{}.wav", std::process::id()));
+        std::fs::write(&path, &bytes).unwrap();
+        let mut reader = Reader::open(&path).unwrap();
+        let mut out = Vec::new();
+        assert_eq!(reader.read(&mut out, 100).unwrap(), 3);
+        let _ = std::fs::remove_file(&path);
+        let expected: Vec<f32> = samples.iter().map(|&s| f32::from(s) / 32_768.0).collect();
+        assert_eq!(out, expected);
+        assert_eq!((reader.channels, reader.sample_rate), (2, 48_000));
+    }
 }
