@@ -261,6 +261,13 @@ mod tests {
         for rate in [44_100, 48_000] {
             for level in [-23.0, -33.0] {
                 let (loudness, hops) = measure(&tone(1000.0, level, 20.0, rate), rate);
+                eprintln!(
+                    "Tech 3341 {level} dBFS at {rate} Hz: I {:.3}, M max {:.3}, S max {:.3}, TP {:.3}",
+                    loudness.integrated_lufs,
+                    loudness.max_momentary_lufs,
+                    loudness.max_short_term_lufs,
+                    loudness.true_peak_dbtp
+                );
                 assert!(
                     (loudness.integrated_lufs - level).abs() <= 0.1,
                     "{loudness:?}"
@@ -308,6 +315,10 @@ mod tests {
         ];
         for (case, segments) in (3..).zip(cases) {
             let (loudness, _) = measure(&sequence(segments, 48_000), 48_000);
+            eprintln!(
+                "Tech 3341 case {case}: I {:.3} LUFS",
+                loudness.integrated_lufs
+            );
             assert!(
                 (loudness.integrated_lufs + 23.0).abs() <= 0.1,
                 "case {case}: {loudness:?}"
@@ -346,6 +357,10 @@ mod tests {
                 .collect();
             let (loudness, _) = measure(&samples, rate);
             let error = loudness.true_peak_dbtp - expected_dbtp;
+            eprintln!(
+                "Tech 3341 case {case}: TP {:.3} dBTP (sample peak {:.3})",
+                loudness.true_peak_dbtp, loudness.sample_peak_dbfs
+            );
             assert!((-0.4..=0.2).contains(&error), "case {case}: {loudness:?}");
             if phase_deg != 0.0 {
                 assert!(
