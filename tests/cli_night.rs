@@ -128,6 +128,27 @@ fn flac_and_rf64_hold_the_same_samples_as_wav() {
         if let Some(frames) = sndfile_frames(&rf64) {
             assert_eq!(frames, 4 * 48_000);
         }
+        // An RF64 file renders as an input too, exactly as its WAV twin.
+        let outs = [
+            dir.join(format!("from-rf64-{bits}.wav")),
+            dir.join(format!("from-wav-{bits}.wav")),
+        ];
+        for (input, out) in [&rf64, &wav].into_iter().zip(&outs) {
+            ok(&murmur(&[
+                "render",
+                p(input),
+                "-o",
+                p(out),
+                "--preset",
+                "Slow Orbit",
+                "--tail",
+                "0",
+            ]));
+        }
+        assert!(
+            wav_ints(&outs[0]) == wav_ints(&outs[1]),
+            "RF64 input renders differently"
+        );
         if let Some(frames) = sndfile_frames(&wav) {
             assert_eq!(frames, 4 * 48_000);
         }

@@ -30,7 +30,8 @@ pub fn read(path: &Path) -> Result<Audio, String> {
     // Only bounds the memory reserved up front, so a damaged header cannot demand gigabytes.
     let size = file.metadata().map_err(cannot_read)?.len();
     match identify(&head) {
-        Content::Wav => read_wav(rewound(file, 0)?, size),
+        Content::Wav => read_wav(path, rewound(file, 0)?, size),
+        Content::Rf64 => read_rf64(path),
         Content::Flac => read_flac(rewound(file, 0)?, size),
         Content::Id3 => match flac_after_id3(&mut file, &head)? {
             Some(start) => read_flac(rewound(file, start)?, size),
@@ -47,6 +48,8 @@ const HEAD_LEN: usize = 12;
 /// What the first bytes of a file say it is.
 enum Content {
     Wav,
+    /// A WAV past 4 GiB (EBU Tech 3306), as `murmur` itself writes them.
+    Rf64,
     Flac,
     /// An ID3v2 tag: usually an MP3, but some taggers also put one in front of FLAC.
     Id3,
@@ -59,6 +62,8 @@ fn identify(head: &[u8]) -> Content {
     let at = |offset: usize, magic: &[u8]| head.get(offset..offset + magic.len()) == Some(magic);
     if at(0, b"RIFF") && at(8, b"WAVE") {
         Content::Wav
+    } else if at(0, b"RF64") && at(8, b"WAVE") {
+        Content::Rf64
     } else if at(0, b"fLaC") {
         Content::Flac
     } else if at(0, b"ID3") {
@@ -148,31 +153,117 @@ fn wav_error(e: hound::Error, part: &str) -> String {
     }
 }
 
-fn read_wav(input: impl Read, size: u64) -> Result<Audio, String> {
-    let reader = hound::WavReader::new(input).map_err(|e| wav_error(e, "WAV header"))?;
+fn read_wav(path: &Path, mut input: BufReader<File>, size: u64) -> Result<Audio, String> {
+    // hound checks the header (and names what is wrong with it) ...
+    let reader = hound::WavReader::new(&mut input).map_err(|e| wav_error(e, "WAV header"))?;
     let spec = reader.spec();
+    let samples = u64::from(reader.len());
+    drop(reader);
     check_layout(spec.channels.into(), spec.sample_rate)?;
     let count = usize::from(spec.channels);
     let frame_bytes = count as u64 * u64::from(spec.bits_per_sample.div_ceil(8));
-    let reserve = u64::from(reader.duration()).min(size / frame_bytes.max(1)) as usize;
+    let reserve = (samples / count as u64).min(size / frame_bytes.max(1)) as usize;
     let mut channels = vec![Vec::with_capacity(reserve); count];
-    match (spec.sample_format, spec.bits_per_sample) {
-        (hound::SampleFormat::Float, 32) => deinterleave(reader.into_samples(), &mut channels)?,
-        (hound::SampleFormat::Int, bits @ (16 | 24 | 32)) => {
-            let scale = 1.0 / (1u64 << (bits - 1)) as f32;
-            let samples = reader.into_samples::<i32>();
-            deinterleave(samples.map(|s| s.map(|v| v as f32 * scale)), &mut channels)?;
-        }
+    let layout = match (spec.sample_format, spec.bits_per_sample) {
+        (hound::SampleFormat::Float, 32) => Pcm::F32,
+        (hound::SampleFormat::Int, 16) => Pcm::I16,
+        (hound::SampleFormat::Int, 24) => Pcm::I24,
+        (hound::SampleFormat::Int, 32) => Pcm::I32,
         (format, bits) => {
             return Err(format!(
                 "unsupported sample format ({bits}-bit {format:?}; use 16/24/32-bit integer or 32-bit float)"
             ));
+        }
+    };
+    // ... then the samples are decoded a block at a time by Murmur's own reader where each
+    // sample fills its bytes (the usual case); other containers go through hound sample by
+    // sample. Both give the same values.
+    let mut blocks = crate::reader::Reader::open(path)
+        .ok()
+        .filter(|r| r.bytes_per_sample() == Some(layout.bytes()) && r.channels == count);
+    if let Some(reader) = blocks.as_mut() {
+        let mut block = Vec::new();
+        loop {
+            let frames = reader.read(&mut block, 16_384).map_err(|why| {
+                if why.starts_with("damaged audio data (the file ends early") {
+                    "damaged audio data (the file ends early)".to_owned()
+                } else {
+                    why
+                }
+            })?;
+            if frames == 0 {
+                break;
+            }
+            for frame in block.chunks_exact(count) {
+                for (channel, &x) in channels.iter_mut().zip(frame) {
+                    channel.push(x);
+                }
+            }
+        }
+    } else {
+        input.seek(SeekFrom::Start(0)).map_err(cannot_read)?;
+        let reader = hound::WavReader::new(input).map_err(|e| wav_error(e, "WAV header"))?;
+        match layout {
+            Pcm::F32 => deinterleave(reader.into_samples(), &mut channels)?,
+            _ => {
+                let scale = layout.scale();
+                let samples = reader.into_samples::<i32>();
+                deinterleave(samples.map(|s| s.map(|v| v as f32 * scale)), &mut channels)?;
+            }
         }
     }
     check_not_empty(Audio {
         channels,
         sample_rate: spec.sample_rate,
     })
+}
+
+/// Reads an RF64 file with Murmur's own reader (hound reads plain WAV only).
+fn read_rf64(path: &Path) -> Result<Audio, String> {
+    let mut reader = crate::reader::Reader::open(path)?;
+    check_layout(reader.channels as u32, reader.sample_rate)?;
+    let count = reader.channels;
+    let mut channels = vec![Vec::new(); count];
+    let mut block = Vec::new();
+    while reader.read(&mut block, 16_384)? > 0 {
+        for frame in block.chunks_exact(count) {
+            for (channel, &x) in channels.iter_mut().zip(frame) {
+                channel.push(x);
+            }
+        }
+    }
+    check_not_empty(Audio {
+        channels,
+        sample_rate: reader.sample_rate,
+    })
+}
+
+/// How the samples of a WAV file are stored.
+#[derive(Clone, Copy)]
+enum Pcm {
+    I16,
+    I24,
+    I32,
+    F32,
+}
+
+impl Pcm {
+    fn bytes(self) -> usize {
+        match self {
+            Self::I16 => 2,
+            Self::I24 => 3,
+            Self::I32 | Self::F32 => 4,
+        }
+    }
+
+    /// Full scale of the integer formats: 2^(bits − 1).
+    fn scale(self) -> f32 {
+        match self {
+            Self::I16 => 1.0 / 32_768.0,
+            Self::I24 => 1.0 / 8_388_608.0,
+            Self::I32 | Self::F32 => 1.0 / 2_147_483_648.0,
+        }
+    }
 }
 
 /// Splits interleaved `samples` into `channels` (hound checks the count is a whole number of

@@ -58,9 +58,9 @@ pub fn parse_target(text: &str, true_peak_dbtp: f64) -> Result<Target, String> {
             names.join(", ")
         )
     })?;
-    if !(-70.0..=0.0).contains(&lufs) {
+    if !(-60.0..=0.0).contains(&lufs) {
         return Err(format!(
-            "bad --loudness `{trimmed}` (LUFS from -70 to 0: loudness above 0 LUFS cannot be \
+            "bad --loudness `{trimmed}` (LUFS from -60 to 0: loudness above 0 LUFS cannot be \
              reached without clipping)"
         ));
     }

@@ -196,6 +196,14 @@ impl Reader {
         })
     }
 
+    /// Bytes per sample of a WAV or RF64 file (`None` for FLAC).
+    pub fn bytes_per_sample(&self) -> Option<usize> {
+        match &self.body {
+            Body::Pcm { sample, .. } => Some(sample.bytes()),
+            Body::Flac { .. } => None,
+        }
+    }
+
     /// Reads up to `max_frames` frames, interleaved, into `out` (replacing its contents).
     /// Returns the frames read: 0 at the end. A file shorter than its header says is an error.
     pub fn read(&mut self, out: &mut Vec<f32>, max_frames: usize) -> Result<usize, String> {
@@ -277,6 +285,7 @@ fn parse_fmt(body: &[u8]) -> Result<(PcmSample, usize, u32), String> {
     let channels = usize::from(u16_at(2));
     let rate = u32::from_le_bytes(body[4..8].try_into().expect("4 bytes"));
     let bits = u16_at(14);
+    let block_align = usize::from(u16_at(12));
     if tag == 0xFFFE {
         if body.len() < 26 {
             return Err("damaged header (extensible fmt chunk too short)".to_owned());
@@ -298,6 +307,13 @@ fn parse_fmt(body: &[u8]) -> Result<(PcmSample, usize, u32), String> {
     };
     if channels == 0 || rate == 0 {
         return Err("damaged header (no channels or no sample rate)".to_owned());
+    }
+    // Samples in a larger container (24 bits in 4 bytes, say) are not read here.
+    if block_align != channels * sample.bytes() {
+        return Err(format!(
+            "unsupported WAV encoding ({bits}-bit samples in {}-byte frames)",
+            block_align
+        ));
     }
     Ok((sample, channels, rate))
 }
