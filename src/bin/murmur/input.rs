@@ -158,7 +158,6 @@ fn read_wav(path: &Path, mut input: BufReader<File>, size: u64) -> Result<Audio,
     let reader = hound::WavReader::new(&mut input).map_err(|e| wav_error(e, "WAV header"))?;
     let spec = reader.spec();
     let samples = u64::from(reader.len());
-    drop(reader);
     check_layout(spec.channels.into(), spec.sample_rate)?;
     let count = usize::from(spec.channels);
     let frame_bytes = count as u64 * u64::from(spec.bits_per_sample.div_ceil(8));

@@ -351,7 +351,7 @@ impl Detector {
                 .fold(f64::NEG_INFINITY, f64::max);
             // Cheap first: the level must fall far below where it just was (the sound before a
             // stop is within 6 dB above that, see below).
-            if !(after < just_before + 6.0 - STOP_DROP_DB) {
+            if after >= just_before + 6.0 - STOP_DROP_DB {
                 continue;
             }
             let mut levels: Vec<f64> = (k - STOP_BEFORE_BLOCKS as u64..k).map(level).collect();
