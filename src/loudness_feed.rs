@@ -12,8 +12,11 @@ use std::sync::Mutex;
 
 use crate::loudness::{HopReading, Meter};
 
-/// Seconds of audio the ring holds: many editor frames.
+/// Seconds of audio the ring holds: many editor frames...
 const RING_S: f32 = 0.5;
+/// ...but no more frames than this: 1 MiB of stereo samples, reached above 262 kHz (at 768 kHz
+/// it holds 170 ms, still ten editor frames).
+const RING_MAX_FRAMES: usize = 1 << 17;
 
 /// The reading end of the ring, with the rate its samples are at.
 struct Reader {
@@ -56,7 +59,7 @@ impl LoudnessFeed {
     /// A new ring for audio at `sample_rate` Hz (called from `activate`); its writing end is for
     /// the audio thread.
     pub fn connect(&self, sample_rate: f32) -> LoudnessWriter {
-        let frames = (sample_rate * RING_S).ceil() as usize;
+        let frames = ((sample_rate * RING_S).ceil() as usize).min(RING_MAX_FRAMES);
         let (producer, consumer) = rtrb::RingBuffer::new(2 * frames.max(64));
         let mut reader = self.reader.lock().unwrap_or_else(|p| p.into_inner());
         let generation = reader.as_ref().map_or(0, |r| r.generation + 1);
