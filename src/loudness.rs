@@ -12,7 +12,7 @@
 
 use ebur128::{EbuR128, Mode};
 
-use crate::dsp::TruePeak;
+use crate::dsp::{TruePeak, gain_to_db};
 
 /// Where momentary and short-term loudness are read, seconds (EBU Tech 3341: at least 10 Hz).
 pub const HOP_S: f64 = 0.1;
@@ -212,25 +212,22 @@ impl Meter {
             range_lu: self.ebu.loudness_range().unwrap_or(0.0),
             max_momentary_lufs: whole(self.max_momentary_lufs, MOMENTARY_HOPS),
             max_short_term_lufs: whole(self.max_short_term_lufs, SHORT_TERM_HOPS),
-            true_peak_dbtp: gain_to_db(f64::from(self.true_peak.peak())),
-            sample_peak_dbfs: gain_to_db(peak_over_channels(EbuR128::sample_peak)),
+            true_peak_dbtp: f64::from(gain_to_db(self.true_peak.peak())),
+            sample_peak_dbfs: f64::from(
+                gain_to_db(peak_over_channels(EbuR128::sample_peak) as f32),
+            ),
         }
     }
-}
-
-/// A linear gain in dB (`-inf` for 0).
-pub fn gain_to_db(gain: f64) -> f64 {
-    20.0 * gain.log10()
-}
-
-/// A level in dB as a linear gain.
-pub fn db_to_gain(db: f64) -> f64 {
-    10f64.powf(db / 20.0)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A level in dB as a linear gain, in double precision for the test signals.
+    fn db_to_gain(db: f64) -> f64 {
+        10f64.powf(db / 20.0)
+    }
 
     /// A stereo sine of `freq` Hz at `dbfs` peak in both channels, `seconds` long.
     fn tone(freq: f64, dbfs: f64, seconds: f64, rate: u32) -> Vec<f32> {

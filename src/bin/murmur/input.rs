@@ -183,13 +183,7 @@ fn read_wav(path: &Path, mut input: BufReader<File>, size: u64) -> Result<Audio,
     if let Some(reader) = blocks.as_mut() {
         let mut block = Vec::new();
         loop {
-            let frames = reader.read(&mut block, 16_384).map_err(|why| {
-                if why.starts_with("damaged audio data (the file ends early") {
-                    "damaged audio data (the file ends early)".to_owned()
-                } else {
-                    why
-                }
-            })?;
+            let frames = reader.read(&mut block, 16_384)?;
             if frames == 0 {
                 break;
             }

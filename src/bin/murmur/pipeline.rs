@@ -8,7 +8,8 @@
 
 use std::f64::consts::FRAC_PI_2;
 
-use murmur::loudness::{Loudness, Meter, db_to_gain, gain_to_db};
+use murmur::dsp::{db_to_gain, gain_to_db};
+use murmur::loudness::{Loudness, Meter};
 
 use crate::output::{Plan, Writer};
 use crate::progress::FileProgress;
@@ -362,7 +363,7 @@ pub fn render_into<'a>(
             gain_for(&measured, target, finishing.ceiling_dbfs)
         }
     };
-    let gain = db_to_gain(gain_db) as f32;
+    let gain = db_to_gain(gain_db as f32);
     let loudness = pass(
         make_source()?,
         plan,
@@ -374,7 +375,7 @@ pub fn render_into<'a>(
     writer.finish()?;
     Ok(Report {
         loudness,
-        gain_db: gain_to_db(f64::from(gain)),
+        gain_db: f64::from(gain_to_db(gain)),
         short_of_target,
     })
 }

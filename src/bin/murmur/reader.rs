@@ -224,10 +224,7 @@ impl Reader {
                 while got < want {
                     let n = input.read(&mut bytes[got..]).map_err(io)?;
                     if n == 0 {
-                        return Err(format!(
-                            "damaged audio data (the file ends early, {} frames short)",
-                            (*left - got as u64) / frame as u64
-                        ));
+                        return Err("damaged audio data (the file ends early)".to_owned());
                     }
                     got += n;
                 }

@@ -150,10 +150,10 @@ pub struct Detector {
     /// Hard-stop candidates: block, level before (dB), judged against the loudness at the end.
     stops: Vec<(u64, f64)>,
     channel: Vec<ChannelState>,
-    clipped: u64,
     dc_frames: usize,
     dc_fill: usize,
-    non_finite: u64,
+    /// This block's 100 ms readings, kept between blocks so the vector is made once.
+    hops: Vec<HopReading>,
 }
 
 impl Detector {
@@ -177,10 +177,9 @@ impl Detector {
             stop_next: STOP_BEFORE_BLOCKS as u64,
             stops: Vec::new(),
             channel: vec![ChannelState::default(); channels],
-            clipped: 0,
             dc_frames: ((rate * DC_BLOCK_S).round() as usize).max(1),
             dc_fill: 0,
-            non_finite: 0,
+            hops: Vec::new(),
         })
     }
 
@@ -192,7 +191,6 @@ impl Detector {
             let mut power = 0.0;
             for (c, x) in frame.iter_mut().enumerate() {
                 if !x.is_finite() {
-                    self.non_finite += 1;
                     self.note(at_s, Kind::NonFinite { samples: 1 });
                     *x = 0.0;
                 }
@@ -215,12 +213,13 @@ impl Detector {
             }
             self.frames += 1;
         }
-        let mut hops = Vec::new();
+        let mut hops = std::mem::take(&mut self.hops);
         self.meter
             .add_interleaved_with(samples, |hop| hops.push(hop));
-        for hop in hops {
+        for hop in hops.drain(..) {
             self.hop(hop);
         }
+        self.hops = hops;
     }
 
     /// Adds `kind` at `at_s`, or merges it into the same kind found less than 100 ms before.
@@ -254,7 +253,6 @@ impl Detector {
         state.clip_run += 1;
         let run = state.clip_run;
         if run == CLIP_RUN {
-            self.clipped += u64::from(CLIP_RUN);
             let start = at_s - f64::from(CLIP_RUN - 1) / self.rate;
             self.note(
                 start,
@@ -263,7 +261,6 @@ impl Detector {
                 },
             );
         } else if run > CLIP_RUN {
-            self.clipped += 1;
             self.note(at_s, Kind::Clipping { samples: 1 });
         }
     }
