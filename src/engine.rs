@@ -7,12 +7,15 @@
 //!
 //! Signal flow per sample: whisper cleanup (de-ess, denoise; one frame of latency) → input
 //! level → binaural render (one source per input channel) → voice mix against the dry voice →
-//! plus the trigger layers → output level → Calm Guard → bypass crossfade.
+//! plus the trigger layers → output level → Calm Guard (a look-ahead of about 1.6 ms) → bypass
+//! crossfade.
 //!
-//! With a voice input (the effect), everything leaves one cleanup frame late: the trigger
-//! layers and the bypassed input go through delays of the same length, so the latency reported
-//! to the host is one constant and everything stays aligned after its compensation. Without an
-//! input (the instrument) nothing is delayed: notes play at once.
+//! With a voice input (the effect), everything leaves one cleanup frame and the guard's
+//! look-ahead late: the trigger layers and the bypassed input go through delays of the same
+//! length, so the latency reported to the host is one constant and everything stays aligned
+//! after its compensation. Without an input (the instrument) only the guard's look-ahead
+//! delays the output, with or without the guard on, so that the plugin and the command line
+//! render the same samples with the true-peak ceiling held.
 //! Every smoother and every control tick is tied to the absolute sample count, so the output is
 //! identical whatever the host's block size.
 
@@ -21,7 +24,7 @@ use std::sync::Arc;
 use crate::binaural::hrtf_set::HrtfSet;
 use crate::binaural::sofa_renderer::{self, SofaRenderer};
 use crate::binaural::{BinauralRenderer, CONTROL_PERIOD, Position};
-use crate::calm_guard::CalmGuard;
+use crate::calm_guard::{self, CalmGuard};
 use crate::cleanup::Cleanup;
 use crate::dsp::{ControlRamp, DbToGain, FixedDelay, LinearFade, flush_tiny};
 use crate::motion::{PathShape, path_position};
@@ -108,8 +111,8 @@ pub struct Engine {
     free_quarters: f64,
     /// Whisper cleanup, one per input channel.
     cleanup: [Cleanup; 2],
-    /// The raw input and the trigger layers, one cleanup frame late. The trigger delay only
-    /// runs while there is sound in it: a silent ring needs no feeding.
+    /// The raw input, as late as the output; the trigger layers, one cleanup frame late. The
+    /// trigger delay only runs while there is sound in it: a silent ring needs no feeding.
     bypass_delay: [FixedDelay; 2],
     trigger_delay: [FixedDelay; 2],
     /// Samples of trigger sound still in the delay after the layers fell quiet.
@@ -205,9 +208,10 @@ impl Engine {
             settings_in: defaults,
             settings: defaults,
         };
-        let latency = engine.cleanup[0].latency() + sofa_renderer::LATENCY;
-        engine.bypass_delay = [FixedDelay::new(latency), FixedDelay::new(latency)];
-        engine.trigger_delay = [FixedDelay::new(latency), FixedDelay::new(latency)];
+        let voice = engine.cleanup[0].latency() + sofa_renderer::LATENCY;
+        let whole = engine.latency(InputChannels::Mono);
+        engine.bypass_delay = [FixedDelay::new(whole), FixedDelay::new(whole)];
+        engine.trigger_delay = [FixedDelay::new(voice), FixedDelay::new(voice)];
         engine.reset();
         Ok(engine)
     }
@@ -243,14 +247,15 @@ impl Engine {
         self.sofa_running = false;
     }
 
-    /// The latency of the output behind the input, samples: one cleanup frame and one SOFA
-    /// partition with a voice input (whichever head plays), none without (the instrument).
+    /// The latency of the output behind the input, samples: the Calm Guard's look-ahead, plus
+    /// one cleanup frame and one SOFA partition with a voice input (whichever head plays).
     /// Constant for an engine.
     pub fn latency(&self, input: InputChannels) -> usize {
+        let guard = self.guard.latency();
         match input {
-            InputChannels::None => 0,
+            InputChannels::None => guard,
             InputChannels::Mono | InputChannels::Stereo => {
-                self.cleanup[0].latency() + sofa_renderer::LATENCY
+                self.cleanup[0].latency() + sofa_renderer::LATENCY + guard
             }
         }
     }
@@ -528,9 +533,30 @@ impl Engine {
             return;
         }
         let raw_r = if stereo { &raw_r } else { &raw_l };
+        let mut ceiling = [0.0f32; CONTROL_PERIOD];
+        for (j, c) in ceiling[..n].iter_mut().enumerate() {
+            *c = self.levels.at(CEILING, k0 + j);
+        }
+        // The guard runs whether on or not, so that it is ready when switched on and the
+        // output is equally late either way.
+        let mut gains = [0.0f32; CONTROL_PERIOD];
+        self.guard.delay_and_gains(
+            &mut out_l[..n],
+            &mut out_r[..n],
+            &ceiling[..n],
+            &mut gains[..n],
+        );
+        let mut guarded_l = out_l;
+        let mut guarded_r = out_r;
+        calm_guard::apply(
+            &mut guarded_l[..n],
+            &mut guarded_r[..n],
+            &gains[..n],
+            &ceiling[..n],
+        );
         for j in 0..n {
             let signal = [out_l[j], out_r[j]];
-            let guarded = self.guard.process(signal, self.levels.at(CEILING, k0 + j));
+            let guarded = [guarded_l[j], guarded_r[j]];
             let engaged = self.guard_fade.next(settings.calm_guard);
             let signal = crossfade(signal, guarded, engaged);
 
@@ -650,7 +676,6 @@ impl Engine {
         transport: Option<&Transport>,
         offset: usize,
     ) {
-        self.guard.flush_tiny();
         let snap = std::mem::take(&mut self.fresh);
         if snap {
             self.guard_fade.snap(settings.calm_guard);

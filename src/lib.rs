@@ -104,8 +104,9 @@ impl PluginCore {
         self.events_fed = started;
     }
 
-    /// Makes the engine for this layout and rate, and tells the host its latency (one cleanup
-    /// frame for the effect, none for the instrument; the same at every setting).
+    /// Makes the engine for this layout and rate, and tells the host its latency (the Calm
+    /// Guard's look-ahead, plus one cleanup frame and one SOFA partition for the effect; the
+    /// same at every setting).
     fn activate<P: Plugin>(
         &mut self,
         input: InputChannels,

@@ -481,12 +481,16 @@ fn leading_number_reads_parameter_text() {
 // 5. Latency
 // ---------------------------------------------------------------------------------------------
 
-/// The effect reports one cleanup frame and one SOFA partition of latency (1024 + 64 samples at
-/// 44.1 and 48 kHz, 2048 + 64 at 96 kHz), the same with De-ess and Denoise at 100 % and with
-/// the SOFA head chosen as at 0 % with the sphere; the instrument reports none.
+/// The effect reports one cleanup frame, one SOFA partition and the Calm Guard's look-ahead
+/// (1 ms of ramp and 31 samples of interpolator) of latency: 1024 + 64 + 44 + 31 samples at
+/// 44.1 kHz, 1024 + 64 + 48 + 31 at 48 kHz, 2048 + 64 + 96 + 31 at 96 kHz; the same with
+/// De-ess and Denoise at 100 % and with the SOFA head chosen as at 0 % with the sphere. The
+/// instrument reports the look-ahead alone, at each rate.
 #[test]
-fn the_effect_reports_one_constant_latency_and_the_instrument_none() {
-    for (rate, expected) in [(44_100.0, 1088), (48_000.0, 1088), (96_000.0, 2112)] {
+fn the_effect_and_the_instrument_report_one_constant_latency() {
+    let look_ahead = |rate: f64| (rate / 1000.0).round() as u32 + 31;
+    for (rate, voice) in [(44_100.0, 1088), (48_000.0, 1088), (96_000.0, 2112)] {
+        let expected = voice + look_ahead(rate);
         let mut murmur = Murmur::new();
         murmur.select_layout(1, 2);
         let mut processor = murmur.activate(rate, 1);
@@ -506,11 +510,16 @@ fn the_effect_reports_one_constant_latency_and_the_instrument_none() {
         }
         assert_eq!(murmur.latency(), expected, "{rate} Hz at 100 %");
         murmur.deactivate(processor);
+
+        let mut triggers = Murmur::new_triggers();
+        let processor = triggers.activate(rate, 0);
+        assert_eq!(
+            triggers.latency(),
+            look_ahead(rate),
+            "the instrument at {rate} Hz"
+        );
+        triggers.deactivate(processor);
     }
-    let mut triggers = Murmur::new_triggers();
-    let processor = triggers.activate(48_000.0, 0);
-    assert_eq!(triggers.latency(), 0, "the instrument plays notes at once");
-    triggers.deactivate(processor);
 }
 
 // ---------------------------------------------------------------------------------------------

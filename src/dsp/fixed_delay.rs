@@ -3,6 +3,7 @@
 //! delay costs a memory swap per sample, not a modulo and two indexed accesses.
 
 /// A delay of `len` samples.
+#[derive(Debug, Clone)]
 pub struct FixedDelay {
     ring: Vec<f32>,
     at: usize,

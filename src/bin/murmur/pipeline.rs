@@ -8,6 +8,7 @@
 
 use std::f64::consts::FRAC_PI_2;
 
+use murmur::calm_guard::HEADROOM_DB;
 use murmur::dsp::{db_to_gain, gain_to_db};
 use murmur::loudness::{Loudness, Meter};
 
@@ -301,7 +302,8 @@ fn pass(
 }
 
 /// The gain (dB) that moves `measured` to `target` without the true peak passing the target's
-/// limit or the Calm Guard's ceiling, and why it falls short when it does.
+/// limit or the Calm Guard's ceiling (less the guard's own headroom), and why it falls short
+/// when it does.
 pub fn gain_for(
     measured: &Loudness,
     target: &Target,
@@ -314,10 +316,16 @@ pub fn gain_for(
         );
     }
     let wanted = target.lufs - measured.integrated_lufs;
-    let (limit, limit_name) = match ceiling_dbfs {
-        Some(ceiling) if ceiling < target.true_peak_dbtp => (
-            ceiling,
-            format!("the Calm Guard's ceiling ({ceiling:.1} dBFS)"),
+    // The guard itself holds true peaks this far under its ceiling (room for meters whose
+    // interpolators read higher than Murmur's), and so does the gain.
+    let guard_limit = ceiling_dbfs.map(|c| c - f64::from(HEADROOM_DB));
+    let (limit, limit_name) = match guard_limit {
+        Some(level) if level < target.true_peak_dbtp => (
+            level,
+            format!(
+                "the Calm Guard's ceiling ({:.1} dBFS, held with {HEADROOM_DB} dB of headroom)",
+                level + f64::from(HEADROOM_DB)
+            ),
         ),
         _ => (
             target.true_peak_dbtp,
@@ -454,14 +462,17 @@ mod tests {
         };
         // 14 dB wanted, 19 dB of room: reached.
         assert_eq!(gain_for(&measured, &target, None), (14.0, None));
-        // The −6 dBFS ceiling leaves 14 dB: just reached.
-        assert_eq!(gain_for(&measured, &target, Some(-6.0)).0, 14.0);
-        // A −10 dBFS ceiling leaves 10 dB: short, and said.
+        // The −6 dBFS ceiling, held with its headroom, leaves 14 dB: just reached.
+        let ceiling = -6.0 + f64::from(HEADROOM_DB);
+        assert_eq!(gain_for(&measured, &target, Some(ceiling)).0, 14.0);
+        // A −10 dBFS ceiling leaves 10 dB less the headroom: short, and said.
         let (gain, why) = gain_for(&measured, &target, Some(-10.0));
-        assert_eq!(gain, 10.0);
+        assert_eq!(gain, 10.0 - f64::from(HEADROOM_DB));
+        let why = why.unwrap();
         assert!(
-            why.unwrap()
-                .starts_with("reached -20.0 LUFS of the -16.0 LUFS asked")
+            why.starts_with("reached -20.5 LUFS of the -16.0 LUFS asked"),
+            "{why}"
         );
+        assert!(why.contains("Calm Guard's ceiling (-10.0 dBFS"), "{why}");
     }
 }

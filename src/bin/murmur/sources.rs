@@ -7,22 +7,36 @@ use murmur::offline::OfflineRender;
 use crate::input::Audio;
 use crate::pipeline::Source;
 
-/// A trigger bed: the engine with no input.
+/// A trigger bed: the engine with no input, its latency (the Calm Guard's look-ahead)
+/// compensated as a host does, so the bed starts on its first sample.
 pub struct Bed {
     render: OfflineRender,
+    /// Output frames still to drop.
+    to_skip: usize,
 }
 
 impl Bed {
     pub fn new(render: OfflineRender) -> Self {
-        Self { render }
+        let to_skip = render.engine().latency(InputChannels::None);
+        Self { render, to_skip }
+    }
+
+    fn run(&mut self, left: &mut [f32], right: &mut [f32]) {
+        left.fill(0.0);
+        right.fill(0.0);
+        self.render.process(InputChannels::None, left, right);
     }
 }
 
 impl Source for Bed {
     fn fill(&mut self, left: &mut [f32], right: &mut [f32]) -> usize {
-        left.fill(0.0);
-        right.fill(0.0);
-        self.render.process(InputChannels::None, left, right);
+        while self.to_skip > 0 {
+            let n = self.to_skip.min(left.len());
+            let (l, r) = (&mut left[..n], &mut right[..n]);
+            self.run(l, r);
+            self.to_skip -= n;
+        }
+        self.run(left, right);
         left.len()
     }
 }
