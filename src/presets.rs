@@ -116,6 +116,9 @@ pub fn factory() -> Vec<Preset> {
                     placement: Placement::LeftEar,
                     distance_m: 0.15,
                     decay: 0.7,
+                    // Half regular: at random (Poisson) timing a close crinkle after a long
+                    // gap rose more than 10 LU over the bed (`murmur check`'s startle).
+                    regularity: 0.5,
                     ..layer(TriggerKind::Crinkle, 1.2)
                 },
                 LayerSettings {
@@ -171,6 +174,8 @@ pub fn factory() -> Vec<Preset> {
                 LayerSettings {
                     placement: Placement::RightEar,
                     distance_m: 0.2,
+                    // Half regular, as Crinkle Close-up's close layer, for the same reason.
+                    regularity: 0.5,
                     ..layer(TriggerKind::Scratch, 1.0)
                 },
                 LayerSettings {

@@ -662,3 +662,80 @@ fn a_full_disk_ends_cleanly() {
         "something was left"
     );
 }
+
+/// Ten minutes of every factory preset with the Calm Guard on, checked: nothing that would
+/// wake a listener. The trigger presets as beds (`generate`, the preset's own seed); the voice
+/// presets on ten minutes of the whisper fixture with 1.65 s of silence after each phrase (as
+/// the soak bench loops it).
+#[test]
+fn ten_minutes_of_every_factory_preset_check_clean() {
+    let dir = temp_dir("night-presets");
+    let mut reader = hound::WavReader::open("tests/fixtures/whisper-48k.wav").unwrap();
+    let spec = reader.spec();
+    let phrase: Vec<i32> = reader.samples::<i32>().map(Result::unwrap).collect();
+    let whisper = dir.join("whisper-10min.wav");
+    let mut writer = hound::WavWriter::create(&whisper, spec).unwrap();
+    let period = phrase.len() + (1.65 * f64::from(spec.sample_rate)) as usize;
+    for n in 0..600 * spec.sample_rate as usize {
+        let at = n % period;
+        writer
+            .write_sample(phrase.get(at).copied().unwrap_or(0))
+            .unwrap();
+    }
+    writer.finalize().unwrap();
+
+    let mut files = Vec::new();
+    for (i, preset) in murmur::presets::factory().iter().enumerate() {
+        assert!(preset.settings.calm_guard, "{}", preset.name);
+        let out = dir.join(format!("{i}.wav"));
+        let has_layers = preset
+            .settings
+            .layers
+            .iter()
+            .any(|l| l.on && l.density_per_s > 0.0);
+        let run = if has_layers {
+            murmur(&[
+                "generate",
+                "--preset",
+                preset.name,
+                "--duration",
+                "10m",
+                p(&out),
+            ])
+        } else {
+            murmur(&[
+                "render",
+                p(&whisper),
+                "-o",
+                p(&out),
+                "--preset",
+                preset.name,
+            ])
+        };
+        ok(&run);
+        files.push((preset.name, out));
+    }
+    let mut args = vec!["check", "--json", "--strict"];
+    args.extend(files.iter().map(|(_, out)| p(out)));
+    let run = murmur(&args);
+    let json: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    let mut found = Vec::new();
+    for ((name, _), file) in files.iter().zip(json["files"].as_array().unwrap()) {
+        let findings = file["findings"].as_array().unwrap();
+        eprintln!(
+            "{name:<26} {:6.1} LUFS {:6.1} dBTP, {} findings",
+            file["integrated_lufs"].as_f64().unwrap_or(f64::NAN),
+            file["true_peak_dbtp"].as_f64().unwrap_or(f64::NAN),
+            findings.len()
+        );
+        if !findings.is_empty() {
+            found.push(format!("{name}: {findings:?}"));
+        }
+    }
+    assert!(found.is_empty(), "{found:#?}");
+    assert!(
+        run.status.success(),
+        "--strict fails: {}",
+        text(&run.stderr)
+    );
+}

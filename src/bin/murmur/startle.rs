@@ -5,7 +5,9 @@
 //! The rules, with the reasons for their constants:
 //! - **Startle**: a momentary loudness (EBU, 400 ms) more than `jump` LU (10 by default) above
 //!   the median short-term loudness (3 s) of the 10 s before it. The median, not the mean, so a
-//!   single earlier event does not hide the next. The rise must also stand over the momentary
+//!   single earlier event does not hide the next. Only short-term readings of 3 s of the file
+//!   count (earlier ones would hear the silence before its start), and startles are looked for
+//!   once there is a second of them, from 4 s on. The rise must also stand over the momentary
 //!   loudness of one second before, so a slow swell or fade-in is not a startle. The time reported is the onset: the first
 //!   10 ms block of the 400 ms window that carries more than the window's mean power.
 //! - **Hard stop**: the sound was playing (the median 10 ms level of the previous 5 s no more
@@ -61,8 +63,12 @@ const DC_BLOCKS: u32 = 30;
 const HISTORY_HOPS: usize = 100;
 /// A startle rises by `jump` over the momentary loudness this many hops (1 s) before it too.
 const RISE_HOPS: usize = 10;
-/// Short-term readings needed before startles are looked for (the first 3 s have no past).
-const MIN_HISTORY_HOPS: usize = 30;
+/// Whole short-term readings needed before startles are looked for (1 s of them, so the first
+/// judgment is at 4 s).
+const MIN_HISTORY_HOPS: usize = 10;
+/// The short-term window, seconds: readings that end earlier than this in the file reach back
+/// past its start, where the meter hears silence, and read low.
+const SHORT_TERM_S: f64 = 3.0;
 
 /// One thing found, at `at_s` seconds from the start.
 #[derive(Debug, Clone, PartialEq)]
@@ -422,9 +428,13 @@ impl Detector {
         if self.momentaries.len() > RISE_HOPS {
             self.momentaries.pop_front();
         }
-        self.short_terms.push_back(hop.short_term_lufs);
-        if self.short_terms.len() > HISTORY_HOPS {
-            self.short_terms.pop_front();
+        // Only whole readings: one whose window reaches back past the start would make the
+        // file's first seconds (a fade-in, the first events) the yardstick for what follows.
+        if hop.end_frame as f64 >= SHORT_TERM_S * self.rate {
+            self.short_terms.push_back(hop.short_term_lufs);
+            if self.short_terms.len() > HISTORY_HOPS {
+                self.short_terms.pop_front();
+            }
         }
     }
 
