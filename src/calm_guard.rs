@@ -22,7 +22,7 @@
 //! output does not depend on how the host splits its blocks: every value is computed per
 //! sample, and the quiet stretches that are skipped are the ones whose result is known.
 
-use crate::dsp::true_peak::{dot, interpolator};
+use crate::dsp::true_peak::interpolator;
 use crate::dsp::{FixedDelay, one_pole_coef};
 
 /// The gain ramp before a peak, seconds (the look-ahead beyond the interpolator's reach).
@@ -41,41 +41,108 @@ const TAPS: usize = 32;
 const OVERSAMPLING: usize = 4;
 /// Longest stretch worked on at once (the engine's control period); longer blocks go in parts.
 const MAX_BLOCK: usize = 64;
+/// Samples judged together for whether any needs interpolating.
+const GROUP: usize = 8;
 /// Samples between the newest input and the point the detector judges (the interpolator's
 /// half length: the points between that sample and the next need the 16 after it).
 const REACH: usize = TAPS / 2;
 
-/// A window over the newest values pushed, kept twice so it is one contiguous slice.
+/// The smallest of the last `len` values pushed, in constant time per value (amortised): a
+/// queue of the values that can still become the smallest, ascending from the front (the
+/// "ascending minima" of Lemire 2006, "Streaming maximum-minimum filter using no more than
+/// three comparisons per element"). Fixed storage, no allocation after `new`.
 #[derive(Debug, Clone)]
-struct Window {
+struct MovingMin {
+    len: usize,
+    /// A ring of (push count, value); `mask + 1` is a power of two above `len`.
+    counts: Vec<u64>,
     values: Vec<f32>,
-    at: usize,
+    mask: usize,
+    front: usize,
+    back: usize,
+    pushed: u64,
 }
 
-impl Window {
+impl MovingMin {
+    fn new(len: usize) -> Self {
+        let size = (len + 1).next_power_of_two();
+        Self {
+            len,
+            counts: vec![0; size],
+            values: vec![0.0; size],
+            mask: size - 1,
+            front: 0,
+            back: 0,
+            pushed: 0,
+        }
+    }
+
+    /// Forgets every value but one `value` just pushed; as if `len` of them had been pushed.
+    fn fill(&mut self, value: f32) {
+        self.front = 0;
+        self.back = 1;
+        self.pushed = self.pushed.max(self.len as u64);
+        self.counts[0] = self.pushed - 1;
+        self.values[0] = value;
+    }
+
+    /// Adds `value` and returns the smallest of the last `len`.
+    #[inline(always)]
+    fn push(&mut self, value: f32) -> f32 {
+        // Values not smaller than the new one can never be the smallest again.
+        while self.back != self.front && self.values[(self.back - 1) & self.mask] >= value {
+            self.back -= 1;
+        }
+        self.counts[self.back & self.mask] = self.pushed;
+        self.values[self.back & self.mask] = value;
+        self.back += 1;
+        self.pushed += 1;
+        // The front leaves once `len` newer values have come.
+        if self.counts[self.front & self.mask] + (self.len as u64) < self.pushed {
+            self.front += 1;
+        }
+        self.values[self.front & self.mask]
+    }
+}
+
+/// The sum of the last `len` values pushed, kept in f64 (each value is added and later taken
+/// away once, so the sum drifts by a few units of f64's last place at most).
+#[derive(Debug, Clone)]
+struct MovingSum {
+    values: Vec<f32>,
+    at: usize,
+    sum: f64,
+}
+
+impl MovingSum {
     fn new(len: usize) -> Self {
         Self {
-            values: vec![1.0; 2 * len],
+            values: vec![1.0; len],
             at: 0,
+            sum: len as f64,
         }
     }
 
     fn len(&self) -> usize {
-        self.values.len() / 2
+        self.values.len()
     }
 
+    /// As if `len` of `value` had been pushed: the sum is exact again.
     fn fill(&mut self, value: f32) {
         self.values.fill(value);
+        self.sum = f64::from(value) * self.values.len() as f64;
     }
 
-    /// Adds `value` and returns the window, oldest first.
     #[inline(always)]
-    fn push(&mut self, value: f32) -> &[f32] {
-        let len = self.len();
+    fn push(&mut self, value: f32) -> f64 {
+        self.sum += f64::from(value) - f64::from(self.values[self.at]);
         self.values[self.at] = value;
-        self.values[self.at + len] = value;
-        self.at = if self.at + 1 == len { 0 } else { self.at + 1 };
-        &self.values[self.at..self.at + len]
+        self.at = if self.at + 1 == self.values.len() {
+            0
+        } else {
+            self.at + 1
+        };
+        self.sum
     }
 }
 
@@ -86,12 +153,15 @@ pub struct CalmGuard {
     phases: Vec<[f32; TAPS]>,
     gain_bound: f32,
     release_mul: f32,
+    /// The envelope's decay across a [`GROUP`] of samples, rounded down a little: no
+    /// envelope decays below it within the group.
+    group_decay: f32,
     /// Per channel: the last [`TAPS`] inputs, then the stretch being worked on.
     recent: [[f32; TAPS + MAX_BLOCK]; 2],
-    /// The gain wanted for each of the last `ramp + TAPS` judged samples.
-    wanted: Window,
-    /// The smallest of each `wanted` window, for the last `ramp` samples.
-    held: Window,
+    /// The smallest gain wanted by the last `ramp + TAPS` judged samples.
+    wanted: MovingMin,
+    /// Those smallest gains, for the last `ramp` samples.
+    held: MovingSum,
     /// The signal on its way to the output.
     delay: [FixedDelay; 2],
     envelope: f32,
@@ -108,13 +178,15 @@ impl CalmGuard {
         let (phases, gain_bound) = interpolator::<TAPS>(OVERSAMPLING);
         let ramp = ((RAMP_S * sample_rate).round() as usize).max(1);
         let latency = REACH + ramp + REACH - 1;
+        let release_mul = 1.0 - one_pole_coef(RELEASE_S, sample_rate);
         Self {
             phases,
             gain_bound,
-            release_mul: 1.0 - one_pole_coef(RELEASE_S, sample_rate),
+            release_mul,
+            group_decay: release_mul.powi(GROUP as i32) * 0.9999,
             recent: [[0.0; TAPS + MAX_BLOCK]; 2],
-            wanted: Window::new(ramp + TAPS),
-            held: Window::new(ramp),
+            wanted: MovingMin::new(ramp + TAPS),
+            held: MovingSum::new(ramp),
             delay: [FixedDelay::new(latency), FixedDelay::new(latency)],
             envelope: 0.0,
             since_reduced: usize::MAX,
@@ -181,12 +253,11 @@ impl CalmGuard {
         self.recent[1][TAPS..TAPS + n].copy_from_slice(right);
         let level_floor = lanewise(ceiling, f32::INFINITY, |m, c| m.min(c)) * HEADROOM_GAIN;
         // Every point judged in this stretch lies within these samples, so none can pass the
-        // loudest of them times the interpolator's bound. `f32::max` passes a NaN over, so a
-        // NaN makes the comparison false: judged in full.
-        let loudest = lanewise(&self.recent[0][..TAPS + n], 0.0, |m, x| m.max(x.abs())).max(
-            lanewise(&self.recent[1][..TAPS + n], 0.0, |m, x| m.max(x.abs())),
-        );
-        let loud = !(loudest * self.gain_bound <= level_floor);
+        // loudest of them times the interpolator's bound. (A NaN is passed over here and
+        // everywhere in the detector: it can raise no envelope; the clipper holds it.)
+        let loudest =
+            magnitude(&self.recent[0][..TAPS + n]).max(magnitude(&self.recent[1][..TAPS + n]));
+        let loud = loudest * self.gain_bound > level_floor;
         if loud || !self.idle {
             self.judge(n, ceiling, loud, gains);
         } else {
@@ -211,47 +282,83 @@ impl CalmGuard {
             self.idle = false;
         }
         let ramp = self.held.len();
-        for j in 0..n {
-            let level = ceiling[j] * HEADROOM_GAIN;
-            let peak = if loud { self.true_peak(j) } else { 0.0 };
-            let decayed = self.envelope * self.release_mul;
-            // `peak.max(decayed)`, but a NaN peak loses (the envelope itself is never NaN).
-            let envelope = if peak > decayed { peak } else { decayed };
-            // Below the level the envelope's value changes nothing (the gain is 1, and the
-            // next peak over the level is above it), so it is dropped: no decaying tail.
-            self.envelope = if envelope > level { envelope } else { 0.0 };
-            let wanted = if self.envelope > 0.0 {
-                self.since_reduced = 0;
-                level / self.envelope
-            } else {
-                self.since_reduced = self.since_reduced.saturating_add(1);
-                1.0
+        // Both windows hold only 1 once the last reduction has left them.
+        let settled = self.wanted.len + ramp;
+        for group in (0..n).step_by(GROUP) {
+            let end = (group + GROUP).min(n);
+            // Interpolate a group only if one of its points could raise the envelope: above
+            // the level and above the envelope decayed across the whole group (either way the
+            // envelope comes out the same as for a peak of 0). A NaN is judged in full.
+            let could_rise = loud && {
+                let window = group + 1..end + TAPS;
+                let loudest = magnitude(&self.recent[0][window.clone()])
+                    .max(magnitude(&self.recent[1][window]));
+                let floor = lanewise(&ceiling[group..end], f32::INFINITY, f32::min) * HEADROOM_GAIN;
+                let decayed = self.envelope * self.group_decay;
+                loudest * self.gain_bound > floor.max(decayed)
             };
-            let hold = lanewise(self.wanted.push(wanted), 1.0, f32::min);
-            let sum = lanewise(self.held.push(hold), 0.0, |s, x| s + x);
-            gains[j] = sum / ramp as f32;
-        }
-        self.gain = gains[n - 1];
-        // Once the last reduction has left both windows they hold only 1 again.
-        self.idle = self.since_reduced >= self.wanted.len() + self.held.len();
-    }
-
-    /// The largest magnitude, over both channels, of the sample [`REACH`] before stretch
-    /// sample `j` and of the points between it and the next.
-    #[inline(always)]
-    fn true_peak(&self, j: usize) -> f32 {
-        let mut peak = 0.0f32;
-        for recent in &self.recent {
-            // The newest `TAPS` samples up to stretch sample `j`, oldest first.
-            let window: &[f32; TAPS] = recent[j + 1..j + 1 + TAPS]
-                .try_into()
-                .expect("TAPS samples");
-            peak = peak.max(window[TAPS - 1 - REACH].abs());
-            for row in &self.phases {
-                peak = peak.max(dot(row, window).abs());
+            let mut peaks = [0.0f32; GROUP];
+            if could_rise {
+                self.true_peaks(group, &mut peaks);
+            }
+            for j in group..end {
+                let level = ceiling[j] * HEADROOM_GAIN;
+                let peak = peaks[j - group];
+                let decayed = self.envelope * self.release_mul;
+                let envelope = if peak > decayed { peak } else { decayed };
+                // Below the level the envelope's value changes nothing (the gain is 1, and the
+                // next peak over the level is above it), so it is dropped: no decaying tail.
+                self.envelope = if envelope > level { envelope } else { 0.0 };
+                let wanted = if self.envelope > 0.0 {
+                    self.since_reduced = 0;
+                    level / self.envelope
+                } else {
+                    self.since_reduced = self.since_reduced.saturating_add(1);
+                    1.0
+                };
+                let hold = self.wanted.push(wanted);
+                let mut sum = self.held.push(hold);
+                if self.since_reduced >= settled {
+                    // Only 1s in both windows: the sum is exactly `ramp` (as after `fill`),
+                    // whatever its drift, so every split of the blocks gives the same gains.
+                    self.held.fill(1.0);
+                    sum = ramp as f64;
+                }
+                gains[j] = (sum / ramp as f64) as f32;
             }
         }
-        peak
+        self.gain = gains[n - 1];
+        self.idle = self.since_reduced >= settled;
+    }
+
+    /// For the [`GROUP`] stretch samples from `group`: the largest magnitude, over both
+    /// channels, of the sample [`REACH`] before each and of the points between it and the
+    /// next. Each point is its own sum over the taps in order, so it does not depend on where
+    /// the group starts; computed for eight samples side by side (lanes past the stretch read
+    /// older samples and are ignored).
+    #[inline(always)]
+    fn true_peaks(&self, group: usize, peaks: &mut [f32; GROUP]) {
+        for recent in &self.recent {
+            for (k, peak) in peaks.iter_mut().enumerate() {
+                let x = recent[group + k + TAPS - REACH].abs();
+                *peak = if x > *peak { x } else { *peak };
+            }
+            for row in &self.phases {
+                let mut sums = [0.0f32; GROUP];
+                for (i, &h) in row.iter().enumerate() {
+                    let window: &[f32; GROUP] = recent[group + 1 + i..group + 1 + i + GROUP]
+                        .try_into()
+                        .expect("GROUP samples");
+                    for k in 0..GROUP {
+                        sums[k] += h * window[k];
+                    }
+                }
+                for (peak, sum) in peaks.iter_mut().zip(sums) {
+                    let y = sum.abs();
+                    *peak = if y > *peak { y } else { *peak };
+                }
+            }
+        }
     }
 }
 
@@ -276,6 +383,12 @@ pub fn apply(left: &mut [f32], right: &mut [f32], gains: &[f32], ceiling: &[f32]
             right[j] = soft_clip(right[j], knee, ceiling[j]);
         }
     }
+}
+
+/// The largest magnitude in `values` (a NaN is passed over), in eight lanes.
+#[inline(always)]
+fn magnitude(values: &[f32]) -> f32 {
+    lanewise(values, 0.0, |m, x| if x.abs() > m { x.abs() } else { m })
 }
 
 /// `values` folded with `f` (a maximum, a minimum or a sum) in eight independent lanes, then
@@ -489,6 +602,31 @@ mod tests {
             l.iter().chain(&r).all(|x| x.abs() <= ceiling),
             "over the ceiling"
         );
+    }
+
+    #[test]
+    fn moving_min_and_sum_match_the_plain_ones() {
+        for len in [1usize, 2, 7, 80] {
+            let mut min = MovingMin::new(len);
+            let mut sum = MovingSum::new(len);
+            min.fill(1.0);
+            // The windows start full of 1s, as after `fill`.
+            let mut seen = vec![1.0f32; len];
+            for (k, x) in noise(2000, 0.77).into_iter().enumerate() {
+                // Runs of rising, falling and repeated values, as gains make.
+                let value = if k % 300 < 100 {
+                    x
+                } else {
+                    (k % 7) as f32 * 0.1
+                };
+                seen.push(value);
+                let window = &seen[seen.len() - len..];
+                let plain_min = window.iter().copied().fold(f32::INFINITY, f32::min);
+                let plain_sum: f64 = window.iter().map(|&v| f64::from(v)).sum();
+                assert_eq!(min.push(value), plain_min, "len {len}, value {k}");
+                assert!((sum.push(value) - plain_sum).abs() < 1e-9, "len {len}, {k}");
+            }
+        }
     }
 
     #[test]
