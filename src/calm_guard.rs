@@ -45,6 +45,8 @@ const OVERSAMPLING: usize = 4;
 const MAX_BLOCK: usize = 64;
 /// Samples judged together for whether any needs interpolating.
 const GROUP: usize = 8;
+/// Taps nearest each point that [`CalmGuard::could_pass`] sums; it bounds the others.
+const CORE: usize = 8;
 /// Samples between the newest input and the point the detector judges (the interpolator's
 /// half length: the points between that sample and the next need the 16 after it).
 const REACH: usize = TAPS / 2;
@@ -154,6 +156,8 @@ pub struct CalmGuard {
     /// Interpolation rows for the points between samples, and the most they can give.
     phases: Vec<[f32; TAPS]>,
     gain_bound: f32,
+    /// The most the taps outside each row's [`CORE`] can give for samples of magnitude 1.
+    far_bound: f32,
     release_mul: f32,
     /// The envelope's decay across a [`GROUP`] of samples, rounded down a little: no
     /// envelope decays below it within the group.
@@ -181,9 +185,21 @@ impl CalmGuard {
         let ramp = ((RAMP_S * sample_rate).round() as usize).max(1);
         let latency = REACH + ramp + REACH - 1;
         let release_mul = 1.0 - one_pole_coef(RELEASE_S, sample_rate);
+        let core = REACH - CORE / 2..REACH + CORE / 2;
+        let far_bound = phases
+            .iter()
+            .map(|row| {
+                (row.iter().enumerate())
+                    .filter(|(i, _)| !core.contains(i))
+                    .map(|(_, c)| c.abs())
+                    .sum::<f32>()
+            })
+            .fold(0.0f32, f32::max)
+            * 1.001;
         Self {
             phases,
             gain_bound,
+            far_bound,
             release_mul,
             group_decay: release_mul.powi(GROUP as i32) * 0.9999,
             recent: [[0.0; TAPS + MAX_BLOCK]; 2],
@@ -224,7 +240,7 @@ impl CalmGuard {
 
     /// Limits a block in place against per-sample `ceiling`s (linear, > 0): on return it holds
     /// the guarded output, [`latency`](Self::latency) samples behind the input.
-    #[inline(always)]
+    #[inline(never)]
     pub fn process_block(&mut self, left: &mut [f32], right: &mut [f32], ceiling: &[f32]) {
         let mut gains = [0.0f32; MAX_BLOCK];
         let n = left.len().min(right.len()).min(ceiling.len());
@@ -241,7 +257,7 @@ impl CalmGuard {
     /// the block with the input [`latency`](Self::latency) samples earlier (unguarded) and
     /// writes each of those samples' gain into `gains`; [`apply`] then makes the guarded
     /// output. At most [`MAX_BLOCK`] samples.
-    #[inline(always)]
+    #[inline(never)]
     pub fn delay_and_gains(
         &mut self,
         left: &mut [f32],
@@ -297,7 +313,8 @@ impl CalmGuard {
                     .max(magnitude(&self.recent[1][window]));
                 let floor = lanewise(&ceiling[group..end], f32::INFINITY, f32::min) * HEADROOM_GAIN;
                 let decayed = self.envelope * self.group_decay;
-                loudest * self.gain_bound > floor.max(decayed)
+                let threshold = floor.max(decayed);
+                loudest * self.gain_bound > threshold && self.could_pass(group, threshold)
             };
             let mut peaks = [0.0f32; GROUP];
             if could_rise {
@@ -331,6 +348,42 @@ impl CalmGuard {
         }
         self.gain = gains[n - 1];
         self.idle = self.since_reduced >= settled;
+    }
+
+    /// Whether any sample of the [`GROUP`] from `group`, or any point after it, could pass
+    /// `threshold`: each point's [`CORE`] taps nearest to it summed, plus the most the other
+    /// taps could add (their magnitudes' sum times the loudest sample under them), with a
+    /// margin far above the rounding of either sum. A quarter of the interpolation's work; a
+    /// group that cannot pass needs no more (the envelope comes out as for a peak of 0).
+    #[inline(always)]
+    fn could_pass(&self, group: usize, threshold: f32) -> bool {
+        let first = REACH - CORE / 2;
+        for recent in &self.recent {
+            let far = self.far_bound * magnitude(&recent[group + 1..group + GROUP + TAPS]);
+            let mut most = [0.0f32; GROUP];
+            for (k, most) in most.iter_mut().enumerate() {
+                *most = recent[group + k + TAPS - REACH].abs();
+            }
+            for row in &self.phases {
+                let mut sums = [0.0f32; GROUP];
+                for (i, &h) in row.iter().enumerate().skip(first).take(CORE) {
+                    let window: &[f32; GROUP] = recent[group + 1 + i..group + 1 + i + GROUP]
+                        .try_into()
+                        .expect("GROUP samples");
+                    for k in 0..GROUP {
+                        sums[k] += h * window[k];
+                    }
+                }
+                for (most, sum) in most.iter_mut().zip(sums) {
+                    let y = (sum.abs() + far) * 1.001;
+                    *most = if y > *most { y } else { *most };
+                }
+            }
+            if most.iter().any(|&m| m > threshold) {
+                return true;
+            }
+        }
+        false
     }
 
     /// For the [`GROUP`] stretch samples from `group`: the largest magnitude, over both
