@@ -81,16 +81,19 @@ pub fn whisper(len: usize, rate: f32) -> Vec<f32> {
         .collect()
 }
 
-/// Renders the demo: stereo samples, left and right.
+/// Renders the demo: stereo samples, left and right, with the engine's latency compensated as
+/// a host does (the whisper starts where it starts in the input).
 pub fn render() -> Result<(Vec<f32>, Vec<f32>), String> {
     let rate = DEMO_RATE as f32;
     let len = (DEMO_S * DEMO_RATE as f64) as usize;
-    let mut left = whisper(len, rate);
-    let mut right = left.clone();
     let settings = settings();
     let mut engine = Engine::new(rate, 1024).map_err(|e| e.to_string())?;
+    let latency = engine.latency(InputChannels::Mono);
+    let mut left = whisper(len, rate);
+    left.resize(len + latency, 0.0);
+    let mut right = vec![0.0; len + latency];
     for (l, r) in left.chunks_mut(1024).zip(right.chunks_mut(1024)) {
         engine.process(InputChannels::Mono, l, r, &settings, None);
     }
-    Ok((left, right))
+    Ok((left.split_off(latency), right.split_off(latency)))
 }
