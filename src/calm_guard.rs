@@ -22,7 +22,7 @@
 //! output does not depend on how the host splits its blocks: every value is computed per
 //! sample, and the quiet stretches that are skipped are the ones whose result is known.
 
-use crate::dsp::true_peak::interpolator;
+use crate::dsp::true_peak::{TAPS, interpolator};
 use crate::dsp::{FixedDelay, one_pole_coef};
 
 /// The gain ramp before a peak, seconds (the look-ahead beyond the interpolator's reach).
@@ -37,8 +37,6 @@ const RELEASE_S: f32 = 0.150;
 pub const HEADROOM_DB: f32 = 0.5;
 /// 10^(−HEADROOM_DB/20).
 const HEADROOM_GAIN: f32 = 0.944_060_9;
-/// Input samples each interpolated point is computed from.
-const TAPS: usize = 32;
 /// Points per sample the detector judges.
 const OVERSAMPLING: usize = 4;
 /// Longest stretch worked on at once (the engine's control period); longer blocks go in parts.
@@ -181,7 +179,7 @@ pub struct CalmGuard {
 impl CalmGuard {
     /// A guard for `sample_rate` Hz. Allocates.
     pub fn new(sample_rate: f32) -> Self {
-        let (phases, gain_bound) = interpolator::<TAPS>(OVERSAMPLING);
+        let (phases, gain_bound) = interpolator(OVERSAMPLING);
         let ramp = ((RAMP_S * sample_rate).round() as usize).max(1);
         let latency = REACH + ramp + REACH - 1;
         let release_mul = 1.0 - one_pole_coef(RELEASE_S, sample_rate);
@@ -340,8 +338,8 @@ impl CalmGuard {
                 if self.since_reduced >= settled {
                     // Only 1s in both windows: the sum is exactly `ramp` (as after `fill`),
                     // whatever its drift, so every split of the blocks gives the same gains.
-                    self.held.fill(1.0);
                     sum = ramp as f64;
+                    self.held.sum = sum;
                 }
                 gains[j] = (sum / ramp as f64) as f32;
             }
@@ -357,23 +355,11 @@ impl CalmGuard {
     /// group that cannot pass needs no more (the envelope comes out as for a peak of 0).
     #[inline(always)]
     fn could_pass(&self, group: usize, threshold: f32) -> bool {
-        let first = REACH - CORE / 2;
         for recent in &self.recent {
             let far = self.far_bound * magnitude(&recent[group + 1..group + GROUP + TAPS]);
-            let mut most = [0.0f32; GROUP];
-            for (k, most) in most.iter_mut().enumerate() {
-                *most = recent[group + k + TAPS - REACH].abs();
-            }
+            let mut most = judged_samples(recent, group);
             for row in &self.phases {
-                let mut sums = [0.0f32; GROUP];
-                for (i, &h) in row.iter().enumerate().skip(first).take(CORE) {
-                    let window: &[f32; GROUP] = recent[group + 1 + i..group + 1 + i + GROUP]
-                        .try_into()
-                        .expect("GROUP samples");
-                    for k in 0..GROUP {
-                        sums[k] += h * window[k];
-                    }
-                }
+                let sums = points(recent, row, group, REACH - CORE / 2..REACH + CORE / 2);
                 for (most, sum) in most.iter_mut().zip(sums) {
                     let y = (sum.abs() + far) * 1.001;
                     *most = if y > *most { y } else { *most };
@@ -388,33 +374,51 @@ impl CalmGuard {
 
     /// For the [`GROUP`] stretch samples from `group`: the largest magnitude, over both
     /// channels, of the sample [`REACH`] before each and of the points between it and the
-    /// next. Each point is its own sum over the taps in order, so it does not depend on where
-    /// the group starts; computed for eight samples side by side (lanes past the stretch read
-    /// older samples and are ignored).
+    /// next (all taps; see [`points`]).
     #[inline(always)]
     fn true_peaks(&self, group: usize, peaks: &mut [f32; GROUP]) {
         for recent in &self.recent {
-            for (k, peak) in peaks.iter_mut().enumerate() {
-                let x = recent[group + k + TAPS - REACH].abs();
+            for (peak, x) in peaks.iter_mut().zip(judged_samples(recent, group)) {
                 *peak = if x > *peak { x } else { *peak };
             }
             for row in &self.phases {
-                let mut sums = [0.0f32; GROUP];
-                for (i, &h) in row.iter().enumerate() {
-                    let window: &[f32; GROUP] = recent[group + 1 + i..group + 1 + i + GROUP]
-                        .try_into()
-                        .expect("GROUP samples");
-                    for k in 0..GROUP {
-                        sums[k] += h * window[k];
-                    }
-                }
-                for (peak, sum) in peaks.iter_mut().zip(sums) {
+                for (peak, sum) in peaks.iter_mut().zip(points(recent, row, group, 0..TAPS)) {
                     let y = sum.abs();
                     *peak = if y > *peak { y } else { *peak };
                 }
             }
         }
     }
+}
+
+/// The magnitudes of the samples judged for the [`GROUP`] from `group` in a channel's
+/// `recent` samples ([`REACH`] before each newest).
+#[inline(always)]
+fn judged_samples(recent: &[f32], group: usize) -> [f32; GROUP] {
+    std::array::from_fn(|k| recent[group + k + TAPS - REACH].abs())
+}
+
+/// The points one interpolation `row` gives after each sample of the [`GROUP`] from `group`,
+/// summed over `taps` only (all of them for the point itself), in tap order: each point its
+/// own sum, whatever the group, eight side by side (lanes past the stretch read older samples
+/// and are ignored).
+#[inline(always)]
+fn points(
+    recent: &[f32],
+    row: &[f32; TAPS],
+    group: usize,
+    taps: std::ops::Range<usize>,
+) -> [f32; GROUP] {
+    let mut sums = [0.0f32; GROUP];
+    for i in taps {
+        let window: &[f32; GROUP] = recent[group + 1 + i..group + 1 + i + GROUP]
+            .try_into()
+            .expect("GROUP samples");
+        for k in 0..GROUP {
+            sums[k] += row[i] * window[k];
+        }
+    }
+    sums
 }
 
 /// The guarded output from [`CalmGuard::delay_and_gains`]' delayed samples and gains: each
@@ -446,10 +450,9 @@ fn magnitude(values: &[f32]) -> f32 {
     lanewise(values, 0.0, |m, x| if x.abs() > m { x.abs() } else { m })
 }
 
-/// `values` folded with `f` (a maximum, a minimum or a sum) in eight independent lanes, then
-/// across them: the compiler may not reorder a floating-point fold by itself, and as one long
-/// chain it would be the guard's largest cost. For a maximum or minimum the result is a plain
-/// fold's; a sum is rounded in this fixed order, which depends only on the slice.
+/// `values` folded with `f` (a maximum or a minimum) in eight independent lanes, then across
+/// them: the same value as a plain fold, but the compiler may not reorder a floating-point
+/// fold by itself, and as one long chain it would be one of the guard's largest costs.
 #[inline(always)]
 fn lanewise(values: &[f32], start: f32, f: impl Fn(f32, f32) -> f32) -> f32 {
     let mut lanes = [start; 8];

@@ -400,17 +400,12 @@ fn write_wav(path: &Path, samples: &[f32], float: bool) {
     w.finalize().unwrap();
 }
 
-/// Stereo noise at `dbfs` RMS from a fixed generator.
+/// Stereo noise at `dbfs` RMS from Murmur's seeded generator (uniform, so √3 × RMS peak).
 fn noise(seconds: f64, dbfs: f64, seed: u32) -> Vec<f32> {
-    let mut state = seed.max(1);
-    let amplitude = 10f64.powf(dbfs / 20.0) * 3f64.sqrt();
+    let mut generator = murmur::dsp::WhiteNoise::new(seed);
+    let amplitude = (10f64.powf(dbfs / 20.0) * 3f64.sqrt()) as f32;
     (0..(seconds * 48_000.0) as usize * 2)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 17;
-            state ^= state << 5;
-            ((f64::from(state) / f64::from(u32::MAX) * 2.0 - 1.0) * amplitude) as f32
-        })
+        .map(|_| generator.next() * amplitude)
         .collect()
 }
 

@@ -42,14 +42,14 @@ fn bessel_i0(x: f64) -> f64 {
 }
 
 /// The interpolation filter: one row of [`TAPS`] coefficients per phase between samples
-/// (phases 1..factor), applied to the last `N` samples (the meter's [`TAPS`]), oldest first.
-/// The point it gives lies `N / 2 - 1 + phase / factor` samples before the newest.
-fn phases<const N: usize>(factor: usize) -> Vec<[f32; N]> {
-    let half = (N / 2) as f64;
+/// (phases 1..factor), applied to the last [`TAPS`] samples, oldest first. The point it gives
+/// lies `TAPS / 2 - 1 + phase / factor` samples before the newest.
+fn phases(factor: usize) -> Vec<[f32; TAPS]> {
+    let half = (TAPS / 2) as f64;
     (1..factor)
         .map(|phase| {
             let fraction = phase as f64 / factor as f64;
-            let mut row = [0.0f64; N];
+            let mut row = [0.0f64; TAPS];
             for (i, c) in row.iter_mut().enumerate() {
                 // Distance from the interpolated point to sample i, in samples.
                 let t = half - 1.0 - i as f64 + fraction;
@@ -68,12 +68,12 @@ fn phases<const N: usize>(factor: usize) -> Vec<[f32; N]> {
         .collect()
 }
 
-/// The interpolation rows, `N` taps long, for `factor`× oversampling (see [`phases`]) and the
+/// The interpolation rows for `factor`× oversampling (see [`phases`]) and the
 /// most any of them can give for samples of magnitude 1 (the largest sum of a row's
 /// magnitudes, rounded up a little; 1 when there is no row): no point between samples can
 /// exceed the loudest sample of its window times this bound.
-pub(crate) fn interpolator<const N: usize>(factor: usize) -> (Vec<[f32; N]>, f32) {
-    let phases = phases::<N>(factor);
+pub(crate) fn interpolator(factor: usize) -> (Vec<[f32; TAPS]>, f32) {
+    let phases = phases(factor);
     let gain_bound = phases
         .iter()
         .map(|row| row.iter().map(|c| c.abs()).sum::<f32>())
@@ -85,7 +85,7 @@ pub(crate) fn interpolator<const N: usize>(factor: usize) -> (Vec<[f32; N]>, f32
 /// `a · b` in eight interleaved partial sums, which the compiler turns into vector
 /// instructions (a single running sum must stay in order and cannot be vectorised).
 #[inline(always)]
-pub(crate) fn dot<const N: usize>(a: &[f32; N], b: &[f32; N]) -> f32 {
+fn dot(a: &[f32; TAPS], b: &[f32; TAPS]) -> f32 {
     let mut partial = [0.0f32; 8];
     for (a, b) in a.chunks_exact(8).zip(b.chunks_exact(8)) {
         for lane in 0..8 {

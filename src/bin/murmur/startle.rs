@@ -501,17 +501,12 @@ mod tests {
 
     const RATE: u32 = 48_000;
 
-    /// Stereo noise (a fixed generator) at `dbfs` RMS.
+    /// Stereo noise at `dbfs` RMS from Murmur's seeded generator (uniform: √3 × RMS peak).
     fn noise(seconds: f64, dbfs: f64, seed: u32) -> Vec<f32> {
-        let mut state = seed.max(1);
-        let amplitude = 10f64.powf(dbfs / 20.0) * 3f64.sqrt();
+        let mut generator = murmur::dsp::WhiteNoise::new(seed);
+        let amplitude = (10f64.powf(dbfs / 20.0) * 3f64.sqrt()) as f32;
         (0..(seconds * f64::from(RATE)) as usize * 2)
-            .map(|_| {
-                state ^= state << 13;
-                state ^= state >> 17;
-                state ^= state << 5;
-                ((f64::from(state) / f64::from(u32::MAX) * 2.0 - 1.0) * amplitude) as f32
-            })
+            .map(|_| generator.next() * amplitude)
             .collect()
     }
 
