@@ -9,9 +9,10 @@
 //! 3. state: an exact save/load round trip, and refusal of damaged or mistyped state;
 //! 4. state holding values outside the parameter ranges must not break the output.
 //!
-//! The library under test is the `libmurmur.so` that `cargo test` builds next to this test
-//! executable. In that debug build `process()` aborts on any allocation, so every block processed
-//! here also proves that Murmur's audio path does not allocate.
+//! The library under test is the `libmurmur.so` (`murmur.dll` on Windows) that `cargo test`
+//! builds next to this test executable, or the bundles in `MURMUR_TEST_BUNDLES`. In that debug
+//! build `process()` aborts on any allocation, so every block processed here also proves that
+//! Murmur's audio path does not allocate.
 //!
 //! The host lives in `common/clap.rs`, the expected parameters in `common/clap_params.rs` and the
 //! automated-processing run behind the `processes_*` tests in `common/clap_automation.rs`.

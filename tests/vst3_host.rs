@@ -3,12 +3,13 @@
 //! (the host lives in `common/vst3.rs`).
 //!
 //! The library under test is the `cdylib` that `cargo test` builds next to this test binary
-//! (`target/<profile>/deps/libmurmur.so`). Test builds enable nice-plug's `assert_process_allocs`,
+//! (`target/<profile>/deps/libmurmur.so`, or `murmur.dll` on Windows), or the bundles in
+//! `MURMUR_TEST_BUNDLES`. Test builds enable nice-plug's `assert_process_allocs`,
 //! so an allocation inside `IAudioProcessor::process()` (or `setProcessing(true)`, which runs the
 //! plugin's `reset()` under the same guard) aborts the whole test binary instead of failing one
 //! test.
 
-#![cfg(all(target_os = "linux", target_arch = "x86_64"))]
+#![cfg(all(any(target_os = "linux", windows), target_arch = "x86_64"))]
 
 #[path = "common/frozen_params.rs"]
 mod frozen_params;

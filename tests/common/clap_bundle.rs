@@ -9,7 +9,9 @@ use std::sync::OnceLock;
 
 use clack_host::prelude::*;
 
-use plugin_files::{assert_alloc_guard_compiled_in, built_plugin_library, fresh_temp_dir};
+use plugin_files::{
+    assert_alloc_guard_compiled_in, built_plugin_library, bundles_under_test, fresh_temp_dir,
+};
 
 pub struct Bundle {
     pub entry: PluginEntry,
@@ -20,13 +22,20 @@ pub struct Bundle {
     pub host_info: HostInfo,
 }
 
-/// Loads `Murmur.clap` once per test process: the built library is copied into a fresh temporary
-/// directory under the name a CLAP bundle has on Linux, then opened like a host would.
+/// Loads `Murmur.clap` once per test process: the built library (or the bundle under test) is
+/// copied into a fresh temporary directory under the name a CLAP bundle has, then opened like a
+/// host would.
 pub fn bundle() -> &'static Bundle {
     static BUNDLE: OnceLock<Bundle> = OnceLock::new();
     BUNDLE.get_or_init(|| {
-        let library = built_plugin_library();
-        assert_alloc_guard_compiled_in(&library);
+        let library = match bundles_under_test() {
+            Some(folder) => folder.join("Murmur.clap"),
+            None => {
+                let library = built_plugin_library();
+                assert_alloc_guard_compiled_in(&library);
+                library
+            }
+        };
         let dir = fresh_temp_dir("murmur-clap-host");
         let bundle_path = dir.join("Murmur.clap");
         std::fs::copy(&library, &bundle_path)

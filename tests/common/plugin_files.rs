@@ -1,6 +1,10 @@
 //! Finding the plugin library Cargo built for the test run, checking that it carries the
 //! allocation guard, and making temporary directories to lay it out in. Shared by the CLAP host
 //! (`clap_bundle.rs`) and the VST3 host (`vst3.rs`).
+//!
+//! With `MURMUR_TEST_BUNDLES` set to a folder holding `Murmur.clap` and `Murmur.vst3`, the hosts
+//! load those bundles instead: `cargo xtask windows-test` tests the Windows release bundles
+//! under Wine that way (TESTING.md).
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -14,6 +18,13 @@ fn library_file_name() -> String {
         std::env::consts::DLL_PREFIX,
         std::env::consts::DLL_SUFFIX
     )
+}
+
+/// The folder of built bundles to test instead of the test build's library, if one is given.
+/// A release bundle has no allocation guard: the tests then check what it does, not that its
+/// audio thread never allocates (the test build proves that for the same code).
+pub fn bundles_under_test() -> Option<PathBuf> {
+    std::env::var_os("MURMUR_TEST_BUNDLES").map(PathBuf::from)
 }
 
 /// Finds the plugin library Cargo built for this test run. Integration test binaries live in

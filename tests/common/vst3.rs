@@ -1,6 +1,6 @@
 //! A minimal VST3 host for Murmur's integration tests: lays out a `Murmur.vst3` bundle around the
-//! plugin library Cargo built for the test run, loads it through the Linux module entry points and
-//! drives it through the COM interfaces of the `vst3` crate, with no nice-plug code on the host
+//! plugin library Cargo built for the test run, loads it through the module entry points of the
+//! system it runs on (Linux or Windows) and drives it through the COM interfaces of the `vst3` crate, with no nice-plug code on the host
 //! side. The library is found and checked by `plugin_files.rs`.
 
 #[path = "plugin_files.rs"]
@@ -30,7 +30,9 @@ use vst3::Steinberg::{
 };
 use vst3::{Class, ComPtr, ComWrapper, Interface};
 
-use plugin_files::{assert_alloc_guard_compiled_in, built_plugin_library, fresh_temp_dir};
+use plugin_files::{
+    assert_alloc_guard_compiled_in, built_plugin_library, bundles_under_test, fresh_temp_dir,
+};
 
 /// The sample rate the host runs at, Hz.
 pub const SAMPLE_RATE: f64 = 48_000.0;
@@ -45,45 +47,80 @@ static MODULE_LOCK: Mutex<()> = Mutex::new(());
 // Module loading
 // ---------------------------------------------------------------------------------------------
 
-/// A loaded `Murmur.vst3` bundle. Dropping it calls `ModuleExit()`, unloads the library and
-/// deletes the temporary bundle.
+/// A loaded `Murmur.vst3` bundle. Dropping it calls the module's exit function, unloads the
+/// library and deletes the temporary bundle.
 pub struct Module {
     bundle_root: PathBuf,
     library: Option<Library>,
 }
 
+/// Where a VST3 bundle keeps its binary on this system, and that binary's extension
+/// (Steinberg's "VST 3 Locations / Format": `x86_64-linux/*.so`, `x86_64-win/*.vst3`).
+#[cfg(windows)]
+const BINARY_FOLDER: &str = "Murmur.vst3/Contents/x86_64-win";
+#[cfg(windows)]
+const BINARY_NAME: &str = "Murmur.vst3";
+#[cfg(not(windows))]
+const BINARY_FOLDER: &str = "Murmur.vst3/Contents/x86_64-linux";
+#[cfg(not(windows))]
+const BINARY_NAME: &str = "Murmur.so";
+
+/// The module's entry and exit functions: `ModuleEntry(handle)`/`ModuleExit()` on Linux,
+/// `InitDll()`/`ExitDll()` on Windows (the SDK's `linuxmain.cpp` and `dllmain.cpp`).
+#[cfg(windows)]
+unsafe fn enter(library: &Library) -> Option<bool> {
+    let entry = unsafe { library.get::<unsafe extern "system" fn() -> bool>(b"InitDll\0") };
+    entry.ok().map(|entry| unsafe { entry() })
+}
+#[cfg(windows)]
+unsafe fn exit(library: &Library) -> Option<bool> {
+    let exit = unsafe { library.get::<unsafe extern "system" fn() -> bool>(b"ExitDll\0") };
+    exit.ok().map(|exit| unsafe { exit() })
+}
+#[cfg(not(windows))]
+unsafe fn enter(library: &Library) -> Option<bool> {
+    let entry =
+        unsafe { library.get::<unsafe extern "C" fn(*mut c_void) -> bool>(b"ModuleEntry\0") };
+    entry.ok().map(|entry| unsafe { entry(ptr::null_mut()) })
+}
+#[cfg(not(windows))]
+unsafe fn exit(library: &Library) -> Option<bool> {
+    let exit = unsafe { library.get::<unsafe extern "C" fn() -> bool>(b"ModuleExit\0") };
+    exit.ok().map(|exit| unsafe { exit() })
+}
+
 impl Module {
-    /// Lays out `Murmur.vst3/Contents/x86_64-linux/Murmur.so` in a fresh temporary directory, loads
-    /// it and calls `ModuleEntry()` like a Linux host does.
+    /// Lays out `Murmur.vst3/Contents/<arch>-<system>/Murmur.<ext>` in a fresh temporary
+    /// directory from the test build's library (or the bundle under test), loads it and calls
+    /// the module's entry function like a host does.
     pub fn load() -> Module {
-        let source = built_plugin_library();
-        assert_alloc_guard_compiled_in(&source);
+        let source = match bundles_under_test() {
+            Some(folder) => folder.join(BINARY_FOLDER).join(BINARY_NAME),
+            None => {
+                let library = built_plugin_library();
+                assert_alloc_guard_compiled_in(&library);
+                library
+            }
+        };
 
         let bundle_root = fresh_temp_dir("murmur-vst3-host");
-        let binary_dir = bundle_root.join("Murmur.vst3/Contents/x86_64-linux");
+        let binary_dir = bundle_root.join(BINARY_FOLDER);
         std::fs::create_dir_all(&binary_dir).expect("creating the bundle directories");
-        let binary = binary_dir.join("Murmur.so");
-        std::fs::copy(&source, &binary).expect("copying the plugin library into the bundle");
+        let binary = binary_dir.join(BINARY_NAME);
+        std::fs::copy(&source, &binary)
+            .unwrap_or_else(|e| panic!("copying {} into the bundle: {e}", source.display()));
 
         let library = unsafe { Library::new(&binary) }
-            .unwrap_or_else(|err| panic!("dlopen({}) failed: {err}", binary.display()));
+            .unwrap_or_else(|err| panic!("loading {} failed: {err}", binary.display()));
         let module = Module {
             bundle_root,
             library: Some(library),
         };
 
-        // The SDK's Linux module loader calls `ModuleEntry(handle)` before anything else and
-        // refuses the module when it returns false.
-        let entry = unsafe {
-            module
-                .library()
-                .get::<unsafe extern "C" fn(*mut c_void) -> bool>(b"ModuleEntry\0")
-        };
-        if let Ok(entry) = entry {
-            assert!(
-                unsafe { entry(ptr::null_mut()) },
-                "ModuleEntry() returned false"
-            );
+        // The SDK's module loaders call the entry function before anything else and refuse the
+        // module when it returns false.
+        if let Some(ok) = unsafe { enter(module.library()) } {
+            assert!(ok, "the module's entry function returned false");
         }
 
         module
@@ -108,12 +145,10 @@ impl Module {
 impl Drop for Module {
     fn drop(&mut self) {
         if let Some(library) = self.library.take() {
-            let exit = unsafe { library.get::<unsafe extern "C" fn() -> bool>(b"ModuleExit\0") };
-            if let Ok(exit) = exit {
-                let ok = unsafe { exit() };
-                if !std::thread::panicking() {
-                    assert!(ok, "ModuleExit() returned false");
-                }
+            if let Some(ok) = unsafe { exit(&library) }
+                && !std::thread::panicking()
+            {
+                assert!(ok, "the module's exit function returned false");
             }
             drop(library);
         }
@@ -218,6 +253,11 @@ impl Instance {
     /// Stereo in, stereo out, 48 kHz, 512-sample blocks, 32-bit float, realtime; then activates
     /// the buses and the component and starts processing.
     pub fn start_stereo(&self) {
+        self.start_stereo_at(SAMPLE_RATE);
+    }
+
+    /// [`start_stereo()`][Self::start_stereo()] at `sample_rate` Hz.
+    pub fn start_stereo_at(&self, sample_rate: f64) {
         unsafe {
             assert_eq!(self.component.getBusCount(kAudio as i32, kInput as i32), 1);
             assert_eq!(self.component.getBusCount(kAudio as i32, kOutput as i32), 1);
@@ -253,7 +293,7 @@ impl Instance {
                 processMode: ProcessModes_::kRealtime as i32,
                 symbolicSampleSize: SymbolicSampleSizes_::kSample32 as i32,
                 maxSamplesPerBlock: MAX_BLOCK_SIZE as i32,
-                sampleRate: SAMPLE_RATE,
+                sampleRate: sample_rate,
             };
             assert_eq!(self.processor.setupProcessing(&mut setup), kResultOk);
 
@@ -307,6 +347,19 @@ impl Instance {
                 "IComponent::terminate"
             );
         }
+    }
+
+    /// The normalized value `text` stands for, through `getParamValueByString()`.
+    #[allow(dead_code)] // Not every test binary that shares this host asks.
+    pub fn normalized_from_text(&self, id: ParamID, text: &str) -> ParamValue {
+        let mut wide: Vec<u16> = text.encode_utf16().chain([0]).collect();
+        let mut value: ParamValue = f64::NAN;
+        let result = unsafe {
+            self.controller
+                .getParamValueByString(id, wide.as_mut_ptr().cast(), &mut value)
+        };
+        assert_eq!(result, kResultOk, "getParamValueByString({id}, {text:?})");
+        value
     }
 
     /// `getParameterInfo()` for every index below `getParameterCount()`.
@@ -438,14 +491,22 @@ pub struct StereoRunner {
     inputs: [Vec<f32>; 2],
     outputs: [Vec<f32>; 2],
     project_time_samples: i64,
+    sample_rate: f64,
 }
 
 impl StereoRunner {
+    /// A runner at [`SAMPLE_RATE`].
     pub fn new() -> Self {
+        Self::at(SAMPLE_RATE)
+    }
+
+    /// A runner whose transport counts at `sample_rate` Hz (the rate the instance was set up at).
+    pub fn at(sample_rate: f64) -> Self {
         StereoRunner {
             inputs: [vec![0.0; MAX_BLOCK_SIZE], vec![0.0; MAX_BLOCK_SIZE]],
             outputs: [vec![0.0; MAX_BLOCK_SIZE], vec![0.0; MAX_BLOCK_SIZE]],
             project_time_samples: 0,
+            sample_rate,
         }
     }
 
@@ -534,15 +595,16 @@ impl StereoRunner {
         };
 
         let mut context: ProcessContext = unsafe { std::mem::zeroed() };
-        context.state = kPlaying | kTempoValid | kTimeSigValid | kProjectTimeMusicValid;
-        context.sampleRate = SAMPLE_RATE;
+        // The flags are a C enum: `u32` in the Linux headers, `i32` in the Windows ones.
+        context.state = (kPlaying | kTempoValid | kTimeSigValid | kProjectTimeMusicValid) as _;
+        context.sampleRate = self.sample_rate;
         context.projectTimeSamples = self.project_time_samples;
         context.continousTimeSamples = self.project_time_samples;
         context.tempo = 120.0;
         context.timeSigNumerator = 4;
         context.timeSigDenominator = 4;
         context.projectTimeMusic =
-            self.project_time_samples as f64 / SAMPLE_RATE * context.tempo / 60.0;
+            self.project_time_samples as f64 / self.sample_rate * context.tempo / 60.0;
 
         let changes = changes.as_com_ref::<IParameterChanges>().unwrap();
         let mut data = ProcessData {
