@@ -22,6 +22,7 @@
 //! output does not depend on how the host splits its blocks: every value is computed per
 //! sample, and the quiet stretches that are skipped are the ones whose result is known.
 
+use crate::dsp::math::tanh;
 use crate::dsp::true_peak::{TAPS, interpolator};
 use crate::dsp::{FixedDelay, one_pole_coef};
 
@@ -475,13 +476,14 @@ pub fn soft_clip(x: f32, knee: f32, ceiling: f32) -> f32 {
         return x;
     }
     let room = ceiling - knee;
-    let y = knee + room * ((magnitude - knee) / room).tanh();
+    let y = knee + room * tanh((magnitude - knee) / room);
     y.min(ceiling).copysign(x)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dsp::math::sin;
     use crate::dsp::{TruePeak, db_to_gain};
 
     const FS: f32 = 48_000.0;
@@ -563,7 +565,7 @@ mod tests {
         let ceiling = db_to_gain(-6.0);
         let amplitude = db_to_gain(-4.0);
         let tone: Vec<f32> = (0..9600)
-            .map(|n| amplitude * (std::f32::consts::FRAC_PI_2 * n as f32 + 0.785_398).sin())
+            .map(|n| amplitude * sin(std::f32::consts::FRAC_PI_2 * n as f32 + 0.785_398))
             .collect();
         let sample_peak = tone.iter().fold(0.0f32, |m, x| m.max(x.abs()));
         assert!(sample_peak < ceiling);
@@ -580,7 +582,7 @@ mod tests {
         let level = ceiling * HEADROOM_GAIN;
         // A sine whose true peak is its amplitude, just under the level.
         let tone: Vec<f32> = (0..48_000)
-            .map(|n| 0.999 * level * (n as f32 * 0.05).sin())
+            .map(|n| 0.999 * level * sin(n as f32 * 0.05))
             .collect();
         let mut guard = CalmGuard::new(FS);
         let latency = guard.latency();
@@ -599,7 +601,7 @@ mod tests {
         let tone: Vec<f32> = (0..48_000)
             .map(|n| {
                 if (onset..onset + 4800).contains(&n) {
-                    loud * (std::f32::consts::TAU * 1000.0 * n as f32 / FS).sin()
+                    loud * sin(std::f32::consts::TAU * 1000.0 * n as f32 / FS)
                 } else {
                     0.0
                 }

@@ -5,6 +5,7 @@
 //! engine only decides where the phase comes from: a free-running accumulator at `mrate`, or the
 //! song position divided by the sync division.
 
+use crate::dsp::math::{exp2, sin};
 use rand::{RngExt, SeedableRng};
 use rand_pcg::Pcg32;
 use std::f64::consts::TAU;
@@ -99,8 +100,8 @@ pub fn path_position(centre: &Position, shape: &PathShape, phase: f64) -> Positi
         MotionMode::FigureEight => {
             let lift = (depth / 3.0).min(30.0);
             (
-                depth * (TAU * cycle_phase).sin(),
-                lift * (2.0 * TAU * cycle_phase).sin(),
+                depth * sin(TAU * cycle_phase),
+                lift * sin(2.0 * TAU * cycle_phase),
                 1.0,
             )
         }
@@ -110,7 +111,7 @@ pub fn path_position(centre: &Position, shape: &PathShape, phase: f64) -> Positi
             (
                 depth * az,
                 depth * 0.25 * el,
-                (0.4 * dist * depth / 180.0).exp2(),
+                exp2(0.4 * dist * depth / 180.0),
             )
         }
         MotionMode::EarHop => {

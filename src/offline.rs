@@ -98,6 +98,7 @@ impl OfflineRender {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dsp::math::sin;
 
     /// Rendering in odd block sizes gives the same samples as one block at a time.
     #[test]
@@ -111,7 +112,7 @@ mod tests {
             let mut n = 0u32;
             for &block in blocks.iter().cycle().take(200) {
                 let mut left: Vec<f32> = (0..block)
-                    .map(|i| ((n + i as u32) as f32 * 0.05).sin() * 0.3)
+                    .map(|i| sin((n + i as u32) as f32 * 0.05) * 0.3)
                     .collect();
                 n += block as u32;
                 let mut right = vec![0.0; block];

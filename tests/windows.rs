@@ -1,5 +1,5 @@
 //! Murmur's Windows build under Wine, driven from Linux: `murmur.exe` renders the whisper
-//! fixtures to the Linux command line's samples, and its errors name Windows paths as Windows
+//! fixtures to the Linux command line's samples, bit for bit, and its errors name Windows paths as Windows
 //! writes them.
 //!
 //! `MURMUR_WINDOWS_BUNDLES` names the folder `cargo xtask windows` fills; the programs run
@@ -91,7 +91,11 @@ fn murmur_exe_renders_the_linux_samples() {
             .zip(&windows)
             .map(|(a, b)| (a - b).abs())
             .fold(0.0f32, f32::max);
-        let differing = linux.iter().zip(&windows).filter(|(a, b)| a != b).count();
+        let differing = linux
+            .iter()
+            .zip(&windows)
+            .filter(|(a, b)| a.to_bits() != b.to_bits())
+            .count();
         let peak = linux.iter().map(|x| x.abs()).fold(0.0f32, f32::max);
         eprintln!(
             "{fixture} ({preset}): {differing} of {} samples differ, by at most {worst:e}; \

@@ -4,6 +4,7 @@
 //! head shadow and pinna echoes; Duda & Martens 1998 and Spagnol et al. 2017 for the near field.
 //! Angles: azimuth 0 = front, +90° = right ear; elevation +90° = above.
 
+use crate::dsp::math::{acos, cos, exp, sin, sin_cos};
 use std::f32::consts::{FRAC_PI_2, PI};
 
 /// Speed of sound, m/s (dry air at 20 °C).
@@ -75,8 +76,8 @@ impl Position {
 
     /// The direction, with the cosines of the azimuth and the elevation it was made from.
     fn direction_and_cosines(&self) -> ([f32; 3], f32, f32) {
-        let (sin_az, cos_az) = self.azimuth_deg.to_radians().sin_cos();
-        let (sin_el, cos_el) = self.elevation_deg.to_radians().sin_cos();
+        let (sin_az, cos_az) = sin_cos(self.azimuth_deg.to_radians());
+        let (sin_el, cos_el) = sin_cos(self.elevation_deg.to_radians());
         ([cos_el * sin_az, cos_el * cos_az, sin_el], cos_az, cos_el)
     }
 }
@@ -101,7 +102,7 @@ pub fn ear_incidence_cos(direction: [f32; 3], ear: Ear) -> f32 {
 /// `(a/c)(1 − cos θ)` on the lit side, `(a/c)(1 + θ − π/2)` around the sphere beyond it.
 /// The difference between the two ears is Woodworth's `(a/c)(φ + sin φ)`.
 pub fn ear_delay_s(theta: f32, head_radius_m: f32) -> f32 {
-    ear_delay_from_angle(theta, theta.cos(), head_radius_m)
+    ear_delay_from_angle(theta, cos(theta), head_radius_m)
 }
 
 /// [`ear_delay_s`] for an angle whose cosine is already known.
@@ -116,13 +117,13 @@ fn ear_delay_from_angle(theta: f32, cos_theta: f32, head_radius_m: f32) -> f32 {
 
 /// Woodworth's interaural time difference for lateral angle `phi` (radians, `|φ| ≤ π/2`).
 pub fn woodworth_itd_s(phi: f32, head_radius_m: f32) -> f32 {
-    head_radius_m / SPEED_OF_SOUND * (phi + phi.sin())
+    head_radius_m / SPEED_OF_SOUND * (phi + sin(phi))
 }
 
 /// Head-shadow high-frequency gain α(θ) = 1.05 + 0.95 cos(θ · 180°/150°): +6 dB facing the
 /// source, about −11 dB on the far side (minimum at θ = 150°).
 pub fn shadow_alpha(theta: f32) -> f32 {
-    1.05 + 0.95 * (theta * SHADOW_ANGLE_SCALE).cos()
+    1.05 + 0.95 * cos(theta * SHADOW_ANGLE_SCALE)
 }
 
 /// 180°/150°: the shadow's cosine reaches its minimum at θ = 150°.
@@ -191,7 +192,7 @@ pub fn near_field_gain(distance_m: f32, cos_theta: f32, head_radius_m: f32) -> f
 /// −`REAR_SHADE_DB` directly behind.
 pub fn rear_shade_gain(direction: [f32; 3]) -> f32 {
     let behind = (-direction[1]).max(0.0);
-    (-REAR_SHADE_DB * behind * (std::f32::consts::LN_10 / 20.0)).exp()
+    exp(-REAR_SHADE_DB * behind * (std::f32::consts::LN_10 / 20.0))
 }
 
 /// Everything the renderer needs for one source position.
@@ -213,8 +214,8 @@ pub fn source_cues(position: &Position, head_radius_m: f32, sample_rate: f32) ->
     // The ears face opposite ways, so the right ear's angle is π minus the left's, and its
     // shadow cos(1.2(π − θ)) = cos 1.2π · cos 1.2θ + sin 1.2π · sin 1.2θ comes from the left
     // ear's sine and cosine (`shadow_alpha` with one trig call for both ears).
-    let theta_left = ear_incidence_cos(direction, Ear::Left).acos();
-    let (sin_shadow, cos_shadow) = (theta_left * SHADOW_ANGLE_SCALE).sin_cos();
+    let theta_left = acos(ear_incidence_cos(direction, Ear::Left));
+    let (sin_shadow, cos_shadow) = sin_cos(theta_left * SHADOW_ANGLE_SCALE);
     let cos_shadow_right = COS_SHADOW_TURN * cos_shadow + SIN_SHADOW_TURN * sin_shadow;
     let ear = |ear: Ear, theta: f32, cos_shadow: f32| {
         let cos_theta = ear_incidence_cos(direction, ear);
@@ -244,6 +245,7 @@ pub fn max_ear_delay_s(max_head_radius_m: f32) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dsp::math::{asin, log10};
 
     const A: f32 = 0.0875;
 
@@ -268,7 +270,7 @@ mod tests {
         for az in [-150.0f32, -90.0, -60.0, -30.0, 0.0, 30.0, 60.0, 90.0, 150.0] {
             let left = source_cues(&at(az), A, 48_000.0).ears[0].delay_s;
             let right = source_cues(&at(az), A, 48_000.0).ears[1].delay_s;
-            let lateral = az.to_radians().sin().asin();
+            let lateral = asin(sin(az.to_radians()));
             let expect = woodworth_itd_s(lateral, A);
             assert!(((left - right) - expect).abs() < 1e-7, "az {az}");
         }
@@ -287,22 +289,22 @@ mod tests {
         assert!((near_field_gain(1.0, -1.0, A) - 1.0).abs() < 1e-6);
         let near = near_field_gain(0.15, 1.0, A);
         let far = near_field_gain(0.15, -1.0, A);
-        let ild_db = 20.0 * (near / far).log10();
+        let ild_db = 20.0 * log10(near / far);
         assert!(ild_db > 8.0 && ild_db < 14.0, "{ild_db}");
     }
 
     #[test]
     fn distance_gain_is_unity_at_half_a_metre_and_falls_about_6_db_per_doubling() {
         assert!((distance_gain(0.5) - 1.0).abs() < 1e-6);
-        let per_doubling = 20.0 * (distance_gain(1.0) / distance_gain(2.0)).log10();
+        let per_doubling = 20.0 * log10(distance_gain(1.0) / distance_gain(2.0));
         assert!((per_doubling - 6.0).abs() < 0.3, "{per_doubling}");
     }
 
     #[test]
     fn both_ears_shadows_come_from_one_angle() {
         let turn = std::f64::consts::PI * 180.0 / 150.0;
-        assert!((COS_SHADOW_TURN as f64 - turn.cos()).abs() < 1e-7);
-        assert!((SIN_SHADOW_TURN as f64 - turn.sin()).abs() < 1e-7);
+        assert!((COS_SHADOW_TURN as f64 - cos(turn)).abs() < 1e-7);
+        assert!((SIN_SHADOW_TURN as f64 - sin(turn)).abs() < 1e-7);
         for az in [-170.0f32, -90.0, -45.0, 0.0, 20.0, 90.0, 135.0, 180.0] {
             for el in [-60.0f32, 0.0, 45.0] {
                 let position = Position {
@@ -313,7 +315,7 @@ mod tests {
                 let cues = source_cues(&position, A, 48_000.0);
                 let direction = position.direction();
                 for (side, ear) in [Ear::Left, Ear::Right].into_iter().enumerate() {
-                    let theta = ear_incidence_cos(direction, ear).acos();
+                    let theta = acos(ear_incidence_cos(direction, ear));
                     let expected =
                         distance_gain(1.0) * shadow_alpha(theta) * rear_shade_gain(direction);
                     let got = cues.ears[side].high_gain;
@@ -343,10 +345,9 @@ mod tests {
                 } else {
                     az.to_radians()
                 };
-                let cos_half = (azimuth * 0.5).cos().abs();
+                let cos_half = cos(azimuth * 0.5).abs();
                 for n in 0..5 {
-                    let expected =
-                        PINNA_A[n] * cos_half * (PINNA_D[n] * from_top).sin() + PINNA_B[n];
+                    let expected = PINNA_A[n] * cos_half * sin(PINNA_D[n] * from_top) + PINNA_B[n];
                     assert!(
                         (got[n] - expected).abs() < 1e-4,
                         "{az}° {el}° echo {n}: {} {expected}",
@@ -369,7 +370,7 @@ mod tests {
     #[test]
     fn rear_shading_only_behind() {
         assert_eq!(rear_shade_gain(at(30.0).direction()), 1.0);
-        let behind = 20.0 * rear_shade_gain(at(180.0).direction()).log10();
+        let behind = 20.0 * log10(rear_shade_gain(at(180.0).direction()));
         assert!((behind + REAR_SHADE_DB).abs() < 1e-3);
     }
 }

@@ -7,6 +7,7 @@
 //! and does all the preparation; it takes milliseconds to a second and belongs on a background
 //! thread (or before an offline render).
 
+use crate::dsp::math::{asin, atan2, cos, sin_cos};
 use std::path::Path;
 
 use realfft::RealFftPlanner;
@@ -451,7 +452,7 @@ fn tail_fade(t: usize, len: usize) -> f32 {
         0.0
     } else {
         let x = (t - start) as f32 / fade_len as f32;
-        0.5 + 0.5 * (std::f32::consts::PI * x).cos()
+        0.5 + 0.5 * cos(std::f32::consts::PI * x)
     }
 }
 
@@ -491,7 +492,7 @@ impl FractionalShift {
         let last = spectrum.len() - 1;
         for (k, bin) in spectrum.iter_mut().enumerate() {
             let phase = 2.0 * std::f64::consts::PI * k as f64 * frac as f64 / size as f64;
-            let (s, c) = phase.sin_cos();
+            let (s, c) = sin_cos(phase);
             *bin *= Complex32::new(c as f32, s as f32) / size as f32;
         }
         // A real signal's DC and Nyquist bins are real.
@@ -506,8 +507,8 @@ impl FractionalShift {
 }
 
 fn cell_index(u: &[f32; 3]) -> usize {
-    let azimuth = u[0].atan2(u[1]).to_degrees().rem_euclid(360.0);
-    let elevation = u[2].clamp(-1.0, 1.0).asin().to_degrees();
+    let azimuth = atan2(u[0], u[1]).to_degrees().rem_euclid(360.0);
+    let elevation = asin(u[2].clamp(-1.0, 1.0)).to_degrees();
     let a = ((azimuth * CELLS_PER_DEGREE).round() as usize) % AZIMUTH_CELLS;
     let e = (((elevation + 90.0) * CELLS_PER_DEGREE).round() as usize).min(ELEVATION_CELLS - 1);
     e * AZIMUTH_CELLS + a
@@ -544,6 +545,7 @@ fn lookup_cells(directions: &[[f32; 3]]) -> (Vec<[u32; CANDIDATES]>, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dsp::math::sin;
 
     #[test]
     fn onset_is_found_between_samples() {
@@ -565,12 +567,12 @@ mod tests {
                 .map(|i| {
                     let t = i as f32 - centre;
                     let w = if t.abs() < 12.0 {
-                        0.5 + 0.5 * (std::f32::consts::PI * t / 12.0).cos()
+                        0.5 + 0.5 * cos(std::f32::consts::PI * t / 12.0)
                     } else {
                         0.0
                     };
                     let x = std::f32::consts::PI * 0.5 * t;
-                    let sinc = if x == 0.0 { 1.0 } else { x.sin() / x };
+                    let sinc = if x == 0.0 { 1.0 } else { sin(x) / x };
                     0.5 * sinc * w
                 })
                 .collect()

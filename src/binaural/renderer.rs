@@ -15,6 +15,7 @@
 //! size, and the output does not depend on how the host cuts its blocks.
 
 use super::head_model::{self, PINNA_GAINS, PINNA_MAX_DELAY_44K, Position, SPEED_OF_SOUND};
+use crate::dsp::math::{exp, ln};
 use crate::dsp::{BlockLowpass, ControlRamp, ControlSmoother, lagrange_cubic};
 use crate::settings::ranges::HEAD_RADIUS_M;
 
@@ -427,10 +428,10 @@ pub(crate) fn proximity_gain(distance_m: f32, proximity: f32) -> f32 {
     if distance_m >= 1.0 || proximity == 0.0 {
         return 1.0;
     }
-    let closeness = ((1.0 / distance_m).ln() / (1.0 / PROXIMITY_MIN_DISTANCE).ln()).clamp(0.0, 1.0);
+    let closeness = (ln(1.0 / distance_m) / ln(1.0 / PROXIMITY_MIN_DISTANCE)).clamp(0.0, 1.0);
     // 10^(dB/20) as an exponential (cheaper than a power).
     let db = PROXIMITY_MAX_DB * proximity * closeness;
-    (db * (std::f32::consts::LN_10 / 20.0)).exp()
+    exp(db * (std::f32::consts::LN_10 / 20.0))
 }
 
 #[cfg(test)]

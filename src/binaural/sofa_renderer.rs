@@ -7,6 +7,7 @@
 //! Latency: one partition (`PARTITION` samples). The engine delays the sphere model's path by
 //! the same amount, so switching between the two keeps the voice in place.
 
+use crate::dsp::math::cos;
 use std::sync::Arc;
 
 use realfft::num_complex::Complex32;
@@ -84,7 +85,7 @@ impl SofaRenderer {
         for (k, f) in fade_in.iter_mut().enumerate() {
             // Raised cosine across the period, ending exactly on 1.
             let x = (k + 1) as f32 / PARTITION as f32;
-            *f = 0.5 - 0.5 * (std::f32::consts::PI * x).cos();
+            *f = 0.5 - 0.5 * cos(std::f32::consts::PI * x);
         }
         Self {
             sample_rate,

@@ -3,6 +3,7 @@
 //! dominates. Nothing below 3.5 kHz is touched, and a frame without sibilance is left exactly
 //! as it is.
 
+use crate::dsp::math::{cos, exp, log10};
 use realfft::num_complex::Complex;
 
 /// The body of the voice that sibilance is compared with, Hz.
@@ -44,7 +45,7 @@ impl DeEsser {
                 let hz = k as f32 * bin_hz;
                 let rise = |from: f32, to: f32| {
                     let x = ((hz - from) / (to - from)).clamp(0.0, 1.0);
-                    0.5 - 0.5 * (std::f32::consts::PI * x).cos()
+                    0.5 - 0.5 * cos(std::f32::consts::PI * x)
                 };
                 rise(EDGE_HZ.0, CUT_HZ.0) * (1.0 - rise(CUT_HZ.1, EDGE_HZ.1))
             })
@@ -54,7 +55,7 @@ impl DeEsser {
             sibilant: (bin(SIBILANT_HZ.0), bin(SIBILANT_HZ.1)),
             shape,
             reduction_db: 0.0,
-            release: (-(hop as f32) / (RELEASE_S * sample_rate)).exp(),
+            release: exp(-(hop as f32) / (RELEASE_S * sample_rate)),
         }
     }
 
@@ -71,7 +72,7 @@ impl DeEsser {
         let (body, sibilant) = (energy(self.reference), energy(self.sibilant));
         // Below 8 kHz of bandwidth there is no sibilant band to speak of.
         let target = if amount > 0.0 && self.sibilant.1 > self.sibilant.0 && sibilant > 0.0 {
-            let excess = 10.0 * (sibilant / body.max(1e-20)).log10() - THRESHOLD_DB;
+            let excess = 10.0 * log10(sibilant / body.max(1e-20)) - THRESHOLD_DB;
             amount * (RATIO * excess).clamp(0.0, MAX_REDUCTION_DB)
         } else {
             0.0

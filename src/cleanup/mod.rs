@@ -15,6 +15,7 @@ pub mod denoise;
 pub mod stft;
 
 use crate::dsp::FixedDelay;
+use crate::dsp::math::cos;
 use deess::DeEsser;
 use denoise::Denoiser;
 use stft::{OVERLAP, Stft, frame_len};
@@ -140,7 +141,7 @@ impl Cleanup {
                     let fade = self.delay.len();
                     for (j, (y, d)) in chunk.iter_mut().zip(&self.direct).enumerate() {
                         let x = ((done + j + 1) as f32 / fade as f32).min(1.0);
-                        let w = 0.5 - 0.5 * (std::f32::consts::PI * x).cos();
+                        let w = 0.5 - 0.5 * cos(std::f32::consts::PI * x);
                         *y = *d + (*y - *d) * w;
                     }
                     let done = done + n;
@@ -165,6 +166,7 @@ impl Cleanup {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dsp::math::sin;
 
     fn noise(len: usize, amplitude: f32) -> Vec<f32> {
         let mut state = 0x2545_f491u32;
@@ -207,9 +209,7 @@ mod tests {
         let rate = 48_000.0;
         let mut cleanup = Cleanup::new(rate);
         let omega = std::f32::consts::TAU * 440.0 / rate;
-        let input: Vec<f32> = (0..192_000)
-            .map(|n| 0.3 * (omega * n as f32).sin())
-            .collect();
+        let input: Vec<f32> = (0..192_000).map(|n| 0.3 * sin(omega * n as f32)).collect();
         let mut output = input.clone();
         for (i, block) in output.chunks_mut(8_000).enumerate() {
             let amount = if i % 2 == 0 { 0.0 } else { 1.0 };

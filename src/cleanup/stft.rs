@@ -6,6 +6,7 @@
 //! the output is the input delayed by N samples (to float rounding). The latency is N whatever
 //! the spectral gains, so it can be reported once.
 
+use crate::dsp::math::cos;
 use std::sync::Arc;
 
 use realfft::num_complex::Complex;
@@ -56,7 +57,7 @@ impl Stft {
         let window = (0..len)
             .map(|n| {
                 let phase = std::f64::consts::TAU * n as f64 / len as f64;
-                (0.5 - 0.5 * phase.cos()).sqrt() as f32
+                (0.5 - 0.5 * cos(phase)).sqrt() as f32
             })
             .collect();
         Self {
@@ -178,6 +179,7 @@ impl Stft {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dsp::math::sin;
 
     fn signal(len: usize) -> Vec<f32> {
         let mut state = 0x9e37_79b9u32;
@@ -186,7 +188,7 @@ mod tests {
                 state ^= state << 13;
                 state ^= state >> 17;
                 state ^= state << 5;
-                0.3 * (n as f32 * 0.01).sin() + 0.2 * (state as f32 / u32::MAX as f32 - 0.5)
+                0.3 * sin(n as f32 * 0.01) + 0.2 * (state as f32 / u32::MAX as f32 - 0.5)
             })
             .collect()
     }

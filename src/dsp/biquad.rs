@@ -5,6 +5,7 @@
 //! The corners here sit well above 1 % of the sample rate, where direct form I in single
 //! precision is as quiet as the transposed forms.
 
+use crate::dsp::math::{cos, sin};
 use std::f32::consts::TAU;
 
 /// A biquad in direct form I.
@@ -25,7 +26,7 @@ pub struct Biquad {
 fn omega(freq_hz: f32, q: f32, sample_rate: f32) -> (f32, f32) {
     let f = freq_hz.clamp(1.0, 0.49 * sample_rate);
     let w = TAU * f / sample_rate;
-    (w.cos(), w.sin() / (2.0 * q.max(1e-3)))
+    (cos(w), sin(w) / (2.0 * q.max(1e-3)))
 }
 
 impl Biquad {
@@ -182,7 +183,7 @@ mod tests {
         // RMS over the second half second (after the transient), as an amplitude.
         let (mut sum, mut count) = (0.0f64, 0);
         for n in 0..(fs as usize) {
-            let y = f.process((w * n as f32).sin());
+            let y = f.process(sin(w * n as f32));
             if n >= fs as usize / 2 {
                 sum += (y * y) as f64;
                 count += 1;

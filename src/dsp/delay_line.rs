@@ -116,6 +116,7 @@ pub fn lagrange_cubic(taps: [f32; 4], f: f32) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dsp::math::sin;
 
     #[test]
     fn farrow_form_equals_the_weighted_sum() {
@@ -169,9 +170,9 @@ mod tests {
         let delay = 7.3;
         let mut worst: f32 = 0.0;
         for n in 0..200 {
-            line.write((w * n as f32).sin());
+            line.write(sin(w * n as f32));
             if n > 20 {
-                let expect = (w * (n as f32 - delay)).sin();
+                let expect = sin(w * (n as f32 - delay));
                 worst =
                     worst.max((line.read_cubic_split(7, &lagrange_weights(0.3)) - expect).abs());
             }

@@ -1,10 +1,13 @@
 //! Small shared DSP primitives with no framework types: delay line, smoothers, filters,
 //! resonators, noise and level helpers.
 
+use crate::dsp::math::{exp, log10, pow};
+
 pub mod biquad;
 pub mod delay_line;
 pub mod fixed_delay;
 pub mod lowpass;
+pub mod math;
 pub mod noise;
 pub mod resonator;
 pub mod smoother;
@@ -22,7 +25,7 @@ pub use true_peak::TruePeak;
 /// Decibels to a linear gain factor.
 #[inline]
 pub fn db_to_gain(db: f32) -> f32 {
-    10f32.powf(db / 20.0)
+    pow(10f32, db / 20.0)
 }
 
 /// [`db_to_gain`] that remembers its last conversion: a level setting rarely changes between
@@ -59,7 +62,7 @@ impl Default for DbToGain {
 /// A linear gain factor to decibels (−inf for 0).
 #[inline]
 pub fn gain_to_db(gain: f32) -> f32 {
-    20.0 * gain.log10()
+    20.0 * log10(gain)
 }
 
 /// Magnitude below which filter states are flushed to zero (−400 dBFS): far below anything
@@ -79,7 +82,7 @@ pub fn one_pole_coef(time_s: f32, rate_hz: f32) -> f32 {
     if time_s <= 0.0 {
         1.0
     } else {
-        1.0 - (-1.0 / (time_s * rate_hz)).exp()
+        1.0 - exp(-1.0 / (time_s * rate_hz))
     }
 }
 

@@ -10,6 +10,7 @@
 //! white excitation. Filter and envelope are updated every 32 samples, linear in between.
 
 use super::model::{EventParams, TriggerModel};
+use crate::dsp::math::{exp, exp2, pow, sin};
 use crate::dsp::{Biquad, WhiteNoise};
 use rand::RngExt;
 use rand_pcg::Pcg32;
@@ -84,23 +85,23 @@ impl Brush {
         } else if ramp >= 1.0 {
             1.0
         } else {
-            let s = (FRAC_PI_2 * ramp).sin();
+            let s = sin(FRAC_PI_2 * ramp);
             s * s
         }
     }
 
     /// Hand speed at `x` (`0..=1` of the stroke), `0..=1`: rises and falls over the stroke.
     fn speed(&self, x: f32) -> f32 {
-        (PI * x.clamp(0.0, 1.0).powf(self.skew)).sin()
+        sin(PI * pow(x.clamp(0.0, 1.0), self.skew))
     }
 
     /// Retunes the filters for the speed at sample `pos` and sets the envelope ramp.
     fn update(&mut self) {
         let fs = self.sample_rate;
         let at = |pos: u32| pos as f32 / self.stroke_len as f32;
-        let centre_hz = self.slow_hz * (self.fast_hz / self.slow_hz).powf(self.speed(at(self.pos)));
+        let centre_hz = self.slow_hz * pow(self.fast_hz / self.slow_hz, self.speed(at(self.pos)));
         self.band.retune(&Biquad::band_pass(centre_hz, BAND_Q, fs));
-        self.lp_coef = 1.0 - (-TAU * (CORNER_RATIO * centre_hz).min(0.45 * fs) / fs).exp();
+        self.lp_coef = 1.0 - exp(-TAU * (CORNER_RATIO * centre_hz).min(0.45 * fs) / fs);
         // Land exactly on this update's value, then head for the next one.
         self.env = self.envelope(at(self.pos));
         // The last ramp ends exactly at the end of the stroke.
@@ -137,20 +138,20 @@ impl TriggerModel for Brush {
         let fs = self.sample_rate;
         let timbre = event.timbre_offset();
         let stroke_s = (STROKE_MIN_S + (STROKE_MAX_S - STROKE_MIN_S) * event.decay.clamp(0.0, 1.0))
-            * (STROKE_SPREAD_OCT * timbre).exp2();
+            * exp2(STROKE_SPREAD_OCT * timbre);
         let stroke_s = stroke_s.clamp(STROKE_MIN_S, STROKE_MAX_S);
         let stroke_s = event.capped_length_s(stroke_s, STROKE_MIN_S);
         // Each stroke has its own gait: where the hand is fastest, how it sets off and stops.
-        self.skew = rng.random_range(0.8f32..1.25) * (0.5 * timbre).exp2();
+        self.skew = rng.random_range(0.8f32..1.25) * exp2(0.5 * timbre);
         self.attack_share = ATTACK_SHARE * rng.random_range(0.8f32..1.2);
         self.release_share = RELEASE_SHARE * rng.random_range(0.8f32..1.2);
         let octaves = TONE_OCT * event.tone.clamp(-1.0, 1.0)
             + SIZE_SPAN_OCT * (0.5 - event.size.clamp(0.0, 1.0));
-        let scale = event.pitch_ratio() * octaves.exp2();
+        let scale = event.pitch_ratio() * exp2(octaves);
         // A harder stroke is a faster one: it reaches higher.
         let fast_oct = INTENSITY_SPAN_OCT * (event.intensity.clamp(0.0, 1.0) - 1.0);
         self.slow_hz = SLOW_HZ * scale;
-        self.fast_hz = (FAST_HZ * scale * fast_oct.exp2()).max(self.slow_hz);
+        self.fast_hz = (FAST_HZ * scale * exp2(fast_oct)).max(self.slow_hz);
         // Band-passed noise power grows with the centre: level it at the stroke's top speed.
         self.gain = GAIN * (fs / REF_RATE_HZ).sqrt() * (FAST_HZ / self.fast_hz).sqrt();
         self.noise = WhiteNoise::new(rng.random::<u32>());

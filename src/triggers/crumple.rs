@@ -9,6 +9,7 @@
 //! two-pole resonances (PhISEM-style, Cook 1997). A [`CrumpleVoicing`] sets the material.
 
 use super::model::EventParams;
+use crate::dsp::math::{cos, exp, exp2, ln, log10, pow, sin};
 use crate::dsp::{Resonator, ResonatorBank4, WhiteNoise, flush_tiny};
 use rand::RngExt;
 use rand_pcg::Pcg32;
@@ -149,8 +150,8 @@ impl CrumpleClicks {
         // equal ratios of length.
         let ratio = voicing.gesture_max_s / voicing.gesture_min_s;
         let gesture_s = (voicing.gesture_min_s
-            * ratio.powf(event.decay.clamp(0.0, 1.0))
-            * (GESTURE_SPREAD_OCT * timbre).exp2())
+            * pow(ratio, event.decay.clamp(0.0, 1.0))
+            * exp2(GESTURE_SPREAD_OCT * timbre))
         .min(GESTURE_MAX_S);
         let gesture_s = event.capped_length_s(gesture_s, GESTURE_MIN_S);
         // Harder squeezes give shorter, brighter clicks.
@@ -162,26 +163,26 @@ impl CrumpleClicks {
 
         // Gesture shape: a skewed bump (fast grip, slower release) whose skew follows the
         // timbre draw, modulated by one to three squeezes of the hand.
-        let skew = 0.7 * (0.6 * timbre).exp2();
+        let skew = 0.7 * exp2(0.6 * timbre);
         let squeezes = rng.random_range(1.0f32..3.0);
         let phase = rng.random_range(0.0f32..(2.0 * PI));
         let depth = rng.random_range(0.3f32..0.7);
         let shape = |x: f32| {
-            let bump = (PI * x.max(0.0).powf(skew)).sin();
-            bump * bump * (1.0 - depth * (0.5 + 0.5 * (2.0 * PI * squeezes * x + phase).cos()))
+            let bump = sin(PI * pow(x.max(0.0), skew));
+            bump * bump * (1.0 - depth * (0.5 + 0.5 * cos(2.0 * PI * squeezes * x + phase)))
         };
 
         // Poisson arrivals at the peak rate, each kept with probability shape(t) (thinning):
         // an inhomogeneous Poisson process whose rate follows the shape.
         let alpha = voicing.alpha + ALPHA_SPREAD * timbre;
-        let e_min = 10f32.powf(-ENERGY_DECADES);
-        let a = e_min.powf(1.0 - alpha);
+        let e_min = pow(10f32, -ENERGY_DECADES);
+        let a = pow(e_min, 1.0 - alpha);
         let mut t = 0.0f32;
         let mut e_max = e_min;
         self.count = 0;
         for _ in 0..MAX_DRAWS {
             let u: f32 = rng.random();
-            t += -(1.0 - u).ln() / voicing.peak_rate_hz;
+            t += -ln(1.0 - u) / voicing.peak_rate_hz;
             if t >= gesture_s - click_room_s || self.count == MAX_CLICKS {
                 break;
             }
@@ -191,9 +192,7 @@ impl CrumpleClicks {
             }
             // Inverse CDF of p(E) ∝ E^−α on [e_min, 1]: E = (a − u·(a − 1))^(1/(1−α)).
             let u: f32 = rng.random();
-            let e = (a - u * (a - 1.0))
-                .powf(1.0 / (1.0 - alpha))
-                .clamp(e_min, 1.0);
+            let e = pow(a - u * (a - 1.0), 1.0 / (1.0 - alpha)).clamp(e_min, 1.0);
             self.times[self.count] = (t * fs) as u32;
             self.energies[self.count] = e;
             e_max = e_max.max(e);
@@ -206,26 +205,26 @@ impl CrumpleClicks {
         let octaves = TONE_OCT * event.tone.clamp(-1.0, 1.0)
             + SIZE_SPAN_OCT * (0.5 - event.size.clamp(0.0, 1.0))
             + INTENSITY_SPAN_OCT * (intensity - 1.0);
-        let scale = event.pitch_ratio() * octaves.exp2();
+        let scale = event.pitch_ratio() * exp2(octaves);
         let span = voicing.band_hi_hz / voicing.band_lo_hz;
         // One-pole high-pass on the excitation with its corner at the top of the band range:
         // no DC into the resonators, and above the corner their skirts fall at 12 dB/octave,
         // so the spectrum follows the resonances rather than the white excitation.
         let corner_hz = (voicing.band_hi_hz * scale).min(0.45 * fs);
-        let hp = (-TAU * corner_hz / fs).exp();
+        let hp = exp(-TAU * corner_hz / fs);
         self.hp_coef = hp;
         let mut gain_sum = 0.0;
         self.bands = ResonatorBank4::default();
         self.band_gain = [0.0; 4];
         for b in 0..CRUMPLE_BANDS {
             let slot = (b as f32 + rng.random::<f32>()) / CRUMPLE_BANDS as f32;
-            let freq_hz = (voicing.band_lo_hz * span.powf(slot) * scale).min(0.45 * fs);
+            let freq_hz = (voicing.band_lo_hz * pow(span, slot) * scale).min(0.45 * fs);
             let t60_s = rng.random_range(voicing.band_t60_min_s..voicing.band_t60_max_s);
             self.bands.set(b, &Resonator::new(freq_hz, t60_s, fs));
             // Undo the excitation high-pass's gain at the centre, so that every band rings
             // at its drawn weight.
             let w = TAU * freq_hz / fs;
-            let hp_gain = hp * 2.0 * (0.5 * w).sin() / (1.0 - 2.0 * hp * w.cos() + hp * hp).sqrt();
+            let hp_gain = hp * 2.0 * sin(0.5 * w) / (1.0 - 2.0 * hp * cos(w) + hp * hp).sqrt();
             let weight = rng.random_range(0.5f32..1.0);
             self.band_gain[b] = weight / hp_gain;
             gain_sum += weight;
@@ -251,11 +250,11 @@ impl CrumpleClicks {
         let energy = self.energies[self.now.next];
         let amp = energy.sqrt() * self.amp_norm;
         // Louder clicks last longer: the time constant follows log-energy.
-        let level = 1.0 + energy.log10() / ENERGY_DECADES;
+        let level = 1.0 + log10(energy) / ENERGY_DECADES;
         let tau_s = self.tau_min_s + (self.tau_max_s - self.tau_min_s) * level.clamp(0.0, 1.0);
         self.now.env += amp;
-        self.now.env_decay = (-1.0 / (tau_s * self.sample_rate)).exp();
-        self.now.env_floor = amp * (-CLICK_CUT_TAUS).exp();
+        self.now.env_decay = exp(-1.0 / (tau_s * self.sample_rate));
+        self.now.env_floor = amp * exp(-CLICK_CUT_TAUS);
         self.now.quiet_from = u32::MAX;
         self.now.next += 1;
     }

@@ -10,6 +10,7 @@
 
 use super::model::{EventParams, TriggerModel};
 use super::nail_tap::NoiseBurst;
+use crate::dsp::math::{cos, exp, exp2, ln, pow, sin};
 use rand::RngExt;
 use rand_pcg::Pcg32;
 use std::f32::consts::TAU;
@@ -51,7 +52,7 @@ pub(crate) fn minnaert_hz(radius_m: f32) -> f32 {
 
 /// Amplitude damping of a bubble of `radius_m` metres, 1/s (van den Doel 2005).
 pub(crate) fn damping_per_s(radius_m: f32) -> f32 {
-    VISCOUS_DAMPING_M_PER_S / radius_m + THERMAL_DAMPING * radius_m.powf(-1.5)
+    VISCOUS_DAMPING_M_PER_S / radius_m + THERMAL_DAMPING * pow(radius_m, -1.5)
 }
 
 /// One ringing bubble: `amplitude · exp(−d·t) · sin(2π ∫ f₀(1 + σt) dt)`.
@@ -93,16 +94,16 @@ impl Bubble {
         *self = Self {
             z_re: 1.0,
             z_im: 0.0,
-            w_re: omega.cos(),
-            w_im: omega.sin(),
-            dw_re: (omega_step * RENORMALIZE_SAMPLES as f32).cos(),
-            dw_im: (omega_step * RENORMALIZE_SAMPLES as f32).sin(),
+            w_re: cos(omega),
+            w_im: sin(omega),
+            dw_re: cos(omega_step * RENORMALIZE_SAMPLES as f32),
+            dw_im: sin(omega_step * RENORMALIZE_SAMPLES as f32),
             omega,
             omega_step,
             omega_max: TAU * GLIDE_MAX_HZ / sample_rate,
             amplitude,
-            decay_per_sample: (-damping / sample_rate).exp(),
-            remaining_samples: (-END_LEVEL.ln() / damping * sample_rate).round() as u32,
+            decay_per_sample: exp(-damping / sample_rate),
+            remaining_samples: (-ln(END_LEVEL) / damping * sample_rate).round() as u32,
             until_renormalize: RENORMALIZE_SAMPLES,
         };
     }
@@ -220,11 +221,11 @@ impl TriggerModel for Drops {
         let timbre = event.timbre_offset().clamp(-1.0, 1.0);
         // Radius on a log scale; a higher pitch draw is a smaller bubble.
         self.radius_m = (RADIUS_SMALL_M
-            * (RADIUS_LARGE_M / RADIUS_SMALL_M).powf(size)
-            * (-TONE_RADIUS_OCTAVES * tone).exp2()
+            * pow(RADIUS_LARGE_M / RADIUS_SMALL_M, size)
+            * exp2(-TONE_RADIUS_OCTAVES * tone)
             / event.pitch_ratio())
         .clamp(RADIUS_FLOOR_M, RADIUS_CEIL_M);
-        let damping_scale = (DECAY_DAMPING_OCTAVES * (1.0 - 2.0 * decay)).exp2();
+        let damping_scale = exp2(DECAY_DAMPING_OCTAVES * (1.0 - 2.0 * decay));
         self.bubble.start(
             self.radius_m,
             damping_scale,
@@ -234,7 +235,7 @@ impl TriggerModel for Drops {
         );
         self.tick.start(
             rng.random::<u32>(),
-            TICK_HIGHPASS_HZ * tone.exp2(),
+            TICK_HIGHPASS_HZ * exp2(tone),
             TICK_S,
             TICK_PEAK * event.intensity.clamp(0.0, 1.0),
             self.sample_rate,

@@ -6,6 +6,7 @@
 //! is a material: Wood Tap and Nail Tap differ only in theirs.
 
 use super::model::EventParams;
+use crate::dsp::math::{cos, exp2, log10, pow, sin};
 use crate::dsp::{Resonator, ResonatorBank4, WhiteNoise};
 use rand::RngExt;
 use rand_pcg::Pcg32;
@@ -46,7 +47,7 @@ pub(crate) fn contact_spectrum(freq_hz: f32, width_s: f32) -> f32 {
     let sinc = if x < 1e-6 {
         1.0
     } else {
-        (PI * x).sin() / (PI * x)
+        sin(PI * x) / (PI * x)
     };
     (sinc / (1.0 - x * x)).abs()
 }
@@ -120,10 +121,10 @@ impl ModalBank {
         } else {
             // Σ cos(θ(n + ½)) over n < N = sin(Nθ) / (2 sin(θ/2)): scaled to unit area.
             let n = pulse_samples as f32;
-            let sum = n - (n * theta).sin() / (2.0 * (0.5 * theta).sin());
-            self.pulse_cos = (0.5 * theta).cos();
+            let sum = n - sin(n * theta) / (2.0 * sin(0.5 * theta));
+            self.pulse_cos = cos(0.5 * theta);
             self.pulse_cos_prev = self.pulse_cos;
-            self.pulse_twice_cos_step = 2.0 * theta.cos();
+            self.pulse_twice_cos_step = 2.0 * cos(theta);
             self.pulse_scale = 1.0 / sum;
         }
         // Amplitude each mode will ring with: its gain through the contact's spectrum.
@@ -146,7 +147,7 @@ impl ModalBank {
         let mut ring_s = 0.0f32;
         for (mode, a) in modes.iter().zip(amplitudes) {
             if a > 0.0 {
-                let drop_db = -END_LEVEL_DB + 20.0 * (a / loudest).log10();
+                let drop_db = -END_LEVEL_DB + 20.0 * log10(a / loudest);
                 ring_s = ring_s.max(mode.t60_s * drop_db.max(0.0) / 60.0);
             }
         }
@@ -192,13 +193,8 @@ const STRIKE_FLOOR: f32 = 0.35;
 /// shapes the first three; the fourth is left alone), floored so no mode vanishes.
 pub(crate) fn strike_weights(position: f32) -> [f32; MODE_COUNT] {
     let p = PI * position;
-    [
-        (p).sin(),
-        (0.05 + 3.9 * p).sin(),
-        (-0.05 + 11.0 * p).sin(),
-        1.0,
-    ]
-    .map(|w| STRIKE_FLOOR + (1.0 - STRIKE_FLOOR) * w.abs())
+    [sin(p), sin(0.05 + 3.9 * p), sin(-0.05 + 11.0 * p), 1.0]
+        .map(|w| STRIKE_FLOOR + (1.0 - STRIKE_FLOOR) * w.abs())
 }
 
 /// The constants a struck material is made of.
@@ -262,23 +258,23 @@ impl ModalVoicing {
         let decay = event.decay.clamp(0.0, 1.0);
         let timbre = event.timbre_offset().clamp(-1.0, 1.0);
         let fundamental_hz = self.fundamental_max_hz
-            * (self.fundamental_min_hz / self.fundamental_max_hz).powf(size)
+            * pow(self.fundamental_min_hz / self.fundamental_max_hz, size)
             * event.pitch_ratio()
-            * (self.tone_pitch_octaves * tone).exp2();
-        let t60_s = self.t60_min_s * (self.t60_max_s / self.t60_min_s).powf(decay);
+            * exp2(self.tone_pitch_octaves * tone);
+        let t60_s = self.t60_min_s * pow(self.t60_max_s / self.t60_min_s, decay);
         let hardness =
             (event.intensity.clamp(0.0, 1.0) + self.hardness_timbre * timbre).clamp(0.0, 1.0);
         let contact_s = (self.contact_soft_s
-            * (self.contact_hard_s / self.contact_soft_s).powf(hardness)
-            * (-self.tone_contact_octaves * tone).exp2())
+            * pow(self.contact_hard_s / self.contact_soft_s, hardness)
+            * exp2(-self.tone_contact_octaves * tone))
         .min(self.contact_max_periods / fundamental_hz);
         let weights = strike_weights(self.strike_position + self.strike_timbre * timbre);
         let modes: [ModeSpec; MODE_COUNT] = std::array::from_fn(|k| {
             let ratio = self.mode_ratios[k];
             ModeSpec {
                 freq_hz: fundamental_hz * ratio,
-                gain: self.mode_gains[k] * weights[k] * ratio.powf(self.tone_tilt * tone),
-                t60_s: t60_s * ratio.powf(-self.damping_exponent),
+                gain: self.mode_gains[k] * weights[k] * pow(ratio, self.tone_tilt * tone),
+                t60_s: t60_s * pow(ratio, -self.damping_exponent),
             }
         });
         bank.strike(

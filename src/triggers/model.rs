@@ -5,6 +5,7 @@
 //! layer places it and renders it binaurally. Models are plain fixed-size values (no heap), so
 //! a voice can switch model on the audio thread without allocating.
 
+use crate::dsp::math::exp2;
 use rand_pcg::Pcg32;
 
 /// Widest pitch deviation Variation gives an event, octaves either way at 100 %.
@@ -59,7 +60,7 @@ impl Default for EventParams {
 impl EventParams {
     /// This event's pitch factor from Variation: `2^(±0.5·variation·detune)` octaves.
     pub fn pitch_ratio(&self) -> f32 {
-        (VARIATION_PITCH_OCTAVES * self.variation * self.detune).exp2()
+        exp2(VARIATION_PITCH_OCTAVES * self.variation * self.detune)
     }
 
     /// `length_s` shortened to the length cap, but never below `min_s`.

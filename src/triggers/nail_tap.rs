@@ -10,6 +10,7 @@
 
 use super::modal::{ModalBank, ModalVoicing, Struck};
 use super::model::{EventParams, TriggerModel};
+use crate::dsp::math::exp2;
 use crate::dsp::{Biquad, WhiteNoise};
 use rand::RngExt;
 use rand_pcg::Pcg32;
@@ -175,7 +176,7 @@ impl TriggerModel for NailTap {
         let lerp = |soft: f32, hard: f32| soft + (hard - soft) * hardness;
         self.click.start(
             rng.random::<u32>(),
-            CLICK_HIGHPASS_HZ * tone.exp2() * (fundamental_hz / CLICK_REFERENCE_HZ).sqrt(),
+            CLICK_HIGHPASS_HZ * exp2(tone) * (fundamental_hz / CLICK_REFERENCE_HZ).sqrt(),
             lerp(CLICK_SOFT_S, CLICK_HARD_S),
             lerp(CLICK_SOFT_PEAK, CLICK_HARD_PEAK),
             self.sample_rate,
@@ -195,6 +196,7 @@ mod tests {
     use super::super::test_support::*;
     use super::super::wood_tap::WoodTap;
     use super::*;
+    use crate::dsp::math::pow;
 
     #[test]
     fn common() {
@@ -220,7 +222,7 @@ mod tests {
                 let (at_peak, last) = peak_to_60_db(&out);
                 let broadband_s = (last - at_peak) as f32 / fs;
                 let f1 = NAIL.fundamental_max_hz
-                    * (NAIL.fundamental_min_hz / NAIL.fundamental_max_hz).powf(size);
+                    * pow(NAIL.fundamental_min_hz / NAIL.fundamental_max_hz, size);
                 let t60 = t60_around(&out, f1, fs);
                 eprintln!(
                     "NailTap {fs} Hz size {size}: −60 dB after {broadband_s:.4} s, \

@@ -9,6 +9,7 @@
 use super::crumple::{CrumpleClicks, CrumpleVoicing};
 use super::model::{EventParams, TriggerModel};
 use crate::dsp::WhiteNoise;
+use crate::dsp::math::{exp, exp2, pow, sin};
 use rand::RngExt;
 use rand_pcg::Pcg32;
 use std::f32::consts::{PI, TAU};
@@ -72,7 +73,7 @@ impl Paper {
             return 0.0;
         }
         let x = pos as f32 / self.gesture_len as f32;
-        let s = (PI * x.powf(self.skew)).sin();
+        let s = sin(PI * pow(x, self.skew));
         s * s
     }
 }
@@ -101,10 +102,10 @@ impl TriggerModel for Paper {
         let octaves = TONE_OCT * event.tone.clamp(-1.0, 1.0)
             + SIZE_SPAN_OCT * (0.5 - event.size.clamp(0.0, 1.0))
             + 0.5 * (event.intensity.clamp(0.0, 1.0) - 1.0);
-        let corner_hz = (SWISH_CORNER_HZ * event.pitch_ratio() * octaves.exp2()).min(0.45 * fs);
-        self.lp_coef = 1.0 - (-TAU * corner_hz / fs).exp();
+        let corner_hz = (SWISH_CORNER_HZ * event.pitch_ratio() * exp2(octaves)).min(0.45 * fs);
+        self.lp_coef = 1.0 - exp(-TAU * corner_hz / fs);
         self.gain = SWISH_GAIN * (fs / REF_RATE_HZ).sqrt();
-        self.skew = rng.random_range(0.6f32..1.2) * (0.5 * event.timbre_offset()).exp2();
+        self.skew = rng.random_range(0.6f32..1.2) * exp2(0.5 * event.timbre_offset());
         self.noise = WhiteNoise::new(rng.random::<u32>());
         self.lp = 0.0;
         self.env = 0.0;

@@ -9,6 +9,7 @@
 
 use super::drops::{Bubble, RADIUS_CEIL_M, RADIUS_FLOOR_M, RISE_XI, TONE_RADIUS_OCTAVES};
 use super::model::{EventParams, TriggerModel};
+use crate::dsp::math::{cos, exp2, pow};
 use crate::dsp::{Biquad, PairedBiquad, WhiteNoiseBlock};
 use rand::RngExt;
 use rand_pcg::Pcg32;
@@ -130,7 +131,7 @@ impl Rain {
             return 0.0;
         }
         let phase = position as f32 / self.bed_samples as f32;
-        BED_PEAK * (0.5 - 0.5 * (TAU * phase).cos())
+        BED_PEAK * (0.5 - 0.5 * cos(TAU * phase))
     }
 }
 
@@ -161,15 +162,15 @@ impl TriggerModel for Rain {
         // Shortened when the layer asks (the drops crowd into the shorter shower, so the drop
         // rate still follows the density).
         let burst_s = event.capped_length_s(
-            BURST_SHORT_S * (BURST_LONG_S / BURST_SHORT_S).powf(decay),
+            BURST_SHORT_S * pow(BURST_LONG_S / BURST_SHORT_S, decay),
             BURST_MIN_S,
         );
         let most =
             DROPS_MAX_SHORT + ((MAX_DROPS - DROPS_MAX_SHORT) as f32 * decay).round() as usize;
         self.drop_count = rng.random_range(DROPS_MIN..=most);
         let smallest_m = RADIUS_SMALL_M
-            * (RADIUS_LARGE_M / RADIUS_SMALL_M).powf(size)
-            * (-TONE_RADIUS_OCTAVES * tone).exp2()
+            * pow(RADIUS_LARGE_M / RADIUS_SMALL_M, size)
+            * exp2(-TONE_RADIUS_OCTAVES * tone)
             / event.pitch_ratio();
         let slot_s = burst_s / self.drop_count as f32;
         self.bed_samples = (burst_s * fs).round() as u32;
@@ -184,7 +185,7 @@ impl TriggerModel for Rain {
             );
             let start_s = slot_s * (k as f32 + SLOT_MARGIN + (1.0 - 2.0 * SLOT_MARGIN) * u_time);
             let radius_m =
-                (smallest_m * RADIUS_SPREAD.powf(u_radius)).clamp(RADIUS_FLOOR_M, RADIUS_CEIL_M);
+                (smallest_m * pow(RADIUS_SPREAD, u_radius)).clamp(RADIUS_FLOOR_M, RADIUS_CEIL_M);
             let peak = DROP_PEAK_MIN + (DROP_PEAK_MAX - DROP_PEAK_MIN) * u_peak;
             self.drops[k].start(radius_m, 1.0, RISE_XI, peak, fs);
             self.drop_start_samples[k] = (start_s * fs).round() as u32;
@@ -192,11 +193,12 @@ impl TriggerModel for Rain {
             self.end_samples = self.end_samples.max(end);
         }
         let centre_hz = (BED_CENTRE_SMALL_HZ
-            * (BED_CENTRE_LARGE_HZ / BED_CENTRE_SMALL_HZ).powf(size)
-            * (BED_TONE_OCTAVES * tone
-                + BED_TIMBRE_OCTAVES * timbre
-                + BED_INTENSITY_OCTAVES * (intensity - 1.0))
-                .exp2())
+            * pow(BED_CENTRE_LARGE_HZ / BED_CENTRE_SMALL_HZ, size)
+            * exp2(
+                BED_TONE_OCTAVES * tone
+                    + BED_TIMBRE_OCTAVES * timbre
+                    + BED_INTENSITY_OCTAVES * (intensity - 1.0),
+            ))
         .min(BED_CENTRE_MAX_HZ);
         self.bed = Hiss::new(rng.random::<u32>(), centre_hz, fs);
         self.bed_cell = u32::MAX;

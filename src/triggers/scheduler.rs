@@ -12,6 +12,7 @@
 //! half the steps and ±40 ms at 0 %). The humanizing draws are keyed by the step's index, so
 //! the same song position always gets the same pattern, wherever playback started.
 
+use crate::dsp::math::ln;
 use rand::{RngExt, SeedableRng};
 use rand_pcg::Pcg32;
 
@@ -151,7 +152,7 @@ impl EventScheduler {
         let r = regularity as f64;
         let u: f64 = self.rng.random();
         // 1 − u is in (0, 1]: the logarithm is finite.
-        let exponential = -(1.0 - u).ln();
+        let exponential = -ln(1.0 - u);
         r + (1.0 - r) * exponential
     }
 

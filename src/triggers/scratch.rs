@@ -12,6 +12,7 @@
 //! release; a faster (more energetic) moment is also a brighter one.
 
 use super::model::{EventParams, TriggerModel};
+use crate::dsp::math::{exp, exp2, pow, sin};
 use crate::dsp::{Biquad, WhiteNoise};
 use rand::RngExt;
 use rand_pcg::Pcg32;
@@ -96,10 +97,10 @@ impl Scratch {
         if ramp <= 0.0 {
             return 0.0;
         }
-        let s = (FRAC_PI_2 * ramp.min(1.0)).sin();
+        let s = sin(FRAC_PI_2 * ramp.min(1.0));
         let held = ((x - self.attack_share) / (1.0 - self.attack_share - self.release_share))
             .clamp(0.0, 1.0);
-        s * s * DECAY_TO.powf(held)
+        s * s * pow(DECAY_TO, held)
     }
 
     /// Sets the energy ramp and retunes the resonance for the energy at the next update.
@@ -109,9 +110,9 @@ impl Scratch {
         self.energy = self.energy_at(at(self.pos));
         let next = self.energy_at(at(self.pos + CONTROL_SAMPLES));
         self.energy_step = (next - self.energy) / CONTROL_SAMPLES as f32;
-        let centre_hz = self.centre_hz * (ENERGY_OCT * (self.energy - 0.5)).exp2();
+        let centre_hz = self.centre_hz * exp2(ENERGY_OCT * (self.energy - 0.5));
         self.band.retune(&Biquad::band_pass(centre_hz, BAND_Q, fs));
-        self.lp_coef = 1.0 - (-TAU * (CORNER_RATIO * centre_hz).min(0.45 * fs) / fs).exp();
+        self.lp_coef = 1.0 - exp(-TAU * (CORNER_RATIO * centre_hz).min(0.45 * fs) / fs);
     }
 }
 
@@ -126,7 +127,7 @@ impl TriggerModel for Scratch {
             lp_coef: 0.0,
             gain: 0.0,
             level: 0.0,
-            level_decay: (-1.0 / (GRAIN_TAU_S * sample_rate)).exp(),
+            level_decay: exp(-1.0 / (GRAIN_TAU_S * sample_rate)),
             energy: 0.0,
             energy_step: 0.0,
             grain_chance: GRAIN_RATE_HZ / sample_rate,
@@ -143,16 +144,16 @@ impl TriggerModel for Scratch {
         let fs = self.sample_rate;
         let timbre = event.timbre_offset();
         let stroke_s = (STROKE_MIN_S + (STROKE_MAX_S - STROKE_MIN_S) * event.decay.clamp(0.0, 1.0))
-            * (STROKE_SPREAD_OCT * timbre).exp2();
+            * exp2(STROKE_SPREAD_OCT * timbre);
         let stroke_s = stroke_s.clamp(STROKE_MIN_S, STROKE_MAX_S);
         let stroke_s = event.capped_length_s(stroke_s, STROKE_MIN_S);
         // Each stroke sets off and stops in its own way.
-        self.attack_share = ATTACK_SHARE * rng.random_range(0.7f32..1.3) * (0.4 * timbre).exp2();
+        self.attack_share = ATTACK_SHARE * rng.random_range(0.7f32..1.3) * exp2(0.4 * timbre);
         self.release_share = RELEASE_SHARE * rng.random_range(0.8f32..1.2);
         let octaves = TONE_OCT * event.tone.clamp(-1.0, 1.0)
             + SIZE_SPAN_OCT * (0.5 - event.size.clamp(0.0, 1.0))
             + INTENSITY_SPAN_OCT * (event.intensity.clamp(0.0, 1.0) - 1.0);
-        self.centre_hz = CENTRE_HZ * event.pitch_ratio() * octaves.exp2();
+        self.centre_hz = CENTRE_HZ * event.pitch_ratio() * exp2(octaves);
         // Noise through a constant-Q band carries power ∝ centre: level it, so that tone,
         // size and intensity change the colour and not the loudness.
         self.gain = GAIN * (fs / REF_RATE_HZ).sqrt() * (CENTRE_HZ / self.centre_hz).sqrt();

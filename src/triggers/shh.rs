@@ -10,6 +10,7 @@
 //! drifts slightly, moving the peak by a few per cent over the burst.
 
 use super::model::{EventParams, TriggerModel};
+use crate::dsp::math::{exp2, pow, sin};
 use crate::dsp::{Biquad, WhiteNoise};
 use rand::RngExt;
 use rand_pcg::Pcg32;
@@ -90,7 +91,7 @@ impl Shh {
             - (1.0 - SUSTAIN_END) * (pos.saturating_sub(self.attack_len) as f32 / hold_len as f32);
         let ramp = (pos as f32 / self.attack_len as f32)
             .min((self.burst_len - pos) as f32 / self.release_len as f32);
-        let s = (FRAC_PI_2 * ramp.min(1.0)).sin();
+        let s = sin(FRAC_PI_2 * ramp.min(1.0));
         s * s * sustain.clamp(SUSTAIN_END, 1.0)
     }
 
@@ -104,7 +105,7 @@ impl Shh {
             .max(1);
         self.env_step = (self.envelope_at(self.pos + ahead) - self.env) / ahead as f32;
         let x = self.pos as f32 / self.burst_len as f32;
-        let drift = (self.drift_oct * (PI * x + self.drift_phase).sin()).exp2();
+        let drift = exp2(self.drift_oct * sin(PI * x + self.drift_phase));
         self.low
             .retune(&Biquad::band_pass(self.low_hz * drift, BAND_Q, fs));
         self.high
@@ -138,7 +139,7 @@ impl TriggerModel for Shh {
         let fs = self.sample_rate;
         let timbre = event.timbre_offset();
         let burst_s = (BURST_MIN_S + (BURST_MAX_S - BURST_MIN_S) * event.decay.clamp(0.0, 1.0))
-            * (BURST_SPREAD_OCT * timbre).exp2();
+            * exp2(BURST_SPREAD_OCT * timbre);
         let burst_s = burst_s.clamp(BURST_MIN_S, BURST_MAX_S);
         let burst_s = event.capped_length_s(burst_s, BURST_MIN_S);
         // Ramps: a share of the burst, never shorter than RAMP_MIN_S, together at most 90 %.
@@ -150,12 +151,12 @@ impl TriggerModel for Shh {
         let octaves = TONE_OCT * event.tone.clamp(-1.0, 1.0)
             + SIZE_SPAN_OCT * (0.5 - event.size.clamp(0.0, 1.0))
             + INTENSITY_SPAN_OCT * (event.intensity.clamp(0.0, 1.0) - 1.0);
-        let scale = event.pitch_ratio() * octaves.exp2();
+        let scale = event.pitch_ratio() * exp2(octaves);
         self.low_hz = LOW_HZ * scale;
         self.high_hz = HIGH_HZ * scale;
         // Noise through constant-Q bands carries power ∝ centre: brighter settings keep a
         // little of that loudness, not all of it.
-        self.gain = GAIN * (fs / REF_RATE_HZ).sqrt() * scale.powf(-0.3);
+        self.gain = GAIN * (fs / REF_RATE_HZ).sqrt() * pow(scale, -0.3);
         self.noise = WhiteNoise::new(rng.random::<u32>());
         self.low = Biquad::default();
         self.high = Biquad::default();

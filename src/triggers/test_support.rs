@@ -2,6 +2,7 @@
 //! to (`model_rules`).
 
 use super::model::{EventParams, TriggerModel};
+use crate::dsp::math::{exp, ln, log10};
 use rand::SeedableRng;
 use rand_pcg::Pcg32;
 use realfft::RealFftPlanner;
@@ -78,8 +79,8 @@ pub fn spectral_flatness(signal: &[f32], fs: f32) -> f64 {
         .filter(|(i, _)| (100.0..16_000.0).contains(&(*i as f64 * df)))
         .map(|(_, p)| p + 1e-30)
         .collect();
-    let log_mean = band.iter().map(|p| p.ln()).sum::<f64>() / band.len() as f64;
-    log_mean.exp() / (band.iter().sum::<f64>() / band.len() as f64)
+    let log_mean = band.iter().map(|p| ln(*p)).sum::<f64>() / band.len() as f64;
+    exp(log_mean) / (band.iter().sum::<f64>() / band.len() as f64)
 }
 
 /// Normalized correlation at zero lag over the common length (1 = same shape).
@@ -161,7 +162,7 @@ pub fn t60_around(signal: &[f32], freq_hz: f32, fs: f32) -> f32 {
     let env: Vec<(f32, f32)> = filtered
         .chunks(period)
         .enumerate()
-        .map(|(i, c)| ((i * period) as f32 / fs, 20.0 * peak(c).max(1e-12).log10()))
+        .map(|(i, c)| ((i * period) as f32 / fs, 20.0 * log10(peak(c).max(1e-12))))
         .collect();
     let top = env.iter().fold(f32::MIN, |m, e| m.max(e.1));
     let start = env.iter().position(|e| e.1 == top).unwrap();

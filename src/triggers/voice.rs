@@ -6,6 +6,7 @@
 use super::model::EventParams;
 use super::synth::{Synth, TriggerKind};
 use crate::binaural::{CONTROL_PERIOD, EarBuses, FixedSource, Position, head_model};
+use crate::dsp::math::exp;
 use crate::settings::ranges::HEAD_RADIUS_M;
 use rand_pcg::Pcg32;
 
@@ -77,7 +78,7 @@ impl TriggerVoice {
             tail_periods: ((tail_s * sample_rate).ceil() as usize + 4).div_ceil(CONTROL_PERIOD) + 1,
             loudness: 0.0,
             peak_since_tick: 0.0,
-            loudness_release: (-(CONTROL_PERIOD as f32) / (LOUDNESS_RELEASE_S * sample_rate)).exp(),
+            loudness_release: exp(-(CONTROL_PERIOD as f32) / (LOUDNESS_RELEASE_S * sample_rate)),
         }
     }
 

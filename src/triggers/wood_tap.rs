@@ -72,6 +72,7 @@ mod tests {
     use super::super::test_support::model_rules::*;
     use super::super::test_support::*;
     use super::*;
+    use crate::dsp::math::ln;
 
     #[test]
     fn common() {
@@ -91,7 +92,7 @@ mod tests {
             peaks.sort_by(|a, b| b.0.total_cmp(&a.0));
             let mut kept: Vec<f64> = Vec::new();
             for (_, f) in peaks {
-                if kept.iter().all(|k| (f / k).ln().abs() > 0.1) && kept.len() < MODE_COUNT {
+                if kept.iter().all(|k| ln(f / k).abs() > 0.1) && kept.len() < MODE_COUNT {
                     kept.push(f);
                 }
             }

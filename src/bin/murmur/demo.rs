@@ -3,6 +3,7 @@
 //! ear to ear while taps step around the head, crinkles sit at the left ear and drops fall
 //! here and there.
 
+use murmur::dsp::math::{exp, sin};
 use murmur::engine::{Engine, InputChannels, LayerSettings, Settings};
 use murmur::motion::MotionMode;
 use murmur::triggers::{Placement, TriggerKind};
@@ -55,8 +56,8 @@ pub fn settings() -> Settings {
 pub fn whisper(len: usize, rate: f32) -> Vec<f32> {
     let mut state = 0x1357_9bdfu32;
     let (mut low, mut lower) = (0.0f32, 0.0f32);
-    let k_low = 1.0 - (-std::f32::consts::TAU * 4_000.0 / rate).exp();
-    let k_lower = 1.0 - (-std::f32::consts::TAU * 600.0 / rate).exp();
+    let k_low = 1.0 - exp(-std::f32::consts::TAU * 4_000.0 / rate);
+    let k_lower = 1.0 - exp(-std::f32::consts::TAU * 600.0 / rate);
     let syllable = rate / SYLLABLES_PER_S;
     (0..len)
         .map(|n| {
@@ -72,7 +73,7 @@ pub fn whisper(len: usize, rate: f32) -> Vec<f32> {
             // Every fourth syllable is a pause: breathing room.
             let speaking = (n as f32 / syllable) as u32 % 4 != 3;
             let envelope = if speaking && phase < 0.8 {
-                (std::f32::consts::PI * phase / 0.8).sin().powi(2)
+                sin(std::f32::consts::PI * phase / 0.8).powi(2)
             } else {
                 0.0
             };

@@ -9,6 +9,7 @@
 use std::f64::consts::FRAC_PI_2;
 
 use murmur::calm_guard::HEADROOM_DB;
+use murmur::dsp::math::sin;
 use murmur::dsp::{db_to_gain, gain_to_db};
 use murmur::loudness::{Loudness, Meter};
 
@@ -129,11 +130,11 @@ impl Shaper {
     fn fade(&self, frame: u64) -> f64 {
         let mut g = 1.0;
         if frame < self.fade_in {
-            g *= (FRAC_PI_2 * (frame as f64 + 0.5) / self.fade_in as f64).sin();
+            g *= sin(FRAC_PI_2 * (frame as f64 + 0.5) / self.fade_in as f64);
         }
         let left = self.total.saturating_sub(frame);
         if left <= self.fade_out {
-            g *= (FRAC_PI_2 * (left as f64 - 0.5).max(0.0) / self.fade_out as f64).sin();
+            g *= sin(FRAC_PI_2 * (left as f64 - 0.5).max(0.0) / self.fade_out as f64);
         }
         g
     }
