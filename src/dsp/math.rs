@@ -7,7 +7,9 @@
 //! settings up to 1.0e-6 away from the Linux build. Through these functions every system computes
 //! the same bits, so a project renders the same samples wherever it is opened.
 //!
-//! `f32::powi` needs no stand-in: it is a fixed sequence of multiplications on every system.
+//! `powi` needs no stand-in as Murmur uses it: small non-negative whole powers, which every
+//! system computes by the same multiplications (a negative power, `1 / x^n`, may round
+//! differently on Windows, whose MinGW runtime supplies it).
 
 /// The floating-point types the functions below take.
 pub trait Real: Copy {

@@ -631,7 +631,9 @@ pub fn leading_number(text: &str) -> Option<(f64, f64)> {
     let number = &text[..end];
     let value: f64 = number.parse().ok()?;
     let decimals = number.split_once('.').map_or(0, |(_, frac)| frac.len());
-    let half_last_digit = 0.5 * 10f64.powi(-(decimals as i32));
+    // Divided by a whole power of ten, which is exact: a negative `powi` rounds differently on
+    // Windows (MinGW's runtime) than on Linux.
+    let half_last_digit = 0.5 / 10f64.powi(decimals as i32);
     Some((value, half_last_digit))
 }
 
