@@ -27,83 +27,53 @@ pub trait Real: Copy {
     fn libm_sin_cos(self) -> (Self, Self);
 }
 
-impl Real for f32 {
-    fn libm_sin(self) -> f32 {
-        libm::sinf(self)
-    }
-    fn libm_cos(self) -> f32 {
-        libm::cosf(self)
-    }
-    fn libm_exp(self) -> f32 {
-        libm::expf(self)
-    }
-    fn libm_exp2(self) -> f32 {
-        libm::exp2f(self)
-    }
-    fn libm_ln(self) -> f32 {
-        libm::logf(self)
-    }
-    fn libm_log10(self) -> f32 {
-        libm::log10f(self)
-    }
-    fn libm_pow(self, exponent: f32) -> f32 {
-        libm::powf(self, exponent)
-    }
-    fn libm_tanh(self) -> f32 {
-        libm::tanhf(self)
-    }
-    fn libm_acos(self) -> f32 {
-        libm::acosf(self)
-    }
-    fn libm_asin(self) -> f32 {
-        libm::asinf(self)
-    }
-    fn libm_atan2(self, x: f32) -> f32 {
-        libm::atan2f(self, x)
-    }
-    fn libm_sin_cos(self) -> (f32, f32) {
-        libm::sincosf(self)
-    }
+/// `Real` for one type, from `libm`'s functions of that type.
+macro_rules! real_from_libm {
+    ($type:ty: $sin:ident, $cos:ident, $exp:ident, $exp2:ident, $ln:ident, $log10:ident,
+     $pow:ident, $tanh:ident, $acos:ident, $asin:ident, $atan2:ident, $sin_cos:ident) => {
+        impl Real for $type {
+            fn libm_sin(self) -> $type {
+                libm::$sin(self)
+            }
+            fn libm_cos(self) -> $type {
+                libm::$cos(self)
+            }
+            fn libm_exp(self) -> $type {
+                libm::$exp(self)
+            }
+            fn libm_exp2(self) -> $type {
+                libm::$exp2(self)
+            }
+            fn libm_ln(self) -> $type {
+                libm::$ln(self)
+            }
+            fn libm_log10(self) -> $type {
+                libm::$log10(self)
+            }
+            fn libm_pow(self, exponent: $type) -> $type {
+                libm::$pow(self, exponent)
+            }
+            fn libm_tanh(self) -> $type {
+                libm::$tanh(self)
+            }
+            fn libm_acos(self) -> $type {
+                libm::$acos(self)
+            }
+            fn libm_asin(self) -> $type {
+                libm::$asin(self)
+            }
+            fn libm_atan2(self, x: $type) -> $type {
+                libm::$atan2(self, x)
+            }
+            fn libm_sin_cos(self) -> ($type, $type) {
+                libm::$sin_cos(self)
+            }
+        }
+    };
 }
 
-impl Real for f64 {
-    fn libm_sin(self) -> f64 {
-        libm::sin(self)
-    }
-    fn libm_cos(self) -> f64 {
-        libm::cos(self)
-    }
-    fn libm_exp(self) -> f64 {
-        libm::exp(self)
-    }
-    fn libm_exp2(self) -> f64 {
-        libm::exp2(self)
-    }
-    fn libm_ln(self) -> f64 {
-        libm::log(self)
-    }
-    fn libm_log10(self) -> f64 {
-        libm::log10(self)
-    }
-    fn libm_pow(self, exponent: f64) -> f64 {
-        libm::pow(self, exponent)
-    }
-    fn libm_tanh(self) -> f64 {
-        libm::tanh(self)
-    }
-    fn libm_acos(self) -> f64 {
-        libm::acos(self)
-    }
-    fn libm_asin(self) -> f64 {
-        libm::asin(self)
-    }
-    fn libm_atan2(self, x: f64) -> f64 {
-        libm::atan2(self, x)
-    }
-    fn libm_sin_cos(self) -> (f64, f64) {
-        libm::sincos(self)
-    }
-}
+real_from_libm!(f32: sinf, cosf, expf, exp2f, logf, log10f, powf, tanhf, acosf, asinf, atan2f, sincosf);
+real_from_libm!(f64: sin, cos, exp, exp2, log, log10, pow, tanh, acos, asin, atan2, sincos);
 
 /// Sine of `x` radians.
 #[inline]
