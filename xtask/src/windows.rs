@@ -13,7 +13,8 @@
 //! `cargo xtask windows-test` builds those and the Linux bundles, then (TESTING.md):
 //! 1. has the Linux bundles write their portrait (`tests/portable_build.rs`);
 //! 2. runs that test under Wine against the Windows bundles, checking the Linux portrait and
-//!    writing the Windows one, then the CLAP and VST3 host tests against the Windows bundles;
+//!    writing the Windows one, then the CLAP and VST3 host tests and the editor test
+//!    (`tests/editor_win32.rs`) against the Windows bundles;
 //! 3. has the Linux bundles check the Windows portrait;
 //! 4. runs the command-line checks of `tests/windows.rs` (a Linux test program driving
 //!    `murmur.exe` under Wine).
@@ -115,6 +116,13 @@ pub fn test() -> nice_plug_xtask::Result<()> {
             .args(["--test", "vst3_host"])
             .env("MURMUR_TEST_BUNDLES", &windows),
         "the CLAP and VST3 host tests on the Windows bundles, under Wine",
+    )?;
+    run(
+        cargo()
+            .args(["test", "--target", TARGET, "--test", "editor_win32"])
+            .args(["--", "--ignored"])
+            .env("MURMUR_TEST_BUNDLES", &windows),
+        "the editor in a Win32 window, under Wine",
     )?;
     run(
         cargo()
