@@ -13,8 +13,10 @@
 //! `cargo xtask windows-test` builds those and the Linux bundles, then (TESTING.md):
 //! 1. has the Linux bundles write their portrait (`tests/portable_build.rs`);
 //! 2. runs that test under Wine against the Windows bundles, checking the Linux portrait and
-//!    writing the Windows one, then the CLAP and VST3 host tests and the editor test
-//!    (`tests/editor_win32.rs`) against the Windows bundles;
+//!    writing the Windows one; then, built for Windows and run under Wine, the library's and the
+//!    command line's unit tests, the command-line tests that need no Unix tools, and the CLAP
+//!    and VST3 host tests and the editor test (`tests/editor_win32.rs`) against the Windows
+//!    bundles;
 //! 3. has the Linux bundles check the Windows portrait;
 //! 4. runs the command-line checks of `tests/windows.rs` (a Linux test program driving
 //!    `murmur.exe` under Wine).
@@ -112,10 +114,12 @@ pub fn test() -> nice_plug_xtask::Result<()> {
     )?;
     run(
         cargo()
-            .args(["test", "--target", TARGET, "--test", "clap_host"])
+            .args(["test", "--target", TARGET, "--lib", "--bin", "murmur"])
+            .args(["--test", "cli", "--test", "cli_render"])
+            .args(["--test", "cli_parity", "--test", "clap_host"])
             .args(["--test", "vst3_host"])
             .env("MURMUR_TEST_BUNDLES", &windows),
-        "the CLAP and VST3 host tests on the Windows bundles, under Wine",
+        "the unit, command-line and host tests on Windows, under Wine",
     )?;
     run(
         cargo()
