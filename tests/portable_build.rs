@@ -1,8 +1,8 @@
 //! The same Murmur on every system. One build writes its *portrait*: its CLAP and VST3
 //! parameter lists, the values a set of settings gives, ten seconds of the effect at 44.1 and
-//! 48 kHz through each format, and its saved CLAP state. Another build checks it: the same
-//! parameter lists and values, the same audio to the last bit, and the other's state loads and
-//! plays as its own does.
+//! 48 kHz through each format, and its saved CLAP and VST3 states. Another build checks it: the
+//! same parameter lists and values, the same audio to the last bit, and the other's states load
+//! and play as its own do.
 //!
 //! `cargo xtask windows-test` runs this three times: the Linux bundles write their portrait, the
 //! Windows bundles (under Wine) check it and write theirs, and the Linux bundles check that.
@@ -281,6 +281,8 @@ fn the_vst3_plugin_is_the_same_on_both_systems() {
     portrait.same_text("vst3-params.txt", &params);
     instance.terminate();
 
+    let mut peer_state = None;
+    let mut renders = Vec::new();
     for rate in RATES {
         let instance = Instance::create(&factory);
         instance.start_stereo_at(f64::from(rate));
@@ -292,22 +294,74 @@ fn the_vst3_plugin_is_the_same_on_both_systems() {
                 &ParamChanges::single(vst3_param_id(id), 0, value),
             );
         }
+        if rate == RATES[0] {
+            portrait.same_text("vst3-values.txt", &vst3_values(&instance));
+            peer_state = portrait.exchange("vst3-state.bin", &instance.save_state());
+        }
         let latency = unsafe { instance.processor.getLatencySamples() };
-        // The VST3 runner feeds one signal to both inputs: the left channel of the noise.
-        let input: Vec<f32> = noise_input(SECONDS * rate as usize)
-            .chunks_exact(2)
-            .map(|frame| frame[0])
-            .collect();
-        let empty = ParamChanges::empty();
-        let [left, right] = runner.run(&instance.processor, &input, |_| empty.clone());
+        let render = vst3_render(&instance, &mut runner, rate);
         instance.stop();
         instance.terminate();
-        let interleaved: Vec<f32> = left
-            .iter()
-            .zip(&right)
-            .flat_map(|(l, r)| [*l, *r])
-            .collect();
         portrait.same_text(&format!("vst3-latency-{rate}.txt"), &format!("{latency}\n"));
-        portrait.same_audio(&format!("vst3-{rate}.f32"), &interleaved);
+        portrait.same_audio(&format!("vst3-{rate}.f32"), &render);
+        renders.push(render);
     }
+
+    // The other system's saved project, opened here as a host opens one: state first, then
+    // processing. The same values and the same sound.
+    if let Some(peer_state) = peer_state {
+        for (rate, render) in RATES.into_iter().zip(&renders) {
+            let instance = Instance::create(&factory);
+            assert!(
+                instance.load_state(&peer_state),
+                "the peer's VST3 state loads"
+            );
+            if rate == RATES[0] {
+                let values = vst3_values(&instance);
+                let ours = std::fs::read_to_string(
+                    portrait
+                        .peer
+                        .as_ref()
+                        .expect("a peer")
+                        .join("vst3-values.txt"),
+                )
+                .expect("the peer's values");
+                assert_eq!(values, ours, "values after loading the peer's VST3 state");
+            }
+            instance.start_stereo_at(f64::from(rate));
+            let mut runner = StereoRunner::at(f64::from(rate));
+            let again = vst3_render(&instance, &mut runner, rate);
+            instance.stop();
+            instance.terminate();
+            assert_close(
+                &format!("the peer's VST3 project at {rate} Hz"),
+                &again,
+                render,
+            );
+        }
+    }
+}
+
+/// Every parameter's normalized value through the controller, a line each.
+fn vst3_values(instance: &Instance) -> String {
+    instance
+        .normalized_values()
+        .iter()
+        .map(|(id, value)| format!("{id}\t{value:?}\n"))
+        .collect()
+}
+
+/// Ten seconds of the left channel of [`noise_input`] (the VST3 runner feeds one signal to
+/// both inputs) through a started `instance` at `rate`, interleaved.
+fn vst3_render(instance: &Instance, runner: &mut StereoRunner, rate: u32) -> Vec<f32> {
+    let input: Vec<f32> = noise_input(SECONDS * rate as usize)
+        .chunks_exact(2)
+        .map(|frame| frame[0])
+        .collect();
+    let empty = ParamChanges::empty();
+    let [left, right] = runner.run(&instance.processor, &input, |_| empty.clone());
+    left.iter()
+        .zip(&right)
+        .flat_map(|(l, r)| [*l, *r])
+        .collect()
 }

@@ -6,12 +6,14 @@
 #[path = "plugin_files.rs"]
 mod plugin_files;
 
+use std::cell::{Cell, RefCell};
 use std::ffi::{CStr, c_char, c_void};
 use std::path::PathBuf;
 use std::ptr;
 use std::sync::Mutex;
 
 use libloading::Library;
+use vst3::Steinberg::IBStream_::IStreamSeekMode_::{kIBSeekCur, kIBSeekEnd, kIBSeekSet};
 use vst3::Steinberg::Vst::BusDirections_::{kInput, kOutput};
 use vst3::Steinberg::Vst::MediaTypes_::{kAudio, kEvent};
 use vst3::Steinberg::Vst::ProcessContext_::StatesAndFlags_::{
@@ -25,8 +27,8 @@ use vst3::Steinberg::Vst::{
     SpeakerArrangement, SymbolicSampleSizes_,
 };
 use vst3::Steinberg::{
-    IPluginBaseTrait, IPluginFactory, IPluginFactoryTrait, PClassInfo, TUID, int32,
-    kInvalidArgument, kResultFalse, kResultOk, tresult,
+    IBStream, IBStreamTrait, IPluginBaseTrait, IPluginFactory, IPluginFactoryTrait, PClassInfo,
+    TUID, int32, int64, kInvalidArgument, kResultFalse, kResultOk, tresult,
 };
 use vst3::{Class, ComPtr, ComWrapper, Interface};
 
@@ -349,6 +351,52 @@ impl Instance {
         }
     }
 
+    /// The component's state, through `IComponent::getState()`, as a host saves a project.
+    #[allow(dead_code)] // Not every test binary that shares this host saves.
+    pub fn save_state(&self) -> Vec<u8> {
+        let stream = ComWrapper::new(MemoryStream::default());
+        let raw = stream.as_com_ref::<IBStream>().expect("a stream").as_ptr();
+        assert_eq!(
+            unsafe { self.component.getState(raw) },
+            kResultOk,
+            "getState"
+        );
+        stream.bytes.borrow().clone()
+    }
+
+    /// Opens a saved state as a host does: `IComponent::setState()`, then the same bytes to the
+    /// controller's `setComponentState()`. Returns whether both took it.
+    #[allow(dead_code)] // Not every test binary that shares this host loads.
+    pub fn load_state(&self, bytes: &[u8]) -> bool {
+        let load = |to_controller: bool| {
+            let stream = ComWrapper::new(MemoryStream {
+                bytes: RefCell::new(bytes.to_vec()),
+                position: Cell::new(0),
+            });
+            let raw = stream.as_com_ref::<IBStream>().expect("a stream").as_ptr();
+            let result = if to_controller {
+                unsafe { self.controller.setComponentState(raw) }
+            } else {
+                unsafe { self.component.setState(raw) }
+            };
+            result == kResultOk
+        };
+        load(false) && load(true)
+    }
+
+    /// Every parameter's normalized value, in the controller's order.
+    #[allow(dead_code)] // Not every test binary that shares this host asks.
+    pub fn normalized_values(&self) -> Vec<(ParamID, ParamValue)> {
+        self.parameter_infos()
+            .iter()
+            .map(|info| {
+                (info.id, unsafe {
+                    self.controller.getParamNormalized(info.id)
+                })
+            })
+            .collect()
+    }
+
     /// The normalized value `text` stands for, through `getParamValueByString()`.
     #[allow(dead_code)] // Not every test binary that shares this host asks.
     pub fn normalized_from_text(&self, id: ParamID, text: &str) -> ParamValue {
@@ -430,6 +478,72 @@ impl IParamValueQueueTrait for PointQueue {
 
     unsafe fn addPoint(&self, _offset: int32, _value: ParamValue, _index: *mut int32) -> tresult {
         kResultFalse
+    }
+}
+
+/// A host's in-memory `IBStream`, for saving and loading state.
+#[derive(Default)]
+pub struct MemoryStream {
+    bytes: RefCell<Vec<u8>>,
+    position: Cell<usize>,
+}
+
+impl Class for MemoryStream {
+    type Interfaces = (IBStream,);
+}
+
+impl IBStreamTrait for MemoryStream {
+    unsafe fn read(&self, buffer: *mut c_void, count: int32, read: *mut int32) -> tresult {
+        let bytes = self.bytes.borrow();
+        let start = self.position.get().min(bytes.len());
+        let n = usize::try_from(count).unwrap_or(0).min(bytes.len() - start);
+        unsafe { ptr::copy_nonoverlapping(bytes[start..].as_ptr(), buffer.cast::<u8>(), n) };
+        self.position.set(start + n);
+        if !read.is_null() {
+            unsafe { *read = n as int32 };
+        }
+        kResultOk
+    }
+
+    unsafe fn write(&self, buffer: *mut c_void, count: int32, written: *mut int32) -> tresult {
+        let n = usize::try_from(count).unwrap_or(0);
+        let data = unsafe { std::slice::from_raw_parts(buffer.cast::<u8>(), n) };
+        let mut bytes = self.bytes.borrow_mut();
+        let start = self.position.get();
+        if bytes.len() < start + n {
+            bytes.resize(start + n, 0);
+        }
+        bytes[start..start + n].copy_from_slice(data);
+        self.position.set(start + n);
+        if !written.is_null() {
+            unsafe { *written = n as int32 };
+        }
+        kResultOk
+    }
+
+    unsafe fn seek(&self, pos: int64, mode: int32, result: *mut int64) -> tresult {
+        let base = match mode as u32 {
+            m if m == kIBSeekSet as u32 => 0,
+            m if m == kIBSeekCur as u32 => self.position.get() as int64,
+            m if m == kIBSeekEnd as u32 => self.bytes.borrow().len() as int64,
+            _ => return kInvalidArgument,
+        };
+        let Ok(position) = usize::try_from(base + pos) else {
+            return kInvalidArgument;
+        };
+        self.position.set(position);
+        if !result.is_null() {
+            unsafe { *result = position as int64 };
+        }
+        kResultOk
+    }
+
+    unsafe fn tell(&self, pos: *mut int64) -> tresult {
+        if pos.is_null() {
+            return kInvalidArgument;
+        }
+        unsafe { *pos = self.position.get() as int64 };
+        kResultOk
     }
 }
 
