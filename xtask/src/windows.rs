@@ -117,7 +117,7 @@ pub fn test() -> nice_plug_xtask::Result<()> {
             .args(["test", "--target", TARGET, "--lib", "--bin", "murmur"])
             .args(["--test", "cli", "--test", "cli_render"])
             .args(["--test", "cli_parity", "--test", "clap_host"])
-            .args(["--test", "vst3_host"])
+            .args(["--test", "vst3_host", "--test", "render_hashes"])
             .env("MURMUR_TEST_BUNDLES", &windows),
         "the unit, command-line and host tests on Windows, under Wine",
     )?;
