@@ -26,6 +26,7 @@ use crate::binaural::sofa_renderer::{self, SofaRenderer};
 use crate::binaural::{BinauralRenderer, CONTROL_PERIOD, Position};
 use crate::calm_guard::{self, CalmGuard};
 use crate::cleanup::Cleanup;
+use crate::dsp::wide::{avx_dispatch, has_avx};
 use crate::dsp::{ControlRamp, DbToGain, FixedDelay, LinearFade, flush_tiny};
 use crate::motion::{PathShape, path_position};
 pub use crate::settings::{HrtfModel, InputChannels, LayerSettings, Settings, Transport};
@@ -201,10 +202,7 @@ impl Engine {
             sphere_warm: 0,
             sofa_warm: 0,
             want_sofa: false,
-            #[cfg(target_arch = "x86_64")]
-            wide: std::arch::is_x86_feature_detected!("avx"),
-            #[cfg(not(target_arch = "x86_64"))]
-            wide: false,
+            wide: has_avx(),
             settings_in: defaults,
             settings: defaults,
         };
@@ -395,24 +393,9 @@ impl Engine {
         }
     }
 
-    /// Renders up to one control period.
-    fn render_chunk(&mut self, chunk: Chunk) {
-        #[cfg(target_arch = "x86_64")]
-        if self.wide {
-            // SAFETY: `wide` is only set when the CPU has AVX (checked in `new`).
-            unsafe { self.render_chunk_avx(chunk) };
-            return;
-        }
-        self.render_chunk_any(chunk);
-    }
-
-    /// The same code compiled for AVX: twice as many samples per instruction. AVX alone adds
-    /// no fused multiply-add, so both versions round every operation alike and render the
-    /// same samples.
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx")]
-    unsafe fn render_chunk_avx(&mut self, chunk: Chunk) {
-        self.render_chunk_any(chunk);
+    avx_dispatch! {
+        /// Renders up to one control period.
+        fn render_chunk, render_chunk_avx => render_chunk_any(&mut self, chunk: Chunk)
     }
 
     #[inline(always)]

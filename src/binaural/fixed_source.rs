@@ -18,6 +18,7 @@
 
 use super::head_model::{self, PINNA_GAINS, PINNA_MAX_DELAY_44K, Position, SPEED_OF_SOUND};
 use super::renderer::{CONTROL_PERIOD, INTERPOLATION_MARGIN, PROXIMITY_CORNER_HZ, proximity_gain};
+use crate::dsp::wide::{avx_dispatch, has_avx};
 use crate::dsp::{BilinearLowpass, lagrange_weights};
 use crate::settings::ranges::HEAD_RADIUS_M;
 
@@ -75,10 +76,7 @@ impl FixedSource {
             ear_whole: [1; 2],
             ear_weights: [lagrange_weights(0.0); 2],
             ear_gains: [[0.0; 4]; 2],
-            #[cfg(target_arch = "x86_64")]
-            wide: std::arch::is_x86_feature_detected!("avx"),
-            #[cfg(not(target_arch = "x86_64"))]
-            wide: false,
+            wide: has_avx(),
         }
     }
 
@@ -117,25 +115,11 @@ impl FixedSource {
         }
     }
 
-    /// Takes `input` (at most a control period) and adds the source's share of the next
-    /// `input.len()` samples of `buses`, starting at index `at`.
-    pub fn render_add(&mut self, input: &[f32], buses: &mut EarBuses, at: usize) {
-        #[cfg(target_arch = "x86_64")]
-        if self.wide {
-            // SAFETY: `wide` is only set when the CPU has AVX (checked in `new`).
-            unsafe { self.render_add_avx(input, buses, at) };
-            return;
-        }
-        self.render_add_any(input, buses, at);
-    }
-
-    /// The same code compiled for AVX: twice as many samples per instruction. AVX alone adds
-    /// no fused multiply-add, so both versions round every operation alike and render the
-    /// same samples.
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx")]
-    unsafe fn render_add_avx(&mut self, input: &[f32], buses: &mut EarBuses, at: usize) {
-        self.render_add_any(input, buses, at);
+    avx_dispatch! {
+        /// Takes `input` (at most a control period) and adds the source's share of the next
+        /// `input.len()` samples of `buses`, starting at index `at`.
+        pub fn render_add, render_add_avx
+            => render_add_any(&mut self, input: &[f32], buses: &mut EarBuses, at: usize)
     }
 
     #[inline(always)]

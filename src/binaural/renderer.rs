@@ -16,6 +16,7 @@
 
 use super::head_model::{self, PINNA_GAINS, PINNA_MAX_DELAY_44K, Position, SPEED_OF_SOUND};
 use crate::dsp::math::{exp, ln};
+use crate::dsp::wide::{avx_dispatch, has_avx};
 use crate::dsp::{BlockLowpass, ControlRamp, ControlSmoother, lagrange_cubic};
 use crate::settings::ranges::HEAD_RADIUS_M;
 
@@ -238,10 +239,7 @@ impl BinauralRenderer {
             proximity_memo: ([1.0f32.to_bits(), 0], 1.0),
             elapsed: 0,
             snap: true,
-            #[cfg(target_arch = "x86_64")]
-            wide: std::arch::is_x86_feature_detected!("avx"),
-            #[cfg(not(target_arch = "x86_64"))]
-            wide: false,
+            wide: has_avx(),
         }
     }
 
@@ -317,24 +315,9 @@ impl BinauralRenderer {
         }
     }
 
-    /// Renders the collected period into `rendered`.
-    fn render_period(&mut self) {
-        #[cfg(target_arch = "x86_64")]
-        if self.wide {
-            // SAFETY: `wide` is only set when the CPU has AVX (checked in `new`).
-            unsafe { self.render_period_avx() };
-            return;
-        }
-        self.render_period_any();
-    }
-
-    /// The same code compiled for AVX: twice as many samples per instruction. AVX alone adds
-    /// no fused multiply-add, so both versions round every operation alike and render the
-    /// same samples.
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx")]
-    unsafe fn render_period_avx(&mut self) {
-        self.render_period_any();
+    avx_dispatch! {
+        /// Renders the collected period into `rendered`.
+        fn render_period, render_period_avx => render_period_any(&mut self)
     }
 
     /// The period's per-sample cues are the ramps' values, computed where they are used (in

@@ -12,6 +12,7 @@ pub mod noise;
 pub mod resonator;
 pub mod smoother;
 pub mod true_peak;
+pub mod wide;
 
 pub use biquad::{Biquad, PairedBiquad};
 pub use delay_line::{DelayLine, lagrange_cubic, lagrange_weights};
