@@ -277,8 +277,8 @@ impl SharedShelves {
 
 #[cfg(test)]
 mod tests {
-    use super::super::BinauralRenderer;
     use super::*;
+    use crate::binaural::BinauralRenderer;
 
     /// The split model renders what the moving renderer renders for a source at rest.
     #[test]
@@ -322,7 +322,7 @@ mod tests {
                     moving_out.extend(bl[..*n].iter().copied().zip(br[..*n].iter().copied()));
                 }
                 // The moving renderer plays a control period late.
-                let late = &moving_out[super::super::renderer::LATENCY..];
+                let late = &moving_out[crate::binaural::renderer::LATENCY..];
                 let mut worst: f32 = 0.0;
                 for ((xl, xr), (yl, yr)) in fixed_out.iter().zip(late) {
                     worst = worst.max((xl - yl).abs()).max((xr - yr).abs());

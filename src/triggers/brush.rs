@@ -180,9 +180,9 @@ impl TriggerModel for Brush {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::model_rules::*;
-    use super::super::test_support::*;
     use super::*;
+    use crate::triggers::test_support::model_rules::*;
+    use crate::triggers::test_support::*;
     use rand::SeedableRng;
 
     /// Renders one sample at a time; returns the output and the envelope at each sample.

@@ -55,11 +55,11 @@ impl TriggerModel for Crinkle {
 
 #[cfg(test)]
 mod tests {
-    use super::super::crumple::ENERGY_DECADES;
-    use super::super::test_support::model_rules::*;
-    use super::super::test_support::*;
     use super::*;
     use crate::dsp::math::{log10, pow};
+    use crate::triggers::crumple::ENERGY_DECADES;
+    use crate::triggers::test_support::model_rules::*;
+    use crate::triggers::test_support::*;
     use rand::SeedableRng;
 
     #[test]

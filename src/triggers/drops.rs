@@ -252,8 +252,8 @@ impl TriggerModel for Drops {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::model_rules::*;
     use super::*;
+    use crate::triggers::test_support::model_rules::*;
     use rand::SeedableRng;
 
     #[test]

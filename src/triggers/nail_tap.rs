@@ -192,11 +192,11 @@ impl TriggerModel for NailTap {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::model_rules::*;
-    use super::super::test_support::*;
-    use super::super::wood_tap::WoodTap;
     use super::*;
     use crate::dsp::math::pow;
+    use crate::triggers::test_support::model_rules::*;
+    use crate::triggers::test_support::*;
+    use crate::triggers::wood_tap::WoodTap;
 
     #[test]
     fn common() {

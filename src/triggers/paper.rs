@@ -136,9 +136,9 @@ impl TriggerModel for Paper {
 
 #[cfg(test)]
 mod tests {
-    use super::super::crinkle::Crinkle;
-    use super::super::test_support::model_rules::*;
     use super::*;
+    use crate::triggers::crinkle::Crinkle;
+    use crate::triggers::test_support::model_rules::*;
 
     #[test]
     fn common() {

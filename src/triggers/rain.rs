@@ -256,9 +256,9 @@ impl TriggerModel for Rain {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::model_rules::*;
-    use super::super::test_support::*;
     use super::*;
+    use crate::triggers::test_support::model_rules::*;
+    use crate::triggers::test_support::*;
     use rand::SeedableRng;
 
     #[test]
@@ -270,7 +270,7 @@ mod tests {
     fn at_least_two_drops_per_event_on_average() {
         // At 30 events/s the layer asks for showers of 0.1 s: the drops crowd in, none is lost.
         let full_density = EventParams {
-            length_cap_s: super::super::model::OVERLAPPING_EVENTS / 30.0,
+            length_cap_s: crate::triggers::model::OVERLAPPING_EVENTS / 30.0,
             ..EventParams::default()
         };
         for event in [EventParams::default(), full_density] {

@@ -200,10 +200,10 @@ impl TriggerModel for Scratch {
 
 #[cfg(test)]
 mod tests {
-    use super::super::brush::Brush;
-    use super::super::test_support::model_rules::*;
-    use super::super::test_support::*;
     use super::*;
+    use crate::triggers::brush::Brush;
+    use crate::triggers::test_support::model_rules::*;
+    use crate::triggers::test_support::*;
 
     #[test]
     fn common() {

@@ -185,9 +185,9 @@ impl TriggerModel for Shh {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::model_rules::*;
-    use super::super::test_support::*;
     use super::*;
+    use crate::triggers::test_support::model_rules::*;
+    use crate::triggers::test_support::*;
     use rand::SeedableRng;
 
     #[test]

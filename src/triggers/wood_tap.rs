@@ -68,11 +68,11 @@ impl TriggerModel for WoodTap {
 
 #[cfg(test)]
 mod tests {
-    use super::super::modal::MODE_COUNT;
-    use super::super::test_support::model_rules::*;
-    use super::super::test_support::*;
     use super::*;
     use crate::dsp::math::ln;
+    use crate::triggers::modal::MODE_COUNT;
+    use crate::triggers::test_support::model_rules::*;
+    use crate::triggers::test_support::*;
 
     #[test]
     fn common() {
