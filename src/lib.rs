@@ -22,6 +22,7 @@ pub mod motion;
 pub mod offline;
 pub mod params;
 pub mod presets;
+pub mod range;
 pub mod settings;
 pub mod sofa_loader;
 pub mod triggers;

@@ -11,7 +11,7 @@ use rand_pcg::Pcg32;
 use std::f64::consts::TAU;
 
 use crate::binaural::Position;
-use crate::settings::ranges::{DISTANCE_M, ELEVATION_DEG};
+use crate::binaural::head_model::{DISTANCE_M, ELEVATION_DEG};
 
 /// Shortest Ear Hop glide, seconds, whatever the softness: a hop is never a jump.
 pub const MIN_HOP_GLIDE_S: f64 = 0.020;

@@ -2,40 +2,18 @@
 //! preset), the host's transport, and the input layout. No framework types.
 
 use crate::motion::{MotionMode, SyncDivision};
+pub use crate::range::Range;
 use crate::triggers::{GridDivision, Placement, TriggerKind};
 
-/// A closed range of plain parameter values.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Range {
-    pub min: f32,
-    pub max: f32,
-}
-
-impl Range {
-    /// `value` inside the range, or `default` when it is not a number.
-    pub fn fix(self, value: f32, default: f32) -> f32 {
-        if value.is_finite() {
-            value.clamp(self.min, self.max)
-        } else {
-            default
-        }
-    }
-}
-
-/// The design's parameter ranges in the engine's units, shared by the host parameters, the
-/// engine's own checks and the motion paths, so the table lives in one place.
+/// The design's parameter ranges in the engine's units, shared by the host parameters and the
+/// engine's own checks, so the table lives in one place. Where a source may be and how large a
+/// head may be belong to the head model, which the renderers are built for; they are listed
+/// here too.
 pub mod ranges {
     use super::Range;
 
-    pub const AZIMUTH_DEG: Range = Range {
-        min: -180.0,
-        max: 180.0,
-    };
-    pub const ELEVATION_DEG: Range = Range {
-        min: -40.0,
-        max: 80.0,
-    };
-    pub const DISTANCE_M: Range = Range { min: 0.1, max: 3.0 };
+    pub use crate::binaural::head_model::{AZIMUTH_DEG, DISTANCE_M, ELEVATION_DEG, HEAD_RADIUS_M};
+
     pub const MOTION_RATE_HZ: Range = Range {
         min: 0.01,
         max: 2.0,
@@ -43,11 +21,6 @@ pub mod ranges {
     pub const MOTION_DEPTH_DEG: Range = Range {
         min: 0.0,
         max: 180.0,
-    };
-    /// Head (sphere) radius; the host shows it in centimetres.
-    pub const HEAD_RADIUS_M: Range = Range {
-        min: 0.075,
-        max: 0.105,
     };
     /// Softness, proximity, width and voice mix.
     pub const UNIT: Range = Range { min: 0.0, max: 1.0 };

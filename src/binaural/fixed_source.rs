@@ -18,9 +18,9 @@
 
 use super::head_model::{self, PINNA_GAINS, PINNA_MAX_DELAY_44K, Position, SPEED_OF_SOUND};
 use super::renderer::{CONTROL_PERIOD, INTERPOLATION_MARGIN, PROXIMITY_CORNER_HZ, proximity_gain};
+use crate::binaural::head_model::HEAD_RADIUS_M;
 use crate::dsp::wide::{avx_dispatch, has_avx};
 use crate::dsp::{BilinearLowpass, lagrange_weights};
-use crate::settings::ranges::HEAD_RADIUS_M;
 
 /// Bus indices: the direct part, the shadow low-pass, the proximity low-pass, and both.
 const DIRECT: usize = 0;

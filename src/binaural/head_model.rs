@@ -5,6 +5,7 @@
 //! Angles: azimuth 0 = front, +90° = right ear; elevation +90° = above.
 
 use crate::dsp::math::{acos, cos, exp, sin, sin_cos};
+use crate::range::Range;
 use std::f32::consts::{FRAC_PI_2, PI};
 
 /// Speed of sound, m/s (dry air at 20 °C).
@@ -56,6 +57,25 @@ impl Ear {
         }
     }
 }
+
+/// Where a source may be around the head: azimuth, degrees (0 ahead, positive to the right).
+pub const AZIMUTH_DEG: Range = Range {
+    min: -180.0,
+    max: 180.0,
+};
+/// Elevation, degrees: from below the ears to nearly overhead.
+pub const ELEVATION_DEG: Range = Range {
+    min: -40.0,
+    max: 80.0,
+};
+/// Distance from the head's centre, m.
+pub const DISTANCE_M: Range = Range { min: 0.1, max: 3.0 };
+/// Head (sphere) radius, m; the renderers size their delay lines for the largest. The host
+/// shows it in centimetres.
+pub const HEAD_RADIUS_M: Range = Range {
+    min: 0.075,
+    max: 0.105,
+};
 
 /// A source position around the head.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -15,10 +15,10 @@
 //! size, and the output does not depend on how the host cuts its blocks.
 
 use super::head_model::{self, PINNA_GAINS, PINNA_MAX_DELAY_44K, Position, SPEED_OF_SOUND};
+use crate::binaural::head_model::HEAD_RADIUS_M;
 use crate::dsp::math::{exp, ln};
 use crate::dsp::wide::{avx_dispatch, has_avx};
 use crate::dsp::{BlockLowpass, ControlRamp, ControlSmoother, lagrange_cubic};
-use crate::settings::ranges::HEAD_RADIUS_M;
 
 /// Samples between two cue updates. Every stateful choice is tied to the absolute sample count
 /// (never to the host's block boundaries), so output does not depend on the block size.

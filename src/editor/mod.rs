@@ -37,8 +37,9 @@ use head_view::HeadView;
 use hrtf::SofaDialog;
 use meters::Meters;
 
-/// The window's size when first opened, logical pixels.
-pub const DEFAULT_SIZE: (u32, u32) = (960, 640);
+/// The window's size when first opened, logical pixels (the saved size's default, which the
+/// parameters own).
+pub use crate::params::DEFAULT_EDITOR_SIZE as DEFAULT_SIZE;
 /// The smallest size the host may resize it to.
 pub const MIN_SIZE: (u32, u32) = (800, 560);
 /// The largest size a saved project may open the window at (beyond any screen of today): a

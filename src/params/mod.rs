@@ -120,6 +120,9 @@ impl From<SyncDivisionParam> for SyncDivision {
     }
 }
 
+/// The editor window's size when a project has none saved, logical pixels.
+pub const DEFAULT_EDITOR_SIZE: (u32, u32) = (960, 640);
+
 /// All of Murmur's host parameters.
 ///
 /// The engine smooths every continuous value itself (so the CLI and the plugin share it), which
@@ -201,7 +204,8 @@ pub struct MurmurParams {
     /// Trigger layer 3 (`t3on` … `t3dist`).
     #[nested(group = "Layer 3")]
     pub layer3: LayerParams,
-    /// The editor window's size (logical pixels), saved with the project.
+    /// The editor window's size (logical pixels), saved with the project; at first
+    /// [`DEFAULT_EDITOR_SIZE`].
     #[persist = "editor-size"]
     pub editor_size: Arc<RwLock<(u32, u32)>>,
     /// The SOFA file chosen for the `hrtf` SOFA setting, and its loader. The path is saved
@@ -315,7 +319,7 @@ impl Default for MurmurParams {
             layer1: LayerParams::new(1),
             layer2: LayerParams::new(2),
             layer3: LayerParams::new(3),
-            editor_size: Arc::new(RwLock::new(crate::editor::DEFAULT_SIZE)),
+            editor_size: Arc::new(RwLock::new(DEFAULT_EDITOR_SIZE)),
             sofa: SofaChoice::new(SofaLoader::new()),
         }
     }
@@ -452,10 +456,7 @@ mod tests {
     #[test]
     fn the_editor_size_is_saved_with_the_project() {
         let params = MurmurParams::default();
-        assert_eq!(
-            *params.editor_size.read().unwrap(),
-            crate::editor::DEFAULT_SIZE
-        );
+        assert_eq!(*params.editor_size.read().unwrap(), DEFAULT_EDITOR_SIZE);
         *params.editor_size.write().unwrap() = (1200, 810);
         let fields = params.serialize_fields();
         assert!(fields.contains_key("editor-size"), "{fields:?}");

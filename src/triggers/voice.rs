@@ -5,9 +5,9 @@
 
 use super::model::EventParams;
 use super::synth::{Synth, TriggerKind};
+use crate::binaural::head_model::HEAD_RADIUS_M;
 use crate::binaural::{CONTROL_PERIOD, EarBuses, FixedSource, Position, head_model};
 use crate::dsp::math::exp;
-use crate::settings::ranges::HEAD_RADIUS_M;
 use rand_pcg::Pcg32;
 
 /// Length of the fade of a stolen voice, seconds: short enough to free the voice quickly, long
