@@ -12,6 +12,7 @@ use std::path::Path;
 
 use realfft::RealFftPlanner;
 use realfft::num_complex::Complex32;
+use sofar::reader::Sofar;
 
 use super::head_model::Position;
 
@@ -130,183 +131,21 @@ impl HrtfSet {
     }
 
     /// Prepares a SOFA file held in memory; `fallback_name` names the set if the file has no
-    /// title.
+    /// title. In steps: open, check, directions, onsets out, partitioned spectra.
     pub fn from_bytes(
         bytes: &[u8],
         sample_rate: f32,
         fallback_name: &str,
     ) -> Result<Self, SofaError> {
-        if !(sample_rate.is_finite() && sample_rate >= 1_000.0) {
-            return Err(SofaError::Unsupported(format!(
-                "the sample rate {sample_rate} Hz is not supported"
-            )));
-        }
-        if bytes.len() < 8 || &bytes[..8] != b"\x89HDF\r\n\x1a\n" {
-            return Err(SofaError::NotSofa("no HDF5 signature".into()));
-        }
-        // The parser is strict but not hardened against every malformed file: a panic inside
-        // it is a refusal, never a crash of the host.
-        let opened = std::panic::catch_unwind(|| {
-            sofar::reader::OpenOptions::new()
-                .sample_rate(sample_rate)
-                .normalized(false)
-                .open_data(bytes)
-        });
-        let sofa = match opened {
-            Ok(Ok(sofa)) => sofa,
-            Ok(Err(e)) => return Err(SofaError::NotSofa(e.to_string())),
-            Err(_) => return Err(SofaError::NotSofa("the file is damaged".into())),
-        };
-        let hrtf = sofa.hrtf();
-        let attribute = |name: &str| {
-            hrtf.get_attribute(name)
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-        };
-        if let Some(kind) = attribute("DataType")
-            && kind != "FIR"
-        {
-            return Err(SofaError::Unsupported(format!(
-                "its data type is {kind}; Murmur renders impulse responses (FIR)"
-            )));
-        }
-        let (m, r, n) = (hrtf.m() as usize, hrtf.r() as usize, hrtf.n() as usize);
-        if r != 2 {
-            return Err(SofaError::Unsupported(format!(
-                "it has {r} receivers; a binaural set has 2 (the ears)"
-            )));
-        }
-        if m == 0 || n == 0 {
-            return Err(SofaError::Unsupported("it holds no measurements".into()));
-        }
-        let ir = &hrtf.data_ir.values;
-        let positions = &hrtf.source_position.values;
-        if ir.len() != m * r * n || positions.len() != m * 3 {
-            return Err(SofaError::Unsupported(
-                "its impulse responses or source positions do not match its dimensions".into(),
-            ));
-        }
-        if !ir.iter().chain(positions).all(|v| v.is_finite()) {
-            return Err(SofaError::Unsupported(
-                "it contains samples or positions that are not numbers".into(),
-            ));
-        }
-        if ir.iter().all(|&v| v == 0.0) {
-            return Err(SofaError::Unsupported(
-                "its impulse responses are silent".into(),
-            ));
-        }
-        // SOFA's receiver 0 is the left ear (+y); trust the positions if they say otherwise.
-        let receivers = &hrtf.receiver_position.values;
-        let left_receiver = if receivers.len() >= 6 && receivers[4] > receivers[1] {
-            1
-        } else {
-            0
-        };
-        let file_delays = &hrtf.data_delay.values;
-        let file_delay = |measurement: usize, receiver: usize| -> f32 {
-            let d = if file_delays.len() == m * r {
-                file_delays[measurement * r + receiver]
-            } else if file_delays.len() == r {
-                file_delays[receiver]
-            } else {
-                0.0
-            };
-            if d.is_finite() { d.max(0.0) } else { 0.0 }
-        };
-
-        let mut directions = Vec::with_capacity(m);
-        for (k, p) in positions.chunks_exact(3).enumerate() {
-            // SOFA: x front, y left, z up. Murmur: (right, front, up).
-            let v = [-p[1], p[0], p[2]];
-            let length = (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).sqrt();
-            if length < 1e-6 {
-                return Err(SofaError::Unsupported(format!(
-                    "measurement {} has no direction (its source sits on the listener)",
-                    k + 1
-                )));
-            }
-            directions.push(v.map(|c| c / length));
-        }
-
-        // Each response without its onset: the onset becomes the ear's delay.
-        let max_len = ((MAX_HRIR_S * sample_rate).ceil() as usize).max(1);
-        let mut planner = RealFftPlanner::<f32>::new();
-        let mut shifter = FractionalShift::new(&mut planner, n);
-        let mut trimmed: Vec<Vec<f32>> = Vec::with_capacity(2 * m);
-        let mut delays = Vec::with_capacity(m);
-        for k in 0..m {
-            let mut pair = [0.0f32; 2];
-            for (ear, delay) in pair.iter_mut().enumerate() {
-                let receiver = if ear == 0 {
-                    left_receiver
-                } else {
-                    1 - left_receiver
-                };
-                let response = &ir[(k * r + receiver) * n..][..n];
-                let advance = (onset(response) - ONSET_LEAD).max(0.0);
-                let mut shifted = shifter.advance(response, advance);
-                shifted.truncate(max_len);
-                trimmed.push(shifted);
-                *delay = advance + file_delay(k, receiver);
-            }
-            delays.push(pair);
-        }
-        // The common delay (the measurement distance and the system's own latency) is not a
-        // cue: only what differs between ears and directions is kept.
-        let common = delays
-            .iter()
-            .flat_map(|d| d.iter().copied())
-            .fold(f32::INFINITY, f32::min);
-        let max_delay = MAX_EAR_DELAY_S * sample_rate;
-        for pair in &mut delays {
-            for d in pair.iter_mut() {
-                *d = (*d - common).min(max_delay);
-            }
-        }
-
-        // One length for all: the longest response after trimming its silent tail.
-        let len = trimmed
-            .iter()
-            .map(|h| h.iter().rposition(|v| v.abs() > 1e-6).map_or(1, |i| i + 1))
-            .max()
-            .unwrap_or(1);
-        let cut = len == max_len && n > max_len;
-        let partitions = len.div_ceil(PARTITION);
-        // Level: the mean power gain over all directions and both ears (the diffuse-field
-        // average) is 0 dB, which puts a set about where the sphere model sits.
-        let mean_power = trimmed
-            .iter()
-            .map(|h| h.iter().map(|v| v * v).sum::<f32>())
-            .sum::<f32>()
-            / trimmed.len() as f32;
-        let scale = 1.0 / mean_power.sqrt();
-
-        let fft = planner.plan_fft_forward(2 * PARTITION);
-        let mut frame = fft.make_input_vec();
-        let mut spectrum = fft.make_output_vec();
-        let mut spectra = Vec::with_capacity(2 * m * partitions * BINS);
-        // The inverse transform is unnormalised: its 1/(2·PARTITION) goes into the filters.
-        let gain = scale / (2 * PARTITION) as f32;
-        for h in &trimmed {
-            for p in 0..partitions {
-                frame.fill(0.0);
-                for (i, slot) in frame[..PARTITION].iter_mut().enumerate() {
-                    let t = p * PARTITION + i;
-                    let fade = if cut { tail_fade(t, len) } else { 1.0 };
-                    *slot = h.get(t).copied().unwrap_or(0.0) * gain * fade;
-                }
-                fft.process(&mut frame, &mut spectrum)
-                    .expect("buffers made by the plan");
-                spectra.extend_from_slice(&spectrum);
-            }
-        }
-
+        let sofa = open(bytes, sample_rate)?;
+        let measurements = Measurements::checked(&sofa)?;
+        let directions = directions(measurements.positions)?;
+        let (trimmed, delays) = without_onsets(&measurements, sample_rate);
+        let (partitions, spectra) = partitioned_spectra(&trimmed, sample_rate, measurements.n);
         let (cells, candidates) = lookup_cells(&directions);
-        let name = attribute("Title")
-            .or_else(|| attribute("ListenerShortName"))
-            .or_else(|| attribute("DatabaseName"))
+        let name = ["Title", "ListenerShortName", "DatabaseName"]
+            .into_iter()
+            .find_map(|name| attribute(&sofa, name))
             .unwrap_or_else(|| fallback_name.to_owned());
         Ok(Self {
             name,
@@ -512,6 +351,236 @@ fn cell_index(u: &[f32; 3]) -> usize {
     let a = ((azimuth * CELLS_PER_DEGREE).round() as usize) % AZIMUTH_CELLS;
     let e = (((elevation + 90.0) * CELLS_PER_DEGREE).round() as usize).min(ELEVATION_CELLS - 1);
     e * AZIMUTH_CELLS + a
+}
+
+/// Parses a SOFA file for `sample_rate` (the `sofar` crate resamples it).
+fn open(bytes: &[u8], sample_rate: f32) -> Result<Sofar, SofaError> {
+    if !(sample_rate.is_finite() && sample_rate >= 1_000.0) {
+        return Err(SofaError::Unsupported(format!(
+            "the sample rate {sample_rate} Hz is not supported"
+        )));
+    }
+    if bytes.len() < 8 || &bytes[..8] != b"\x89HDF\r\n\x1a\n" {
+        return Err(SofaError::NotSofa("no HDF5 signature".into()));
+    }
+    // The parser is strict but not hardened against every malformed file: a panic inside
+    // it is a refusal, never a crash of the host.
+    let opened = std::panic::catch_unwind(|| {
+        sofar::reader::OpenOptions::new()
+            .sample_rate(sample_rate)
+            .normalized(false)
+            .open_data(bytes)
+    });
+    match opened {
+        Ok(Ok(sofa)) => Ok(sofa),
+        Ok(Err(e)) => Err(SofaError::NotSofa(e.to_string())),
+        Err(_) => Err(SofaError::NotSofa("the file is damaged".into())),
+    }
+}
+
+/// A global attribute of the file, if it says something.
+fn attribute(sofa: &Sofar, name: &str) -> Option<String> {
+    sofa.hrtf()
+        .get_attribute(name)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+}
+
+/// A file's measurements, checked: `m` directions, two receivers (the ears), `n` taps each.
+struct Measurements<'a> {
+    m: usize,
+    n: usize,
+    ir: &'a [f32],
+    positions: &'a [f32],
+    file_delays: &'a [f32],
+    /// The receiver that is the left ear.
+    left_receiver: usize,
+}
+
+impl<'a> Measurements<'a> {
+    /// The measurements of `sofa`, or why Murmur cannot render them.
+    fn checked(sofa: &'a Sofar) -> Result<Self, SofaError> {
+        if let Some(kind) = attribute(sofa, "DataType")
+            && kind != "FIR"
+        {
+            return Err(SofaError::Unsupported(format!(
+                "its data type is {kind}; Murmur renders impulse responses (FIR)"
+            )));
+        }
+        let hrtf = sofa.hrtf();
+        let (m, r, n) = (hrtf.m() as usize, hrtf.r() as usize, hrtf.n() as usize);
+        if r != 2 {
+            return Err(SofaError::Unsupported(format!(
+                "it has {r} receivers; a binaural set has 2 (the ears)"
+            )));
+        }
+        if m == 0 || n == 0 {
+            return Err(SofaError::Unsupported("it holds no measurements".into()));
+        }
+        let ir = &hrtf.data_ir.values;
+        let positions = &hrtf.source_position.values;
+        if ir.len() != m * r * n || positions.len() != m * 3 {
+            return Err(SofaError::Unsupported(
+                "its impulse responses or source positions do not match its dimensions".into(),
+            ));
+        }
+        if !ir.iter().chain(positions).all(|v| v.is_finite()) {
+            return Err(SofaError::Unsupported(
+                "it contains samples or positions that are not numbers".into(),
+            ));
+        }
+        if ir.iter().all(|&v| v == 0.0) {
+            return Err(SofaError::Unsupported(
+                "its impulse responses are silent".into(),
+            ));
+        }
+        // SOFA's receiver 0 is the left ear (+y); trust the positions if they say otherwise.
+        let receivers = &hrtf.receiver_position.values;
+        let left_receiver = if receivers.len() >= 6 && receivers[4] > receivers[1] {
+            1
+        } else {
+            0
+        };
+        Ok(Self {
+            m,
+            n,
+            ir,
+            positions,
+            file_delays: &hrtf.data_delay.values,
+            left_receiver,
+        })
+    }
+
+    /// The receiver that is `ear` (0 left, 1 right).
+    fn receiver(&self, ear: usize) -> usize {
+        if ear == 0 {
+            self.left_receiver
+        } else {
+            1 - self.left_receiver
+        }
+    }
+
+    /// Measurement `k`'s response at `receiver`.
+    fn response(&self, k: usize, receiver: usize) -> &'a [f32] {
+        &self.ir[(k * 2 + receiver) * self.n..][..self.n]
+    }
+
+    /// The delay the file gives measurement `k` at `receiver`, samples (per measurement, per
+    /// receiver or none).
+    fn file_delay(&self, k: usize, receiver: usize) -> f32 {
+        let d = if self.file_delays.len() == self.m * 2 {
+            self.file_delays[k * 2 + receiver]
+        } else if self.file_delays.len() == 2 {
+            self.file_delays[receiver]
+        } else {
+            0.0
+        };
+        if d.is_finite() { d.max(0.0) } else { 0.0 }
+    }
+}
+
+/// The measurements' directions as unit vectors `(right, front, up)`.
+fn directions(positions: &[f32]) -> Result<Vec<[f32; 3]>, SofaError> {
+    positions
+        .chunks_exact(3)
+        .enumerate()
+        .map(|(k, p)| {
+            // SOFA: x front, y left, z up. Murmur: (right, front, up).
+            let v = [-p[1], p[0], p[2]];
+            let length = (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).sqrt();
+            if length < 1e-6 {
+                return Err(SofaError::Unsupported(format!(
+                    "measurement {} has no direction (its source sits on the listener)",
+                    k + 1
+                )));
+            }
+            Ok(v.map(|c| c / length))
+        })
+        .collect()
+}
+
+/// Each response without its onset, cut to [`MAX_HRIR_S`] (left then right ear, direction by
+/// direction), and each ear's delay: the onset plus the file's delay, less the delay common to
+/// all, which is the measurement distance and the system's own latency, not a cue.
+fn without_onsets(measurements: &Measurements, sample_rate: f32) -> (Vec<Vec<f32>>, Vec<[f32; 2]>) {
+    let max_len = ((MAX_HRIR_S * sample_rate).ceil() as usize).max(1);
+    let mut planner = RealFftPlanner::<f32>::new();
+    let mut shifter = FractionalShift::new(&mut planner, measurements.n);
+    let mut trimmed: Vec<Vec<f32>> = Vec::with_capacity(2 * measurements.m);
+    let mut delays = Vec::with_capacity(measurements.m);
+    for k in 0..measurements.m {
+        let mut pair = [0.0f32; 2];
+        for (ear, delay) in pair.iter_mut().enumerate() {
+            let receiver = measurements.receiver(ear);
+            let response = measurements.response(k, receiver);
+            let advance = (onset(response) - ONSET_LEAD).max(0.0);
+            let mut shifted = shifter.advance(response, advance);
+            shifted.truncate(max_len);
+            trimmed.push(shifted);
+            *delay = advance + measurements.file_delay(k, receiver);
+        }
+        delays.push(pair);
+    }
+    let common = delays
+        .iter()
+        .flat_map(|d| d.iter().copied())
+        .fold(f32::INFINITY, f32::min);
+    let max_delay = MAX_EAR_DELAY_S * sample_rate;
+    for pair in &mut delays {
+        for d in pair.iter_mut() {
+            *d = (*d - common).min(max_delay);
+        }
+    }
+    (trimmed, delays)
+}
+
+/// The responses as the spectra of [`PARTITION`]-sample partitions, all as long as the longest
+/// after its silent tail is cut, at a level where the mean power gain over all directions and
+/// both ears (the diffuse-field average) is 0 dB, which puts a set about where the sphere model
+/// sits. `taps` is the file's response length: a response cut at [`MAX_HRIR_S`] fades out.
+/// Returns the number of partitions and the spectra.
+fn partitioned_spectra(
+    trimmed: &[Vec<f32>],
+    sample_rate: f32,
+    taps: usize,
+) -> (usize, Vec<Complex32>) {
+    let max_len = ((MAX_HRIR_S * sample_rate).ceil() as usize).max(1);
+    let len = trimmed
+        .iter()
+        .map(|h| h.iter().rposition(|v| v.abs() > 1e-6).map_or(1, |i| i + 1))
+        .max()
+        .unwrap_or(1);
+    let cut = len == max_len && taps > max_len;
+    let partitions = len.div_ceil(PARTITION);
+    let mean_power = trimmed
+        .iter()
+        .map(|h| h.iter().map(|v| v * v).sum::<f32>())
+        .sum::<f32>()
+        / trimmed.len() as f32;
+    let scale = 1.0 / mean_power.sqrt();
+
+    let mut planner = RealFftPlanner::<f32>::new();
+    let fft = planner.plan_fft_forward(2 * PARTITION);
+    let mut frame = fft.make_input_vec();
+    let mut spectrum = fft.make_output_vec();
+    let mut spectra = Vec::with_capacity(trimmed.len() * partitions * BINS);
+    // The inverse transform is unnormalised: its 1/(2·PARTITION) goes into the filters.
+    let gain = scale / (2 * PARTITION) as f32;
+    for h in trimmed {
+        for p in 0..partitions {
+            frame.fill(0.0);
+            for (i, slot) in frame[..PARTITION].iter_mut().enumerate() {
+                let t = p * PARTITION + i;
+                let fade = if cut { tail_fade(t, len) } else { 1.0 };
+                *slot = h.get(t).copied().unwrap_or(0.0) * gain * fade;
+            }
+            fft.process(&mut frame, &mut spectrum)
+                .expect("buffers made by the plan");
+            spectra.extend_from_slice(&spectrum);
+        }
+    }
+    (partitions, spectra)
 }
 
 /// For each lookup cell, the `CANDIDATES` measurements nearest its centre.
