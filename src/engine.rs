@@ -21,9 +21,10 @@
 
 use std::sync::Arc;
 
+use crate::binaural::heads::Heads;
 use crate::binaural::hrtf_set::HrtfSet;
-use crate::binaural::sofa_renderer::{self, SofaRenderer};
-use crate::binaural::{BinauralRenderer, CONTROL_PERIOD, Position};
+use crate::binaural::sofa_renderer;
+use crate::binaural::{CONTROL_PERIOD, Position};
 use crate::calm_guard::{self, CalmGuard};
 use crate::cleanup::Cleanup;
 use crate::dsp::wide::{avx_dispatch, has_avx};
@@ -52,11 +53,6 @@ const OUTPUT_GAIN: usize = 2;
 const CEILING: usize = 3;
 /// Length of the bypass and Calm Guard on/off crossfades, seconds.
 const SWITCH_FADE_S: f32 = 0.010;
-/// Length of the crossfade between the sphere model and a SOFA set, seconds.
-const HRTF_FADE_S: f32 = 0.020;
-/// The sphere model's delays hold less than this (interaural delay and pinna echoes at the
-/// largest head), seconds: a restarted sphere renderer is whole after it.
-const SPHERE_WARMUP_S: f32 = 0.005;
 /// Tempo assumed when the host reports none, BPM.
 const DEFAULT_TEMPO_BPM: f64 = 120.0;
 
@@ -86,8 +82,8 @@ impl std::error::Error for EngineError {}
 /// All of Murmur's DSP state.
 pub struct Engine {
     sample_rate: f32,
-    /// One renderer per input channel (the second is used for stereo input).
-    sources: [BinauralRenderer; 2],
+    /// The sphere model and the SOFA set the voice goes through, and the switch between them.
+    heads: Heads,
     guard: CalmGuard,
     /// Smoothed voice gain, voice mix, output gain and ceiling (indexed by `VOICE_GAIN` …).
     levels: ControlRamp<4>,
@@ -121,24 +117,6 @@ pub struct Engine {
     /// The voice for the dry mix, delayed by the heads' latency (one control period) so that
     /// it plays in time with them.
     voice_delay: [FixedDelay; 2],
-    /// One SOFA renderer per input channel, and the set they play.
-    sofa: [SofaRenderer; 2],
-    hrtf_set: Option<Arc<HrtfSet>>,
-    /// A set handed over while another was playing; it takes over once the old one is faded out.
-    pending_set: Option<Arc<HrtfSet>>,
-    /// A set taken out of use, for the caller to drop away from the audio thread.
-    retired_set: Option<Arc<HrtfSet>>,
-    /// 0 = sphere model, 1 = SOFA set.
-    hrtf_fade: LinearFade,
-    /// Which renderers ran in the last control period (a renderer that did not is reset
-    /// before it runs again).
-    sphere_running: bool,
-    sofa_running: bool,
-    /// Control periods each has run since it started again.
-    sphere_warm: usize,
-    sofa_warm: usize,
-    /// Where `hrtf_fade` is heading this control period.
-    want_sofa: bool,
     /// The CPU has AVX: use the wider build of the per-chunk loops.
     wide: bool,
     /// The settings last handed to `process`, and the same sanitised.
@@ -161,10 +139,7 @@ impl Engine {
         let defaults = Settings::default();
         let mut engine = Self {
             sample_rate,
-            sources: [
-                BinauralRenderer::new(sample_rate),
-                BinauralRenderer::new(sample_rate),
-            ],
+            heads: Heads::new(sample_rate),
             guard: CalmGuard::new(sample_rate),
             levels: ControlRamp::new(LEVEL_GLIDE_S, sample_rate, CONTROL_PERIOD),
             level_gains: [DbToGain::new(); 3],
@@ -189,19 +164,6 @@ impl Engine {
                 FixedDelay::new(sofa_renderer::LATENCY),
                 FixedDelay::new(sofa_renderer::LATENCY),
             ],
-            sofa: [
-                SofaRenderer::new(sample_rate),
-                SofaRenderer::new(sample_rate),
-            ],
-            hrtf_set: None,
-            pending_set: None,
-            retired_set: None,
-            hrtf_fade: LinearFade::new(HRTF_FADE_S, sample_rate, false),
-            sphere_running: false,
-            sofa_running: false,
-            sphere_warm: 0,
-            sofa_warm: 0,
-            want_sofa: false,
             wide: has_avx(),
             settings_in: defaults,
             settings: defaults,
@@ -221,9 +183,7 @@ impl Engine {
 
     /// Clears all audio state and restarts the motion at phase 0. Real-time safe.
     pub fn reset(&mut self) {
-        for source in &mut self.sources {
-            source.reset();
-        }
+        self.heads.reset();
         self.guard.reset();
         self.until_tick = 0;
         self.free_phase = 0.0;
@@ -241,8 +201,6 @@ impl Engine {
         for delay in &mut self.voice_delay {
             delay.reset();
         }
-        self.sphere_running = false;
-        self.sofa_running = false;
     }
 
     /// The latency of the output behind the input, samples: the Calm Guard's look-ahead, plus
@@ -263,31 +221,27 @@ impl Engine {
     /// if one is already waiting (offer it again later), or if it was prepared for another
     /// sample rate (drop it, away from the audio thread).
     pub fn offer_hrtf_set(&mut self, set: Arc<HrtfSet>) -> Result<(), Arc<HrtfSet>> {
-        if self.pending_set.is_some() || !self.sofa[0].accepts(&set) {
-            return Err(set);
-        }
-        self.pending_set = Some(set);
-        Ok(())
+        self.heads.offer_set(set)
     }
 
     /// Whether `set` was prepared for this engine's rate (only such sets can play).
     pub fn accepts_hrtf_set(&self, set: &HrtfSet) -> bool {
-        self.sofa[0].accepts(set)
+        self.heads.accepts_set(set)
     }
 
     /// A set this engine no longer uses, if there is one: drop it away from the audio thread.
     pub fn take_retired_hrtf_set(&mut self) -> Option<Arc<HrtfSet>> {
-        self.retired_set.take()
+        self.heads.take_retired_set()
     }
 
     /// The SOFA set the engine holds (playing or ready to), if any.
     pub fn hrtf_set(&self) -> Option<&Arc<HrtfSet>> {
-        self.pending_set.as_ref().or(self.hrtf_set.as_ref())
+        self.heads.set()
     }
 
     /// Whether the voice is rendered through a SOFA set now (fully or fading in).
     pub fn sofa_active(&self) -> bool {
-        self.hrtf_fade.value > 0.0
+        self.heads.sofa_active()
     }
 
     /// The voice position at the most recent control tick (for the editor and tests).
@@ -581,73 +535,7 @@ impl Engine {
         } else {
             &[early_l]
         };
-        if self.sphere_running {
-            for (side, early) in sources.iter().enumerate() {
-                self.sources[side].render_add(&early[..n], &mut wet_l[..n], &mut wet_r[..n]);
-            }
-        }
-        if self.sofa_running {
-            let mut sofa_l = [0.0f32; CONTROL_PERIOD];
-            let mut sofa_r = [0.0f32; CONTROL_PERIOD];
-            for (side, early) in sources.iter().enumerate() {
-                self.sofa[side].render_add(&early[..n], &mut sofa_l[..n], &mut sofa_r[..n]);
-            }
-            for j in 0..n {
-                let fade = self.hrtf_fade.next(self.want_sofa);
-                wet_l[j] = wet_l[j] * (1.0 - fade) + sofa_l[j] * fade;
-                wet_r[j] = wet_r[j] * (1.0 - fade) + sofa_r[j] * fade;
-            }
-        }
-    }
-
-    /// Chooses the head for this control period: promotes a waiting SOFA set once the old one
-    /// is silent, and decides which renderers run (both while crossfading).
-    fn choose_head(&mut self, input: InputChannels, settings: &Settings, snap: bool) {
-        if self.pending_set.is_some() && self.hrtf_fade.value == 0.0 && self.retired_set.is_none() {
-            self.retired_set = self.hrtf_set.take();
-            self.hrtf_set = self.pending_set.take();
-            self.sofa_running = false;
-        }
-        let want = input != InputChannels::None
-            && settings.hrtf == HrtfModel::Sofa
-            && self.hrtf_set.is_some()
-            && self.pending_set.is_none();
-        if snap {
-            self.hrtf_fade.snap(want);
-        }
-        let fade = self.hrtf_fade.value;
-        let sofa = want || fade > 0.0;
-        let sphere = !want || fade < 1.0;
-        // A renderer that sat out starts again from silence.
-        if sofa && !self.sofa_running {
-            for renderer in &mut self.sofa {
-                renderer.reset();
-            }
-            self.sofa_warm = 0;
-        }
-        if sphere && !self.sphere_running {
-            for renderer in &mut self.sources {
-                renderer.reset();
-            }
-            self.sphere_warm = 0;
-        }
-        self.sofa_running = sofa && input != InputChannels::None;
-        self.sphere_running = sphere && input != InputChannels::None;
-        // A restarted renderer plays its first periods incomplete (its delays and convolution
-        // history still hold the silence it started from): the crossfade towards it waits until
-        // it has heard enough of the voice. After a reset everything starts from silence
-        // together, so nothing waits.
-        let sofa_ready = snap
-            || self
-                .hrtf_set
-                .as_ref()
-                .is_some_and(|set| self.sofa_warm >= SofaRenderer::warmup_periods(set));
-        // One period more for the renderer's own latency: its first output is the silence it
-        // heard before it started.
-        let sphere_periods =
-            (SPHERE_WARMUP_S * self.sample_rate / CONTROL_PERIOD as f32).ceil() as usize + 2;
-        let sphere_ready = snap || self.sphere_warm >= sphere_periods;
-        self.want_sofa = if want { sofa_ready } else { !sphere_ready };
+        self.heads.render_add(sources, wet_l, wet_r, n);
     }
 
     /// Advances the motion and hands the renderers their next targets. `offset` is the sample
@@ -664,7 +552,11 @@ impl Engine {
             self.guard_fade.snap(settings.calm_guard);
             self.bypass_fade.snap(settings.bypass);
         }
-        self.choose_head(input, settings, snap);
+        self.heads.choose(
+            input != InputChannels::None,
+            settings.hrtf == HrtfModel::Sofa,
+            snap,
+        );
         let [voice_level, output, ceiling] = &mut self.level_gains;
         self.levels.retarget(
             [
@@ -747,16 +639,7 @@ impl Engine {
             if sources == 2 {
                 at.azimuth_deg += if side == 0 { -spread } else { spread };
             }
-            if self.sphere_running {
-                self.sources[side].set_target(&at, head, proximity);
-                self.sphere_warm = self.sphere_warm.saturating_add(usize::from(side == 0));
-            }
-            if self.sofa_running
-                && let Some(set) = &self.hrtf_set
-            {
-                self.sofa[side].set_target(set, &at, proximity);
-                self.sofa_warm = self.sofa_warm.saturating_add(usize::from(side == 0));
-            }
+            self.heads.set_target(side, &at, head, proximity);
         }
     }
 }

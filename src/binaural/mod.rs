@@ -3,6 +3,7 @@
 
 pub mod fixed_source;
 pub mod head_model;
+pub mod heads;
 pub mod hrtf_set;
 pub mod renderer;
 pub mod sofa_renderer;
