@@ -27,12 +27,12 @@ use crate::binaural::sofa_renderer;
 use crate::binaural::{CONTROL_PERIOD, Position};
 use crate::calm_guard::{self, CalmGuard};
 use crate::cleanup::Cleanup;
+use crate::clock::{FreeClocks, MotionTiming, TickTime};
 use crate::dsp::wide::{avx_dispatch, has_avx};
 use crate::dsp::{ControlRamp, DbToGain, FixedDelay, LinearFade, flush_tiny};
 use crate::motion::{PathShape, path_position};
 pub use crate::settings::{HrtfModel, InputChannels, LayerSettings, Settings, Transport};
 use crate::triggers::bank::MAX_NOTES_PER_CHUNK;
-use crate::triggers::scheduler::GridClock;
 pub use crate::triggers::{EventRecord, NoteOn, TriggerBank};
 
 // Both heads lag by the same period, so either can take over from the other mid-voice.
@@ -53,8 +53,6 @@ const OUTPUT_GAIN: usize = 2;
 const CEILING: usize = 3;
 /// Length of the bypass and Calm Guard on/off crossfades, seconds.
 const SWITCH_FADE_S: f32 = 0.010;
-/// Tempo assumed when the host reports none, BPM.
-const DEFAULT_TEMPO_BPM: f64 = 120.0;
 
 /// Why an engine could not be made.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -93,8 +91,8 @@ pub struct Engine {
     bypass_fade: LinearFade,
     /// Samples left until the next control tick.
     until_tick: usize,
-    /// Motion phase, cycles, advanced at control rate when not following the transport.
-    free_phase: f64,
+    /// The motion's and the trigger grid's time while the transport is stopped.
+    clocks: FreeClocks,
     /// The voice position at the last control tick.
     position: Position,
     /// The first control tick after `reset` snaps the smoothers to the settings.
@@ -104,8 +102,6 @@ pub struct Engine {
     non_finite_inputs: u64,
     /// The trigger layers and their voices.
     triggers: TriggerBank,
-    /// Beat-grid position when the host's transport is stopped, quarter notes.
-    free_quarters: f64,
     /// Whisper cleanup, one per input channel.
     cleanup: [Cleanup; 2],
     /// The raw input, as late as the output; the trigger layers, one cleanup frame late. The
@@ -146,7 +142,7 @@ impl Engine {
             guard_fade: LinearFade::new(SWITCH_FADE_S, sample_rate, true),
             bypass_fade: LinearFade::new(SWITCH_FADE_S, sample_rate, false),
             until_tick: 0,
-            free_phase: 0.0,
+            clocks: FreeClocks::default(),
             position: Position {
                 azimuth_deg: defaults.azimuth_deg,
                 elevation_deg: defaults.elevation_deg,
@@ -155,7 +151,6 @@ impl Engine {
             fresh: true,
             non_finite_inputs: 0,
             triggers: TriggerBank::new(sample_rate),
-            free_quarters: 0.0,
             cleanup: [Cleanup::new(sample_rate), Cleanup::new(sample_rate)],
             bypass_delay: [FixedDelay::new(1), FixedDelay::new(1)],
             trigger_delay: [FixedDelay::new(1), FixedDelay::new(1)],
@@ -186,11 +181,10 @@ impl Engine {
         self.heads.reset();
         self.guard.reset();
         self.until_tick = 0;
-        self.free_phase = 0.0;
+        self.clocks.reset();
         self.fresh = true;
         self.non_finite_inputs = 0;
         self.triggers.reset();
-        self.free_quarters = 0.0;
         for cleanup in &mut self.cleanup {
             cleanup.reset();
         }
@@ -567,39 +561,15 @@ impl Engine {
             ],
             snap,
         );
-        let fs = self.sample_rate as f64;
-        let tempo = transport
-            .map(|t| t.tempo_bpm)
-            .filter(|t| t.is_finite() && *t > 0.0)
-            .unwrap_or(DEFAULT_TEMPO_BPM);
-        let quarters_per_bar = transport
-            .map(|t| t.quarters_per_bar)
-            .filter(|q| q.is_finite() && *q > 0.0)
-            .unwrap_or(4.0);
-        let quarters_per_sample = tempo / 60.0 / fs;
-        let song_position = transport
-            .filter(|t| t.playing)
-            .and_then(|t| t.position_quarters)
-            .filter(|p| p.is_finite())
-            .map(|start| start + offset as f64 * quarters_per_sample);
-        let (phase, phase_per_tick, cycle_s) = if settings.motion_sync {
-            let cycle_quarters = settings.sync_division.quarter_notes(quarters_per_bar);
-            let phase = match song_position {
-                Some(position) => position / cycle_quarters,
-                // Stopped: keep moving at the synced rate so live monitoring still moves.
-                None => self.free_phase,
-            };
-            let per_tick = CONTROL_PERIOD as f64 * quarters_per_sample / cycle_quarters;
-            (phase, per_tick, cycle_quarters * 60.0 / tempo)
+        let time = TickTime::read(transport, offset, self.sample_rate);
+        let timing = if settings.motion_sync {
+            MotionTiming::Synced(settings.sync_division)
         } else {
-            let rate = settings.motion_rate_hz as f64;
-            (
-                self.free_phase,
-                CONTROL_PERIOD as f64 * rate / fs,
-                1.0 / rate,
-            )
+            MotionTiming::Free {
+                rate_hz: settings.motion_rate_hz,
+            }
         };
-        self.free_phase = phase + phase_per_tick;
+        let (phase, cycle_s) = self.clocks.motion(&time, timing, self.sample_rate);
 
         let centre = Position {
             azimuth_deg: settings.azimuth_deg,
@@ -616,16 +586,8 @@ impl Engine {
         self.position = path_position(&centre, &shape, phase);
 
         // Synced triggers follow the song position; stopped, a free grid at the host's tempo.
-        let grid_quarters = song_position.unwrap_or(self.free_quarters);
-        self.free_quarters = grid_quarters + CONTROL_PERIOD as f64 * quarters_per_sample;
-        self.triggers.tick(
-            settings,
-            &self.position,
-            GridClock {
-                quarters: grid_quarters,
-                quarters_per_sample,
-            },
-        );
+        let grid = self.clocks.grid(&time);
+        self.triggers.tick(settings, &self.position, grid);
 
         let head = settings.head_radius_m;
         let proximity = settings.proximity;

@@ -12,6 +12,7 @@ pub mod automation;
 pub mod binaural;
 pub mod calm_guard;
 pub mod cleanup;
+pub mod clock;
 pub mod dsp;
 pub mod editor;
 pub mod engine;

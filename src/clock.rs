@@ -1,0 +1,189 @@
+//! Time at a control tick: where the host's transport says the music is, and the free-running
+//! clocks that keep the motion and the trigger grid going while it is stopped (or absent, as
+//! in the command line). The trigger layers take their time as a [`GridClock`].
+
+use crate::binaural::CONTROL_PERIOD;
+use crate::motion::SyncDivision;
+use crate::settings::Transport;
+pub use crate::triggers::scheduler::GridClock;
+
+/// Tempo assumed when the host reports none, BPM.
+const DEFAULT_TEMPO_BPM: f64 = 120.0;
+/// Bar length assumed when the host reports none, quarter notes (4/4).
+const DEFAULT_QUARTERS_PER_BAR: f64 = 4.0;
+
+/// What the transport says at one control tick.
+#[derive(Debug, Clone, Copy)]
+pub struct TickTime {
+    pub tempo_bpm: f64,
+    pub quarters_per_bar: f64,
+    /// Quarter notes per sample (tempo / 60 / sample rate).
+    pub quarters_per_sample: f64,
+    /// Song position at the tick, quarter notes, while the transport plays and reports one.
+    pub song_position: Option<f64>,
+}
+
+impl TickTime {
+    /// The time `offset` samples into a block whose first sample is at `transport`.
+    pub fn read(transport: Option<&Transport>, offset: usize, sample_rate: f32) -> Self {
+        let tempo_bpm = transport
+            .map(|t| t.tempo_bpm)
+            .filter(|t| t.is_finite() && *t > 0.0)
+            .unwrap_or(DEFAULT_TEMPO_BPM);
+        let quarters_per_bar = transport
+            .map(|t| t.quarters_per_bar)
+            .filter(|q| q.is_finite() && *q > 0.0)
+            .unwrap_or(DEFAULT_QUARTERS_PER_BAR);
+        let quarters_per_sample = tempo_bpm / 60.0 / sample_rate as f64;
+        let song_position = transport
+            .filter(|t| t.playing)
+            .and_then(|t| t.position_quarters)
+            .filter(|p| p.is_finite())
+            .map(|start| start + offset as f64 * quarters_per_sample);
+        Self {
+            tempo_bpm,
+            quarters_per_bar,
+            quarters_per_sample,
+            song_position,
+        }
+    }
+}
+
+/// How the motion keeps time: in its own rate, or synced to the song.
+#[derive(Debug, Clone, Copy)]
+pub enum MotionTiming {
+    /// Cycles per second.
+    Free { rate_hz: f32 },
+    /// One cycle per division of the song.
+    Synced(SyncDivision),
+}
+
+/// The clocks that run on their own while the transport is stopped.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FreeClocks {
+    /// Motion phase, cycles.
+    motion_phase: f64,
+    /// Beat-grid position, quarter notes.
+    grid_quarters: f64,
+}
+
+impl FreeClocks {
+    pub fn reset(&mut self) {
+        *self = Self::default();
+    }
+
+    /// The motion's phase at this tick (cycles) and the length of one cycle (seconds), and the
+    /// free phase advanced by one control period.
+    pub fn motion(
+        &mut self,
+        time: &TickTime,
+        timing: MotionTiming,
+        sample_rate: f32,
+    ) -> (f64, f64) {
+        let (phase, phase_per_tick, cycle_s) = match timing {
+            MotionTiming::Synced(division) => {
+                let cycle_quarters = division.quarter_notes(time.quarters_per_bar);
+                let phase = match time.song_position {
+                    Some(position) => position / cycle_quarters,
+                    // Stopped: keep moving at the synced rate so live monitoring still moves.
+                    None => self.motion_phase,
+                };
+                let per_tick = CONTROL_PERIOD as f64 * time.quarters_per_sample / cycle_quarters;
+                (phase, per_tick, cycle_quarters * 60.0 / time.tempo_bpm)
+            }
+            MotionTiming::Free { rate_hz } => {
+                let rate = rate_hz as f64;
+                (
+                    self.motion_phase,
+                    CONTROL_PERIOD as f64 * rate / sample_rate as f64,
+                    1.0 / rate,
+                )
+            }
+        };
+        self.motion_phase = phase + phase_per_tick;
+        (phase, cycle_s)
+    }
+
+    /// The trigger grid at this tick: the song position while the transport plays, else a free
+    /// grid at the host's tempo; the free grid advanced by one control period.
+    pub fn grid(&mut self, time: &TickTime) -> GridClock {
+        let quarters = time.song_position.unwrap_or(self.grid_quarters);
+        self.grid_quarters = quarters + CONTROL_PERIOD as f64 * time.quarters_per_sample;
+        GridClock {
+            quarters,
+            quarters_per_sample: time.quarters_per_sample,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FS: f32 = 48_000.0;
+
+    fn playing_at(quarters: f64) -> Transport {
+        Transport {
+            playing: true,
+            tempo_bpm: 90.0,
+            position_quarters: Some(quarters),
+            quarters_per_bar: 3.0,
+        }
+    }
+
+    #[test]
+    fn a_playing_transport_gives_the_song_position_at_the_tick() {
+        let time = TickTime::read(Some(&playing_at(8.0)), 480, FS);
+        let quarters_per_sample = 90.0 / 60.0 / 48_000.0;
+        assert_eq!(time.quarters_per_sample, quarters_per_sample);
+        assert_eq!(time.song_position, Some(8.0 + 480.0 * quarters_per_sample));
+        let mut clocks = FreeClocks::default();
+        assert_eq!(
+            clocks.grid(&time).quarters,
+            8.0 + 480.0 * quarters_per_sample
+        );
+        // Synced to one bar of 3/4: the phase is the position in bars.
+        let (phase, cycle_s) =
+            clocks.motion(&time, MotionTiming::Synced(SyncDivision::Bars(1)), FS);
+        assert_eq!(phase, time.song_position.unwrap() / 3.0);
+        assert!(
+            (cycle_s - 2.0).abs() < 1e-12,
+            "a bar of 3/4 at 90 BPM lasts 2 s"
+        );
+    }
+
+    #[test]
+    fn without_a_playing_transport_the_clocks_run_on_their_own() {
+        let stopped = Transport {
+            playing: false,
+            ..playing_at(8.0)
+        };
+        let mut clocks = FreeClocks::default();
+        for (transport, tempo) in [(None, DEFAULT_TEMPO_BPM), (Some(&stopped), 90.0)] {
+            clocks.reset();
+            let time = TickTime::read(transport, 0, FS);
+            assert_eq!(time.song_position, None);
+            let per_tick = CONTROL_PERIOD as f64 * tempo / 60.0 / FS as f64;
+            let grid: Vec<f64> = (0..3).map(|_| clocks.grid(&time).quarters).collect();
+            assert_eq!(grid, [0.0, per_tick, 2.0 * per_tick]);
+            let timing = MotionTiming::Free { rate_hz: 0.5 };
+            let phases: Vec<f64> = (0..3).map(|_| clocks.motion(&time, timing, FS).0).collect();
+            let per_tick = CONTROL_PERIOD as f64 * 0.5 / FS as f64;
+            assert_eq!(phases, [0.0, per_tick, 2.0 * per_tick]);
+        }
+    }
+
+    #[test]
+    fn nonsense_from_the_host_falls_back_to_defaults() {
+        let broken = Transport {
+            playing: true,
+            tempo_bpm: f64::NAN,
+            position_quarters: Some(f64::INFINITY),
+            quarters_per_bar: -1.0,
+        };
+        let time = TickTime::read(Some(&broken), 0, FS);
+        assert_eq!(time.tempo_bpm, DEFAULT_TEMPO_BPM);
+        assert_eq!(time.quarters_per_bar, DEFAULT_QUARTERS_PER_BAR);
+        assert_eq!(time.song_position, None);
+    }
+}
