@@ -32,6 +32,7 @@ use crate::dsp::wide::{avx_dispatch, has_avx};
 use crate::dsp::{ControlRamp, DbToGain, FixedDelay, LinearFade, flush_tiny};
 use crate::motion::{PathShape, path_position};
 pub use crate::settings::{HrtfModel, InputChannels, LayerSettings, Settings, Transport};
+use crate::sofa_loader::SetTaker;
 use crate::triggers::bank::MAX_NOTES_PER_CHUNK;
 pub use crate::triggers::{EventRecord, NoteOn, TriggerBank};
 
@@ -603,6 +604,20 @@ impl Engine {
             }
             self.heads.set_target(side, &at, head, proximity);
         }
+    }
+}
+
+impl SetTaker for Engine {
+    fn take_retired_set(&mut self) -> Option<Arc<HrtfSet>> {
+        self.take_retired_hrtf_set()
+    }
+
+    fn accepts_set(&self, set: &HrtfSet) -> bool {
+        self.accepts_hrtf_set(set)
+    }
+
+    fn offer_set(&mut self, set: Arc<HrtfSet>) -> Result<(), Arc<HrtfSet>> {
+        self.offer_hrtf_set(set)
     }
 }
 

@@ -2,19 +2,18 @@
 //! on the audio side.
 //!
 //! [`SofaLoader`] lives with the parameters: it remembers the chosen file (saved with the
-//! project through [`SofaChoice`]), loads it on a thread of its own whenever the file or the
-//! sample rate changes, and tells the editor how that went ([`SofaStatus`]). Finished sets
-//! travel to the audio thread through a wait-free ring; sets the engine stops using travel back
-//! through another, so that no set is ever freed on the audio thread.
+//! project through `params::SofaChoice`), loads it on a thread of its own whenever the file or
+//! the sample rate changes, and tells the editor how that went ([`SofaStatus`]). Finished sets
+//! travel to the audio thread through a wait-free ring into whatever takes them there (a
+//! [`SetTaker`]: the engine); sets it stops using travel back through another, so that no set
+//! is ever freed on the audio thread. No framework types here.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use nice_plug::params::persist::PersistentField;
 use rtrb::{Consumer, Producer, PushError, RingBuffer};
 
 use crate::binaural::hrtf_set::HrtfSet;
-use crate::engine::Engine;
 
 /// Sets in flight between the loader and the audio thread, each way.
 const RING: usize = 4;
@@ -286,6 +285,16 @@ impl SofaLoader {
     }
 }
 
+/// What takes SOFA sets on the audio thread (the engine), real-time safely.
+pub trait SetTaker {
+    /// A set no longer used, to send back and drop away from the audio thread.
+    fn take_retired_set(&mut self) -> Option<Arc<HrtfSet>>;
+    /// Whether `set` was prepared for this sample rate.
+    fn accepts_set(&self, set: &HrtfSet) -> bool;
+    /// Takes `set`, or gives it back if it cannot yet.
+    fn offer_set(&mut self, set: Arc<HrtfSet>) -> Result<(), Arc<HrtfSet>>;
+}
+
 /// The audio thread's end of a [`SofaLoader`].
 pub struct SofaReceiver {
     from_loader: Consumer<Arc<HrtfSet>>,
@@ -299,9 +308,9 @@ pub struct SofaReceiver {
 impl SofaReceiver {
     /// Moves new sets into the engine and used ones back to the loader. Real-time safe: no
     /// lock, no allocation, and nothing is freed here.
-    pub fn exchange(&mut self, engine: &mut Engine) {
+    pub fn exchange(&mut self, engine: &mut impl SetTaker) {
         if self.retiring.is_none() {
-            self.retiring = engine.take_retired_hrtf_set();
+            self.retiring = engine.take_retired_set();
         }
         if let Some(old) = self.retiring.take()
             && let Err(PushError::Full(old)) = self.to_loader.push(old)
@@ -312,14 +321,14 @@ impl SofaReceiver {
             self.waiting = self.from_loader.pop().ok();
         }
         if let Some(set) = self.waiting.take() {
-            if !engine.accepts_hrtf_set(&set) {
+            if !engine.accepts_set(&set) {
                 // Made for another rate: give it back (or try again next block).
                 if self.retiring.is_none() {
                     self.retiring = Some(set);
                 } else {
                     self.waiting = Some(set);
                 }
-            } else if let Err(set) = engine.offer_hrtf_set(set) {
+            } else if let Err(set) = engine.offer_set(set) {
                 self.waiting = Some(set);
             }
         }
@@ -333,39 +342,12 @@ impl SofaReceiver {
     }
 }
 
-/// The chosen SOFA file as a persistent field of the parameters: saving reads the loader's
-/// choice, restoring a project hands the path to the loader.
-pub struct SofaChoice {
-    loader: Arc<SofaLoader>,
-}
-
-impl SofaChoice {
-    pub fn new(loader: Arc<SofaLoader>) -> Self {
-        Self { loader }
-    }
-
-    pub fn loader(&self) -> &Arc<SofaLoader> {
-        &self.loader
-    }
-}
-
-impl<'a> PersistentField<'a, String> for SofaChoice {
-    fn set(&self, new_value: String) {
-        self.loader.restore(new_value);
-    }
-
-    fn map<F, R>(&self, f: F) -> R
-    where
-        F: Fn(&String) -> R,
-    {
-        f(&self.loader.chosen())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::{HrtfModel, InputChannels, Settings};
+    use crate::engine::{Engine, HrtfModel, InputChannels, Settings};
+    use crate::params::SofaChoice;
+    use nice_plug::params::persist::PersistentField;
     use std::path::PathBuf;
 
     fn fixture() -> PathBuf {

@@ -52,7 +52,8 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use murmur::params::MurmurParams;
-use murmur::sofa_loader::{SofaChoice, SofaLoader, SofaStatus};
+use murmur::params::SofaChoice;
+use murmur::sofa_loader::{SofaLoader, SofaStatus};
 use nice_plug::params::persist::PersistentField;
 // serde_json's `from_str` and `to_string`, as nice-plug re-exports them for persistent fields.
 use nice_plug::params::persist::{deserialize_field as from_json, serialize_field as to_json};

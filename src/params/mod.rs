@@ -11,6 +11,7 @@ use nice_plug::prelude::*;
 
 pub mod layer;
 pub mod sheet;
+pub mod sofa_choice;
 
 pub use layer::{DivisionParam, LayerParams, PlacementParam, TriggerKindParam};
 pub use sheet::{ParamEntry, ParamIndex, ParamSheet};
@@ -22,7 +23,8 @@ use crate::format::{
 use crate::motion::{MotionMode, SyncDivision};
 use crate::settings::ranges::*;
 use crate::settings::{HrtfModel, Range};
-use crate::sofa_loader::{SofaChoice, SofaLoader};
+use crate::sofa_loader::SofaLoader;
+pub use sofa_choice::SofaChoice;
 
 /// Motion path choices as the host sees them (stable variant ids for saved sessions).
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
