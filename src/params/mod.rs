@@ -16,11 +16,11 @@ pub mod sofa_choice;
 pub use layer::{DivisionParam, LayerParams, PlacementParam, TriggerKindParam};
 pub use sheet::{ParamEntry, ParamIndex, ParamSheet};
 
-use crate::engine::Settings;
 use crate::format::{
     s2v_centimetres, s2v_hertz, s2v_metres, s2v_number, s2v_percent, v2s_decimals, v2s_percent,
 };
 use crate::motion::{MotionMode, SyncDivision};
+use crate::settings::Settings;
 use crate::settings::ranges::*;
 use crate::settings::{HrtfModel, Range};
 use crate::sofa_loader::SofaLoader;

@@ -9,7 +9,7 @@
 use nice_plug::prelude::*;
 
 use super::MurmurParams;
-use crate::engine::Settings;
+use crate::settings::Settings;
 
 /// One parameter of a [`ParamSheet`], by position in [`ParamSheet::params`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
