@@ -41,12 +41,8 @@ use murmur::presets;
 // The voice bench's test signal.
 mod references;
 
-// The host is shared with the tests; this bench uses part of it.
-#[allow(dead_code, unused_imports)]
-#[path = "../tests/common/clap.rs"]
-mod clap_host;
-
-use clap_host::{Murmur, Processor};
+// The CLAP host of the tests.
+use testkit::clap::{Murmur, Processor};
 
 const RATE: u32 = 48_000;
 const SECOND: usize = RATE as usize;

@@ -19,9 +19,7 @@
 
 use std::time::Instant;
 
-#[path = "../tests/common/soak_session.rs"]
-mod session;
-use session::{RATE, session, voice_cycle};
+use testkit::soak_session::{RATE, session, voice_cycle};
 
 use murmur::automation::Automation;
 use murmur::engine::InputChannels;

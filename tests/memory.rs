@@ -21,11 +21,6 @@
 
 #![cfg(all(target_os = "linux", target_env = "gnu"))]
 
-#[allow(dead_code, unused_imports)] // The shared host serves several test binaries.
-#[path = "common/clap.rs"]
-mod clap_host_support;
-
-use clap_host_support::{CLAP_PARAM_IS_STEPPED, Murmur, ParamChange};
 use murmur::binaural::BinauralRenderer;
 use murmur::binaural::sofa_renderer::{self, SofaRenderer};
 use murmur::calm_guard::CalmGuard;
@@ -33,6 +28,7 @@ use murmur::cleanup::Cleanup;
 use murmur::dsp::FixedDelay;
 use murmur::engine::Engine;
 use murmur::triggers::TriggerBank;
+use testkit::clap::{CLAP_PARAM_IS_STEPPED, Murmur, ParamChange};
 
 /// The limit for one instance at 192 kHz.
 const LIMIT_BYTES: usize = 8 << 20;

@@ -11,14 +11,14 @@
 //! Nothing is written to `target/bundled/`, which keeps the Linux build.
 //!
 //! `cargo xtask windows-test` builds those and the Linux bundles, then (TESTING.md):
-//! 1. has the Linux bundles write their portrait (`tests/portable_build.rs`);
+//! 1. has the Linux bundles write their portrait (`tests/hosts/portable_build.rs`);
 //! 2. runs that test under Wine against the Windows bundles, checking the Linux portrait and
 //!    writing the Windows one; then, built for Windows and run under Wine, the library's and the
 //!    command line's unit tests, the command-line tests that need no Unix tools, and the CLAP
-//!    and VST3 host tests and the editor test (`tests/editor_win32.rs`) against the Windows
+//!    and VST3 host tests, the render hashes and the editor test (`tests/editor/win32.rs`) against the Windows
 //!    bundles;
 //! 3. has the Linux bundles check the Windows portrait;
-//! 4. runs the command-line checks of `tests/windows.rs` (a Linux test program driving
+//! 4. runs the command-line checks of `tests/cli/windows.rs` (a Linux test program driving
 //!    `murmur.exe` under Wine).
 
 use std::path::{Path, PathBuf};
@@ -97,7 +97,14 @@ pub fn test() -> nice_plug_xtask::Result<()> {
 
     run(
         cargo()
-            .args(["test", "--test", "portable_build", "--", "--ignored"])
+            .args([
+                "test",
+                "--test",
+                "hosts",
+                "--",
+                "--ignored",
+                "portable_build::",
+            ])
             .env("MURMUR_TEST_BUNDLES", &linux)
             .env("MURMUR_PORTRAIT_OUT", &linux_portrait),
         "the Linux bundles' portrait",
@@ -105,8 +112,8 @@ pub fn test() -> nice_plug_xtask::Result<()> {
     // Relative paths: the Windows test programs run in the workspace (drive Z: under Wine).
     run(
         cargo()
-            .args(["test", "--target", TARGET, "--test", "portable_build"])
-            .args(["--", "--ignored"])
+            .args(["test", "--target", TARGET, "--test", "hosts"])
+            .args(["--", "--ignored", "portable_build::"])
             .env("MURMUR_TEST_BUNDLES", &windows)
             .env("MURMUR_PORTRAIT_PEER", &linux_portrait)
             .env("MURMUR_PORTRAIT_OUT", &windows_portrait),
@@ -115,29 +122,47 @@ pub fn test() -> nice_plug_xtask::Result<()> {
     run(
         cargo()
             .args(["test", "--target", TARGET, "--lib", "--bin", "murmur"])
-            .args(["--test", "cli", "--test", "cli_render"])
-            .args(["--test", "cli_parity", "--test", "clap_host"])
-            .args(["--test", "vst3_host", "--test", "render_hashes"])
             .env("MURMUR_TEST_BUNDLES", &windows),
-        "the unit, command-line and host tests on Windows, under Wine",
+        "the library's and the command line's unit tests on Windows, under Wine",
     )?;
+    // The suites of each test program that need no Unix tools, chosen by module.
+    for (program, modules) in [
+        ("cli", &["commands::", "render::", "parity::"][..]),
+        ("hosts", &["clap_host::", "vst3_host::"][..]),
+        ("engine", &["render_hashes::"][..]),
+    ] {
+        run(
+            cargo()
+                .args(["test", "--target", TARGET, "--test", program, "--"])
+                .args(modules)
+                .env("MURMUR_TEST_BUNDLES", &windows),
+            &format!("the {program} tests {modules:?} on Windows, under Wine"),
+        )?;
+    }
     run(
         cargo()
-            .args(["test", "--target", TARGET, "--test", "editor_win32"])
-            .args(["--", "--ignored"])
+            .args(["test", "--target", TARGET, "--test", "editor"])
+            .args(["--", "--ignored", "win32::"])
             .env("MURMUR_TEST_BUNDLES", &windows),
         "the editor in a Win32 window, under Wine",
     )?;
     run(
         cargo()
-            .args(["test", "--test", "portable_build", "--", "--ignored"])
+            .args([
+                "test",
+                "--test",
+                "hosts",
+                "--",
+                "--ignored",
+                "portable_build::",
+            ])
             .env("MURMUR_TEST_BUNDLES", &linux)
             .env("MURMUR_PORTRAIT_PEER", &windows_portrait),
         "the Linux bundles against the Windows portrait",
     )?;
     run(
         cargo()
-            .args(["test", "--test", "windows", "--", "--ignored"])
+            .args(["test", "--test", "cli", "--", "--ignored", "windows::"])
             .env("MURMUR_WINDOWS_BUNDLES", &windows),
         "murmur.exe under Wine",
     )?;

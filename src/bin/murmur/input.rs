@@ -338,13 +338,9 @@ fn read_flac(input: impl Read, size: u64) -> Result<Audio, String> {
 }
 
 #[cfg(test)]
-#[path = "../../../tests/common/flac.rs"]
-mod flac_writer;
-
-#[cfg(test)]
 mod tests {
-    use super::flac_writer;
     use super::*;
+    use testkit::flac as flac_writer;
 
     /// A file under the system's temporary directory, deleted when dropped.
     struct TempFile(std::path::PathBuf);

@@ -1,0 +1,262 @@
+//! The `murmur` command line: listings, trigger beds that repeat byte for byte for a seed, preset
+//! files and `--set` values that change what is rendered, and refusals that leave existing files
+//! alone.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use testkit::cli::{murmur, temp_dir, text};
+
+fn generate(out: &Path, seed: &str) -> Output {
+    murmur(&[
+        "generate",
+        "--preset",
+        "Scratch & Tap",
+        "--duration",
+        "3s",
+        "--seed",
+        seed,
+        out.to_str().unwrap(),
+    ])
+}
+
+#[test]
+fn presets_and_params_are_listed() {
+    let presets = murmur(&["presets"]);
+    assert!(presets.status.success());
+    let listing = text(&presets.stdout);
+    assert_eq!(listing.lines().count(), murmur::presets::factory().len());
+    for preset in murmur::presets::factory() {
+        assert!(listing.contains(preset.name), "{}", preset.name);
+    }
+    let params = murmur(&["params"]);
+    assert!(params.status.success());
+    let listing = text(&params.stdout);
+    for (id, name) in testkit::frozen_params::FROZEN {
+        assert!(
+            listing
+                .lines()
+                .any(|l| l.starts_with(&format!("{id} ")) && l.contains(name)),
+            "{id} {name}"
+        );
+    }
+}
+
+#[test]
+fn the_same_seed_gives_the_same_bytes_and_another_seed_does_not() {
+    let dir = temp_dir("seed");
+    let (a, b, c) = (dir.join("a.wav"), dir.join("b.wav"), dir.join("c.wav"));
+    for (path, seed) in [(&a, "42"), (&b, "42"), (&c, "43")] {
+        let run = generate(path, seed);
+        assert!(run.status.success(), "{}", text(&run.stderr));
+    }
+    let reader = hound::WavReader::open(&a).unwrap();
+    let spec = reader.spec();
+    assert_eq!(
+        (spec.channels, spec.sample_rate, spec.bits_per_sample),
+        (2, 48_000, 24)
+    );
+    assert_eq!(reader.duration(), 3 * 48_000);
+    let peak = reader
+        .into_samples::<i32>()
+        .map(|s| s.unwrap().abs())
+        .max()
+        .unwrap();
+    assert!(peak > 1_000, "silent bed");
+    let read = |path: &PathBuf| std::fs::read(path).unwrap();
+    assert!(read(&a) == read(&b), "same seed, different bytes");
+    assert!(read(&a) != read(&c), "another seed, the same bytes");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn preset_files_and_set_values_are_what_is_rendered() {
+    let dir = temp_dir("preset-file");
+    // A factory preset printed as a preset file renders the same bytes as the preset itself.
+    let shown = murmur(&["presets", "--show", "scratch & tap"]);
+    assert!(shown.status.success(), "{}", text(&shown.stderr));
+    let listing = text(&shown.stdout);
+    assert!(listing.starts_with("# Scratch & Tap: "), "{listing}");
+    assert!(
+        listing
+            .lines()
+            .any(|l| l.starts_with("t1type") && l.ends_with("= Scratch"))
+    );
+    let file = dir.join("mine.txt");
+    std::fs::write(&file, &shown.stdout).unwrap();
+    let bed = |name: &str, extra: &[&str]| {
+        let out = dir.join(name);
+        let mut args = vec!["generate", "--duration", "2s", "--seed", "5"];
+        args.extend_from_slice(extra);
+        args.push(out.to_str().unwrap());
+        let run = murmur(&args);
+        assert!(run.status.success(), "{name}: {}", text(&run.stderr));
+        let samples: Vec<i32> = hound::WavReader::open(&out)
+            .unwrap()
+            .into_samples::<i32>()
+            .map(Result::unwrap)
+            .collect();
+        (std::fs::read(&out).unwrap(), samples)
+    };
+    let (by_name, samples) = bed("by-name.wav", &["--preset", "Scratch & Tap"]);
+    let (by_file, _) = bed("by-file.wav", &["--preset", file.to_str().unwrap()]);
+    assert!(by_name == by_file, "the preset file renders differently");
+    assert!(samples.iter().any(|s| s.abs() > 1_000), "silent bed");
+    // Every layer switched off by name and by ID: the bed would be silent, so `generate`
+    // refuses, names the presets that have layers, and writes nothing.
+    let all_off = [
+        "--preset",
+        "Scratch & Tap",
+        "--set",
+        "Layer 1 On=Off",
+        "--set",
+        "t2on=off",
+        "--set",
+        "t3on = Off",
+    ];
+    let off = dir.join("off.wav");
+    let mut args = vec!["generate", "--duration", "2s"];
+    args.extend(all_off);
+    args.push(off.to_str().unwrap());
+    let run = murmur(&args);
+    assert!(!run.status.success());
+    let says = text(&run.stderr);
+    assert!(says.contains("no trigger layer is on"), "{says}");
+    for preset in murmur::presets::factory() {
+        let has_layers = preset
+            .settings
+            .layers
+            .iter()
+            .any(|l| l.on && l.density_per_s > 0.0);
+        assert_eq!(
+            says.contains(preset.name),
+            has_layers,
+            "{}: {says}",
+            preset.name
+        );
+    }
+    assert!(!off.exists());
+    // One layer back on by name: sound again.
+    let mut one_on = all_off.to_vec();
+    one_on.extend(["--set", "Layer 2 On=On"]);
+    let (_, one) = bed("one.wav", &one_on);
+    assert!(one.iter().any(|&s| s != 0), "a layer on, yet silence");
+    // A preset file with a bad line is named with its line.
+    std::fs::write(&file, "# mine\nazim=90\nt1dens=lots\n").unwrap();
+    let run = murmur(&[
+        "generate",
+        "--preset",
+        file.to_str().unwrap(),
+        "--duration",
+        "1s",
+        "x.wav",
+    ]);
+    assert!(!run.status.success());
+    assert!(
+        text(&run.stderr).contains("line 3: `lots` is not a value of t1dens"),
+        "{}",
+        text(&run.stderr)
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn existing_files_and_bad_arguments_are_refused_without_touching_anything() {
+    let dir = temp_dir("refuse");
+    let existing = dir.join("keep.wav");
+    std::fs::write(&existing, b"precious").unwrap();
+    let run = generate(&existing, "1");
+    assert!(!run.status.success());
+    assert!(
+        text(&run.stderr).contains("--overwrite"),
+        "{}",
+        text(&run.stderr)
+    );
+    assert_eq!(std::fs::read(&existing).unwrap(), b"precious");
+
+    let missing = dir.join("new.wav");
+    for (args, says) in [
+        (
+            vec!["--preset", "Thunderstorm", "--duration", "3s"],
+            "unknown preset",
+        ),
+        (
+            vec!["--preset", "Brushing", "--duration", "soon"],
+            "bad duration",
+        ),
+        (
+            vec!["--preset", "Brushing", "--duration", "3s", "--bits", "12"],
+            "bad --bits",
+        ),
+    ] {
+        let mut all = vec!["generate"];
+        all.extend(args);
+        all.push(missing.to_str().unwrap());
+        let run = murmur(&all);
+        assert!(!run.status.success());
+        assert!(text(&run.stderr).contains(says), "{}", text(&run.stderr));
+        assert!(!missing.exists());
+    }
+    // Nothing but the file that was there: no temporary files left behind.
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+
+    let overwritten = murmur(&[
+        "generate",
+        "--preset",
+        "Brushing",
+        "--duration",
+        "1s",
+        "--overwrite",
+        existing.to_str().unwrap(),
+    ]);
+    assert!(
+        overwritten.status.success(),
+        "{}",
+        text(&overwritten.stderr)
+    );
+    assert_eq!(
+        hound::WavReader::open(&existing).unwrap().duration(),
+        48_000
+    );
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn the_demo_is_thirty_seconds_that_move_and_stay_under_the_ceiling() {
+    let dir = temp_dir("demo");
+    // A folder gets the default name (the folder is made).
+    let folder = format!("{}/", dir.join("demo").display());
+    let run = murmur(&["demo", &folder]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let out = dir.join("demo/murmur-demo.wav");
+    let reader = hound::WavReader::open(&out).unwrap();
+    let spec = reader.spec();
+    assert_eq!((spec.channels, spec.sample_rate), (2, 48_000));
+    assert_eq!(reader.duration(), 30 * 48_000);
+    let full = (1 << 23) as f32;
+    let samples: Vec<f32> = reader
+        .into_samples::<i32>()
+        .map(|s| s.unwrap() as f32 / full)
+        .collect();
+    let peak = samples.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+    let rms = (samples.iter().map(|x| x * x).sum::<f32>() / samples.len() as f32).sqrt();
+    // The Calm Guard's default ceiling is −6 dBFS; a whisper demo sits well below it on average.
+    assert!(peak <= 0.502, "{peak}");
+    assert!(rms > 0.01, "{rms}");
+    // The voice sweeps ear to ear (0.1 Hz): the left/right balance of 1 s windows swings.
+    let balances: Vec<f32> = samples
+        .chunks(2 * 48_000)
+        .map(|w| {
+            let (l, r) = w
+                .chunks(2)
+                .fold((0.0, 0.0), |(l, r), f| (l + f[0] * f[0], r + f[1] * f[1]));
+            10.0 * (l / r).log10()
+        })
+        .collect();
+    let (lo, hi) = balances
+        .iter()
+        .fold((f32::MAX, f32::MIN), |(a, b), x| (a.min(*x), b.max(*x)));
+    assert!(lo < -6.0 && hi > 6.0, "balance {lo:.1} … {hi:.1} dB");
+    let _ = std::fs::remove_dir_all(dir);
+}

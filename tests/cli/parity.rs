@@ -1,0 +1,179 @@
+//! The command-line renderer equals the plugin: a whisper fixture rendered by `murmur render`
+//! with a preset with trigger layers, a `--set` value and an automation file, against the same
+//! fixture through the CLAP build in the test host, which loads the same preset and sends the
+//! automation as parameter events on the same samples. At 44.1 and 48 kHz.
+
+// The shared host serves several test binaries; this one uses only part of it.
+
+use std::path::Path;
+
+use murmur::automation::Automation;
+use murmur::offline::AUTOMATION_STEP;
+use murmur::params::{ParamIndex, ParamSheet};
+use testkit::clap::*;
+use testkit::cli::{murmur, temp_dir, text};
+
+const PRESET: &str = "Tapping Around the Head";
+const SET: &str = "Voice Level=-3 dB";
+/// A sweep from ear to ear, a motion change and a layer getting busier, in three notations.
+const AUTOMATION: &str = "# ear to ear, then an orbit\n\
+                          0       azim=-80°\n\
+                          0       motion=Static\n\
+                          1.5s    azim=80\n\
+                          2.0     motion=Orbit\n\
+                          0:01.0  Layer 1 Density=1 /s\n\
+                          0:03    t1dens=12\n\
+                          3500ms  dist=0.2 m\n";
+const TAIL_S: f64 = 1.0;
+
+/// A mono 16-bit fixture as the CLI reads it.
+fn read_fixture(path: &Path) -> (u32, Vec<f32>) {
+    let mut reader = hound::WavReader::open(path).unwrap();
+    let spec = reader.spec();
+    assert_eq!((spec.channels, spec.bits_per_sample), (1, 16));
+    let samples = reader
+        .samples::<i16>()
+        .map(|s| s.unwrap() as f32 / 32768.0)
+        .collect();
+    (spec.sample_rate, samples)
+}
+
+/// The CLAP value a host sends for normalized value `normalized` of `entry`.
+fn clap_value(steps: Option<usize>, normalized: f32) -> f64 {
+    match steps {
+        Some(steps) => (normalized * steps as f32).round() as f64,
+        None => normalized as f64,
+    }
+}
+
+/// The fixture through the plugin, in the test host's 512-sample blocks.
+fn render_in_host(rate: u32, voice: &[f32]) -> (Vec<f32>, Vec<f32>) {
+    let mut sheet = ParamSheet::with_settings(&murmur::presets::find(PRESET).unwrap().settings);
+    let (index, value) = sheet.parse_assignment(SET).unwrap();
+    sheet.set_normalized(index, value);
+    let automation = Automation::parse(AUTOMATION, &sheet).unwrap();
+    automation.apply(0.0, &mut sheet);
+
+    let mut murmur = Murmur::new();
+    murmur.select_layout(1, 2);
+    let ids: Vec<u32> = sheet
+        .params()
+        .iter()
+        .map(|e| murmur.param_by_id(&e.id).id)
+        .collect();
+    let mut processor = murmur.activate(rate as f64, 1);
+
+    // The whole preset at the first sample, as a host restoring a session sends it.
+    let mut last_sent: Vec<f32> = (0..ids.len())
+        .map(|i| sheet.normalized(ParamIndex(i)))
+        .collect();
+    let mut changes: Vec<ParamChange> = last_sent
+        .iter()
+        .enumerate()
+        .map(|(i, &normalized)| ParamChange {
+            offset: 0,
+            id: ids[i],
+            value: clap_value(sheet.params()[i].steps, normalized),
+        })
+        .collect();
+
+    // The plugin's output is one latency behind its input (the CLI compensates it): render
+    // that much longer.
+    let latency = murmur::engine::Engine::new(rate as f32, BLOCK)
+        .unwrap()
+        .latency(murmur::engine::InputChannels::Mono);
+    let total = voice.len() + (TAIL_S * rate as f64).round() as usize + latency;
+    let (mut left, mut right) = (Vec::with_capacity(total), Vec::with_capacity(total));
+    let mut done = 0;
+    while done < total {
+        let frames = BLOCK.min(total - done);
+        for (i, sample) in processor.inputs[0][..frames].iter_mut().enumerate() {
+            *sample = voice.get(done + i).copied().unwrap_or(0.0);
+        }
+        // Automation on every control tick in this block, only where a value moved.
+        for offset in (0..frames).filter(|o| (done + o) % AUTOMATION_STEP == 0) {
+            automation.apply((done + offset) as f64 / rate as f64, &mut sheet);
+            for lane in automation.lanes() {
+                let ParamIndex(i) = lane.param;
+                let normalized = sheet.normalized(lane.param);
+                if normalized != last_sent[i] {
+                    last_sent[i] = normalized;
+                    changes.push(ParamChange {
+                        offset: offset as u32,
+                        id: ids[i],
+                        value: clap_value(sheet.params()[i].steps, normalized),
+                    });
+                }
+            }
+        }
+        processor.process(frames, &changes);
+        changes.clear();
+        let (l, r) = processor.output(frames);
+        left.extend_from_slice(l);
+        right.extend_from_slice(r);
+        done += frames;
+    }
+    murmur.deactivate(processor);
+    (left.split_off(latency), right.split_off(latency))
+}
+
+#[test]
+fn the_cli_renders_what_the_plugin_renders() {
+    let dir = temp_dir("parity-clap");
+    let automation_file = dir.join("sweep.txt");
+    std::fs::write(&automation_file, AUTOMATION).unwrap();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    for fixture in ["whisper-44k1.wav", "whisper-48k.wav"] {
+        let input = fixtures.join(fixture);
+        let (rate, voice) = read_fixture(&input);
+        let output = dir.join(format!("{fixture}-cli.wav"));
+        let run = murmur(&[
+            "render",
+            input.to_str().unwrap(),
+            "-o",
+            output.to_str().unwrap(),
+            "--preset",
+            PRESET,
+            "--set",
+            SET,
+            "--automation",
+            automation_file.to_str().unwrap(),
+            "--tail",
+            &TAIL_S.to_string(),
+            "--bits",
+            "32f",
+        ]);
+        assert!(run.status.success(), "{}", text(&run.stderr));
+        let cli: Vec<f32> = hound::WavReader::open(&output)
+            .unwrap()
+            .samples::<f32>()
+            .map(Result::unwrap)
+            .collect();
+
+        let (left, right) = render_in_host(rate, &voice);
+        assert_eq!(cli.len(), 2 * left.len(), "{fixture}: length");
+        let mut worst = 0.0f32;
+        let mut peak = 0.0f32;
+        for (frame, (l, r)) in cli.chunks(2).zip(left.iter().zip(&right)) {
+            worst = worst.max((frame[0] - l).abs()).max((frame[1] - r).abs());
+            peak = peak.max(l.abs()).max(r.abs());
+        }
+        println!("{fixture}: max |CLI − plugin| = {worst:e}, peak {peak}");
+        assert!(peak > 0.05, "{fixture}: the render is audible ({peak})");
+        assert!(worst <= 1e-6, "{fixture}: max |diff| {worst}");
+
+        // The automation is heard: the sweep starts on the left and has crossed by 1.5 s.
+        let energy = |from_s: f64, to_s: f64| {
+            let (a, b) = (
+                (from_s * rate as f64) as usize,
+                (to_s * rate as f64) as usize,
+            );
+            let e = |x: &[f32]| x.iter().map(|v| (*v as f64).powi(2)).sum::<f64>();
+            (e(&left[a..b]), e(&right[a..b]))
+        };
+        let (l0, r0) = energy(0.0, 0.5);
+        let (l1, r1) = energy(1.3, 1.9);
+        assert!(l0 > 2.0 * r0 && r1 > 2.0 * l1, "{l0} {r0} / {l1} {r1}");
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}

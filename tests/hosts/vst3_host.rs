@@ -1,0 +1,334 @@
+//! Loads Murmur the way a VST3 host does: from a `Murmur.vst3` bundle, through the module entry
+//! points and the COM interfaces of the `vst3` crate, with no nice-plug code on the host side
+//! (the host lives in `testkit::vst3`).
+//!
+//! The library under test is the `cdylib` that `cargo test` builds next to this test binary
+//! (`target/<profile>/deps/libmurmur.so`, or `murmur.dll` on Windows), or the bundles in
+//! `MURMUR_TEST_BUNDLES`. Test builds enable nice-plug's `assert_process_allocs`,
+//! so an allocation inside `IAudioProcessor::process()` (or `setProcessing(true)`, which runs the
+//! plugin's `reset()` under the same guard) aborts the whole test binary instead of failing one
+//! test.
+
+#![cfg(all(any(target_os = "linux", windows), target_arch = "x86_64"))]
+
+use testkit::frozen_params::FROZEN;
+
+use std::time::Instant;
+
+use vst3::Steinberg::Vst::IAudioProcessorTrait;
+use vst3::Steinberg::Vst::IEditControllerTrait;
+use vst3::Steinberg::Vst::ParameterInfo_::ParameterFlags_::{kCanAutomate, kIsBypass};
+use vst3::Steinberg::{
+    IPluginFactory2, IPluginFactory2Trait, IPluginFactoryTrait, PClassInfo2, PFactoryInfo,
+    kResultOk,
+};
+
+use testkit::vst3::*;
+
+/// Frequency of the test tone fed to the voice path, in Hz.
+const TONE_HZ: f64 = 300.0;
+/// Peak amplitude of the test tone: about −1 dBFS, well above the default ceiling, so the Calm
+/// Guard has something to hold down.
+const TONE_AMPLITUDE: f32 = 0.9;
+/// The Calm Guard's default ceiling of −6 dBFS as a linear gain (10^(−6/20) = 0.501187…).
+const DEFAULT_CEILING: f32 = 0.5012;
+
+/// `seconds` of the test tone at [`SAMPLE_RATE`].
+fn sine(seconds: f64) -> Vec<f32> {
+    let len = (seconds * SAMPLE_RATE).round() as usize;
+    (0..len)
+        .map(|n| {
+            let phase = std::f64::consts::TAU * TONE_HZ * n as f64 / SAMPLE_RATE;
+            TONE_AMPLITUDE * phase.sin() as f32
+        })
+        .collect()
+}
+
+fn rms(signal: &[f32]) -> f32 {
+    let sum: f64 = signal.iter().map(|&x| x as f64 * x as f64).sum();
+    (sum / signal.len().max(1) as f64).sqrt() as f32
+}
+
+fn peak(signal: &[f32]) -> f32 {
+    signal.iter().fold(0.0f32, |peak, &x| peak.max(x.abs()))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tests
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn factory_lists_murmur_as_spatial_fx() {
+    let _guard = lock_module();
+    let module = Module::load();
+    let factory = module.factory();
+
+    let mut factory_info: PFactoryInfo = unsafe { std::mem::zeroed() };
+    assert_eq!(
+        unsafe { factory.getFactoryInfo(&mut factory_info) },
+        kResultOk
+    );
+    assert!(
+        !c_chars_to_string(&factory_info.vendor).is_empty(),
+        "the factory names a vendor"
+    );
+
+    let cid = murmur_class_id(&factory);
+
+    let factory2 = factory
+        .cast::<IPluginFactory2>()
+        .expect("the factory implements IPluginFactory2");
+    let class_count = unsafe { factory2.countClasses() };
+    let info2 = (0..class_count)
+        .map(|index| {
+            let mut info: PClassInfo2 = unsafe { std::mem::zeroed() };
+            assert_eq!(
+                unsafe { factory2.getClassInfo2(index, &mut info) },
+                kResultOk
+            );
+            info
+        })
+        .find(|info| info.cid == cid)
+        .expect("getClassInfo2 describes Murmur's class");
+    assert_eq!(c_chars_to_string(&info2.category), "Audio Module Class");
+    assert_eq!(c_chars_to_string(&info2.name), "Murmur");
+
+    let subcategories = c_chars_to_string(&info2.subCategories);
+    let subcategories: Vec<&str> = subcategories.split('|').collect();
+    for expected in ["Fx", "Spatial"] {
+        assert!(
+            subcategories.contains(&expected),
+            "subcategories {subcategories:?} lack {expected:?}"
+        );
+    }
+}
+
+/// One binary, two plugins: hosts that sort plugins by the subcategories (Fx browsers, instrument
+/// tracks) must find the effect among the effects and the instrument among the instruments.
+#[test]
+fn factory_lists_the_effect_and_the_instrument() {
+    let _guard = lock_module();
+    let module = Module::load();
+    let factory = module.factory();
+    let factory2 = factory
+        .cast::<IPluginFactory2>()
+        .expect("the factory implements IPluginFactory2");
+
+    // (name, category, subcategories) of every class, through getClassInfo2.
+    let classes: Vec<(String, String, Vec<String>)> = (0..unsafe { factory2.countClasses() })
+        .map(|index| {
+            let mut info: PClassInfo2 = unsafe { std::mem::zeroed() };
+            assert_eq!(
+                unsafe { factory2.getClassInfo2(index, &mut info) },
+                kResultOk,
+                "getClassInfo2({index})"
+            );
+            let subcategories = c_chars_to_string(&info.subCategories)
+                .split('|')
+                .map(str::to_owned)
+                .collect();
+            (
+                c_chars_to_string(&info.name),
+                c_chars_to_string(&info.category),
+                subcategories,
+            )
+        })
+        .collect();
+    eprintln!("VST3 classes: {classes:?}");
+
+    let mut audio_modules: Vec<&str> = classes
+        .iter()
+        .filter(|(_, category, _)| category == "Audio Module Class")
+        .map(|(name, _, _)| name.as_str())
+        .collect();
+    // Hosts do not rely on the factory's order, nor does this test.
+    audio_modules.sort_unstable();
+    assert_eq!(
+        audio_modules,
+        ["Murmur", "Murmur Triggers"],
+        "the audio module classes"
+    );
+    let subcategories = |name: &str| {
+        &classes
+            .iter()
+            .find(|(n, category, _)| n == name && category == "Audio Module Class")
+            .expect("listed above")
+            .2
+    };
+    let has = |name: &str, wanted: &str| subcategories(name).iter().any(|s| s == wanted);
+    assert!(
+        has("Murmur", "Fx") && !has("Murmur", "Instrument"),
+        "the effect's subcategories {:?} should include \"Fx\" and not \"Instrument\"",
+        subcategories("Murmur")
+    );
+    assert!(
+        has("Murmur Triggers", "Instrument") && !has("Murmur Triggers", "Fx"),
+        "the instrument's subcategories {:?} should include \"Instrument\" and not \"Fx\"",
+        subcategories("Murmur Triggers")
+    );
+}
+
+#[test]
+fn edit_controller_exposes_voice_and_global_params() {
+    let _guard = lock_module();
+    let module = Module::load();
+    let factory = module.factory();
+    let instance = Instance::create(&factory);
+
+    let infos = instance.parameter_infos();
+    assert_eq!(
+        infos.len(),
+        FROZEN.len(),
+        "parameter count; titles: {:?}",
+        infos
+            .iter()
+            .map(|info| utf16_to_string(&info.title))
+            .collect::<Vec<_>>()
+    );
+
+    for &(string_id, name) in FROZEN {
+        let id = vst3_param_id(string_id);
+        let info = infos
+            .iter()
+            .find(|info| info.id == id)
+            .unwrap_or_else(|| panic!("no parameter with id {string_id:?} (VST3 id {id})"));
+        assert_eq!(
+            utf16_to_string(&info.title),
+            name,
+            "title of parameter {string_id:?}"
+        );
+        assert!(
+            info.flags & kCanAutomate != 0,
+            "parameter {string_id:?} can be automated"
+        );
+    }
+
+    let bypass_params: Vec<String> = infos
+        .iter()
+        .filter(|info| info.flags & kIsBypass != 0)
+        .map(|info| utf16_to_string(&info.title))
+        .collect();
+    assert_eq!(
+        bypass_params,
+        ["Bypass"],
+        "exactly one parameter has kIsBypass"
+    );
+
+    // The defaults the processing test relies on: Calm Guard on at −6 dBFS, not bypassed.
+    let default_plain = |string_id: &str| {
+        let id = vst3_param_id(string_id);
+        let info = infos.iter().find(|info| info.id == id).unwrap();
+        assert_eq!(
+            unsafe { instance.controller.getParamNormalized(id) },
+            info.defaultNormalizedValue,
+            "{string_id:?} starts at its default"
+        );
+        unsafe {
+            instance
+                .controller
+                .normalizedParamToPlain(id, info.defaultNormalizedValue)
+        }
+    };
+    assert_eq!(default_plain("calm"), 1.0, "Calm Guard defaults to on");
+    assert_eq!(default_plain("bypass"), 0.0, "Bypass defaults to off");
+    let ceiling_db = default_plain("ceil");
+    assert!(
+        (ceiling_db + 6.0).abs() < 1e-3,
+        "Ceiling defaults to −6 dBFS, got {ceiling_db}"
+    );
+
+    instance.terminate();
+}
+
+#[test]
+fn processes_a_sine_within_the_default_ceiling() {
+    let _guard = lock_module();
+    let started = Instant::now();
+    let module = Module::load();
+    let factory = module.factory();
+    let instance = Instance::create(&factory);
+    instance.start_stereo();
+
+    let mut runner = StereoRunner::new();
+    runner.flush(&instance.processor, &ParamChanges::empty());
+
+    // 187 full blocks and a last, shorter one: hosts do not always fill the maximum block size.
+    let input = sine((187 * MAX_BLOCK_SIZE + MAX_BLOCK_SIZE / 2) as f64 / SAMPLE_RATE);
+    let empty_changes = ParamChanges::empty();
+    let [left, right] = runner.run(&instance.processor, &input, |_| empty_changes.clone());
+
+    instance.stop();
+    instance.terminate();
+
+    for (name, channel) in [("left", &left), ("right", &right)] {
+        if let Some(index) = channel.iter().position(|x| !x.is_finite()) {
+            panic!("{name} output sample {index} is {}", channel[index]);
+        }
+        let channel_rms = rms(channel);
+        let channel_peak = peak(channel);
+        eprintln!("{name}: rms {channel_rms:.4}, peak {channel_peak:.4}");
+        assert!(
+            channel_rms > 1e-3,
+            "{name} output is silent (rms {channel_rms})"
+        );
+        assert!(
+            channel_peak <= DEFAULT_CEILING,
+            "{name} output peaks at {channel_peak} ({:.2} dBFS), above the default −6 dBFS \
+             ceiling",
+            20.0 * channel_peak.log10()
+        );
+    }
+    eprintln!("load + 2 s of audio: {:?}", started.elapsed());
+}
+
+#[test]
+fn host_bypass_passes_the_input_through() {
+    let _guard = lock_module();
+    let module = Module::load();
+    let factory = module.factory();
+    let instance = Instance::create(&factory);
+    instance.start_stereo();
+
+    let bypass_id = vst3_param_id("bypass");
+    let latency = unsafe { instance.processor.getLatencySamples() } as usize;
+
+    // Half a second processed, then the host engages bypass mid-block and keeps it on for 1.5 s.
+    let switch_block = 47;
+    let switch_offset = 100;
+    let input = sine(2.0);
+    let empty_changes = ParamChanges::empty();
+    let bypass_on = ParamChanges::single(bypass_id, switch_offset, 1.0);
+    let mut runner = StereoRunner::new();
+    let [left, right] = runner.run(&instance.processor, &input, |block_idx| {
+        if block_idx == switch_block {
+            bypass_on.clone()
+        } else {
+            empty_changes.clone()
+        }
+    });
+
+    let bypass_normalized = unsafe { instance.controller.getParamNormalized(bypass_id) };
+    instance.stop();
+    instance.terminate();
+
+    assert_eq!(
+        bypass_normalized, 1.0,
+        "the bypass change reached the parameter"
+    );
+
+    // Any crossfade into bypass is long over one second after the switch; from there on the
+    // output is the input, delayed by the reported latency.
+    let settled = switch_block * MAX_BLOCK_SIZE + switch_offset as usize + SAMPLE_RATE as usize;
+    for (name, channel) in [("left", &left), ("right", &right)] {
+        for index in settled..channel.len() {
+            let expected = input[index - latency];
+            assert!(
+                (channel[index] - expected).abs() <= 1e-5,
+                "bypassed {name} output differs from the input at sample {index}: {} vs {} \
+                 (latency {latency})",
+                channel[index],
+                expected
+            );
+        }
+    }
+}
