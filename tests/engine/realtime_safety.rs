@@ -116,19 +116,21 @@ fn allocating_inside_the_guard() {
 
 #[test]
 fn allocation_guard_is_armed() {
-    let status = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "allocating_inside_the_guard",
-            "--ignored",
-            "--test-threads=1",
-        ])
-        .stdout(std::process::Stdio::null())
+    // The test's name as the harness knows it: its module path inside this test program.
+    let module = module_path!().split_once("::").map_or("", |(_, path)| path);
+    let name = format!("{module}::allocating_inside_the_guard");
+    let child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", &name, "--ignored", "--test-threads=1"])
         .stderr(std::process::Stdio::null())
-        .status()
+        .output()
         .unwrap();
+    let stdout = String::from_utf8_lossy(&child.stdout);
     assert!(
-        !status.success(),
+        stdout.contains("running 1 test"),
+        "the child process did not run {name}: {stdout}"
+    );
+    assert!(
+        !child.status.success(),
         "an allocation inside assert_no_alloc went unnoticed"
     );
 }
