@@ -6,98 +6,11 @@
 
 use nice_plug::prelude::*;
 
+use super::choice_index;
+use super::choices::{DivisionParam, PlacementParam, TriggerKindParam, choice_for};
 use crate::format::{s2v_metres, s2v_number, s2v_percent, v2s_decimals, v2s_percent};
 use crate::settings::LayerSettings;
 use crate::settings::ranges::*;
-use crate::triggers::{GridDivision, Placement, TriggerKind};
-
-/// Trigger model choices as the host sees them (stable variant ids).
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TriggerKindParam {
-    #[id = "wood"]
-    #[name = "Wood Tap"]
-    WoodTap,
-    #[id = "nail"]
-    #[name = "Nail Tap"]
-    NailTap,
-    #[id = "crinkle"]
-    #[name = "Crinkle"]
-    Crinkle,
-    #[id = "paper"]
-    #[name = "Paper"]
-    Paper,
-    #[id = "brush"]
-    #[name = "Brush"]
-    Brush,
-    #[id = "scratch"]
-    #[name = "Scratch"]
-    Scratch,
-    #[id = "drops"]
-    #[name = "Drops"]
-    Drops,
-    #[id = "rain"]
-    #[name = "Rain"]
-    Rain,
-    #[id = "shh"]
-    #[name = "Shh"]
-    Shh,
-}
-
-impl TriggerKindParam {
-    fn to_kind(self) -> TriggerKind {
-        TriggerKind::ALL[self as usize]
-    }
-
-    fn from_kind(kind: TriggerKind) -> Self {
-        Self::from_index(kind as usize)
-    }
-}
-
-/// Placement choices as the host sees them.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PlacementParam {
-    #[id = "around"]
-    #[name = "Around Head"]
-    AroundHead,
-    #[id = "follow"]
-    #[name = "Follow Voice"]
-    FollowVoice,
-    #[id = "leftear"]
-    #[name = "Left Ear"]
-    LeftEar,
-    #[id = "rightear"]
-    #[name = "Right Ear"]
-    RightEar,
-    #[id = "front"]
-    #[name = "Front"]
-    Front,
-    #[id = "sweep"]
-    #[name = "Sweep"]
-    Sweep,
-}
-
-/// Grid divisions as the host sees them.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DivisionParam {
-    #[id = "1/1"]
-    #[name = "1/1"]
-    Whole,
-    #[id = "1/2"]
-    #[name = "1/2"]
-    Half,
-    #[id = "1/4"]
-    #[name = "1/4"]
-    Quarter,
-    #[id = "1/8"]
-    #[name = "1/8"]
-    Eighth,
-    #[id = "1/16"]
-    #[name = "1/16"]
-    Sixteenth,
-    #[id = "1/32"]
-    #[name = "1/32"]
-    ThirtySecond,
-}
 
 /// Density, 0…30 events/s, skewed so the calm range (0.2–5/s) gets most of the travel.
 pub fn density_range() -> FloatRange {
@@ -143,7 +56,7 @@ impl LayerParams {
         Self {
             number,
             on: BoolParam::new(name("On"), d.on),
-            kind: EnumParam::new(name("Type"), TriggerKindParam::from_kind(d.kind)),
+            kind: EnumParam::new(name("Type"), choice_for(d.kind)),
             level: FloatParam::new(
                 name("Level"),
                 d.level_db,
@@ -191,17 +104,17 @@ impl LayerParams {
     pub fn settings(&self) -> LayerSettings {
         LayerSettings {
             on: self.on.value(),
-            kind: self.kind.value().to_kind(),
+            kind: self.kind.value().into(),
             level_db: self.level.value(),
             density_per_s: self.density.value(),
             regularity: self.regularity.value(),
             sync: self.sync.value(),
-            division: GridDivision::ALL[self.division.value() as usize],
+            division: self.division.value().into(),
             variation: self.variation.value(),
             tone: self.tone.value(),
             size: self.size.value(),
             decay: self.decay.value(),
-            placement: Placement::ALL[self.placement.value() as usize],
+            placement: self.placement.value().into(),
             spread_deg: self.spread.value(),
             distance_m: self.distance.value(),
         }
@@ -212,20 +125,19 @@ impl LayerParams {
     /// Layer `number`'s plain values for `layer`, by ID (see [`super::plain_values`]).
     pub fn plain_values(number: usize, layer: &LayerSettings) -> Vec<(String, f32)> {
         let switch = |on: bool| if on { 1.0 } else { 0.0 };
-        let choice = |all: &[_], value| all.iter().position(|v| *v == value).unwrap_or(0) as f32;
         [
             ("on", switch(layer.on)),
-            ("type", layer.kind as usize as f32),
+            ("type", choice_index::<TriggerKindParam, _>(layer.kind)),
             ("lvl", layer.level_db),
             ("dens", layer.density_per_s),
             ("reg", layer.regularity),
             ("sync", switch(layer.sync)),
-            ("div", choice(&GridDivision::ALL, layer.division)),
+            ("div", choice_index::<DivisionParam, _>(layer.division)),
             ("var", layer.variation),
             ("tone", layer.tone),
             ("size", layer.size),
             ("dec", layer.decay),
-            ("plc", choice_placement(layer.placement)),
+            ("plc", choice_index::<PlacementParam, _>(layer.placement)),
             ("sprd", layer.spread_deg),
             ("dist", layer.distance_m),
         ]
@@ -233,13 +145,6 @@ impl LayerParams {
         .map(|(what, value)| (format!("t{number}{what}"), value))
         .collect()
     }
-}
-
-fn choice_placement(placement: Placement) -> f32 {
-    Placement::ALL
-        .iter()
-        .position(|p| *p == placement)
-        .unwrap_or(0) as f32
 }
 
 // SAFETY: every pointer points into `self`, and the list names each parameter once.
@@ -268,15 +173,9 @@ unsafe impl Params for LayerParams {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use nice_plug::prelude::Enum;
 
     #[test]
-    fn variant_order_matches_the_engine_enums() {
-        for (i, kind) in TriggerKind::ALL.iter().enumerate() {
-            assert_eq!(TriggerKindParam::from_index(i).to_kind(), *kind);
-        }
-        assert_eq!(PlacementParam::variants().len(), Placement::ALL.len());
-        assert_eq!(DivisionParam::variants().len(), GridDivision::ALL.len());
+    fn defaults_match_the_engine_defaults() {
         for n in 1..=3 {
             let params = LayerParams::new(n);
             assert_eq!(

@@ -9,118 +9,26 @@ use std::sync::{Arc, RwLock};
 
 use nice_plug::prelude::*;
 
+mod choices;
 pub mod layer;
 pub mod sheet;
 pub mod sofa_choice;
 
-pub use layer::{DivisionParam, LayerParams, PlacementParam, TriggerKindParam};
+pub use choices::{
+    DivisionParam, HrtfParam, MotionParam, PlacementParam, SyncDivisionParam, TriggerKindParam,
+    choice_for,
+};
+pub use layer::LayerParams;
 pub use sheet::{ParamEntry, ParamIndex, ParamSheet};
 
 use crate::format::{
     s2v_centimetres, s2v_hertz, s2v_metres, s2v_number, s2v_percent, v2s_decimals, v2s_percent,
 };
-use crate::motion::{MotionMode, SyncDivision};
+use crate::settings::Range;
 use crate::settings::Settings;
 use crate::settings::ranges::*;
-use crate::settings::{HrtfModel, Range};
 use crate::sofa_loader::SofaLoader;
 pub use sofa_choice::SofaChoice;
-
-/// Motion path choices as the host sees them (stable variant ids for saved sessions).
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MotionParam {
-    #[id = "static"]
-    #[name = "Static"]
-    Static,
-    #[id = "ear2ear"]
-    #[name = "Ear to Ear"]
-    EarToEar,
-    #[id = "orbit"]
-    #[name = "Orbit"]
-    Orbit,
-    #[id = "fig8"]
-    #[name = "Figure Eight"]
-    FigureEight,
-    #[id = "drift"]
-    #[name = "Drift"]
-    Drift,
-    #[id = "earhop"]
-    #[name = "Ear Hop"]
-    EarHop,
-}
-
-impl From<MotionParam> for MotionMode {
-    fn from(value: MotionParam) -> Self {
-        match value {
-            MotionParam::Static => MotionMode::Static,
-            MotionParam::EarToEar => MotionMode::EarToEar,
-            MotionParam::Orbit => MotionMode::Orbit,
-            MotionParam::FigureEight => MotionMode::FigureEight,
-            MotionParam::Drift => MotionMode::Drift,
-            MotionParam::EarHop => MotionMode::EarHop,
-        }
-    }
-}
-
-/// Head model choices as the host sees them.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HrtfParam {
-    #[id = "sphere"]
-    #[name = "Sphere"]
-    Sphere,
-    #[id = "sofa"]
-    #[name = "SOFA"]
-    Sofa,
-}
-
-impl From<HrtfParam> for HrtfModel {
-    fn from(value: HrtfParam) -> Self {
-        match value {
-            HrtfParam::Sphere => HrtfModel::Sphere,
-            HrtfParam::Sofa => HrtfModel::Sofa,
-        }
-    }
-}
-
-/// Sync division choices as the host sees them.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SyncDivisionParam {
-    #[id = "8bar"]
-    #[name = "8 bars"]
-    Bars8,
-    #[id = "4bar"]
-    #[name = "4 bars"]
-    Bars4,
-    #[id = "2bar"]
-    #[name = "2 bars"]
-    Bars2,
-    #[id = "1bar"]
-    #[name = "1 bar"]
-    Bar1,
-    #[id = "1/2"]
-    #[name = "1/2"]
-    Half,
-    #[id = "1/4"]
-    #[name = "1/4"]
-    Quarter,
-    #[id = "1/8"]
-    #[name = "1/8"]
-    Eighth,
-}
-
-impl From<SyncDivisionParam> for SyncDivision {
-    fn from(value: SyncDivisionParam) -> Self {
-        match value {
-            SyncDivisionParam::Bars8 => SyncDivision::Bars(8),
-            SyncDivisionParam::Bars4 => SyncDivision::Bars(4),
-            SyncDivisionParam::Bars2 => SyncDivision::Bars(2),
-            SyncDivisionParam::Bar1 => SyncDivision::Bars(1),
-            SyncDivisionParam::Half => SyncDivision::Note(2),
-            SyncDivisionParam::Quarter => SyncDivision::Note(4),
-            SyncDivisionParam::Eighth => SyncDivision::Note(8),
-        }
-    }
-}
 
 /// The editor window's size when a project has none saved, logical pixels.
 pub const DEFAULT_EDITOR_SIZE: (u32, u32) = (960, 640);
@@ -364,10 +272,7 @@ impl MurmurParams {
 pub fn plain_values(s: &Settings) -> Vec<(String, f32)> {
     let switch = |on: bool| if on { 1.0 } else { 0.0 };
     let mut values: Vec<(String, f32)> = [
-        (
-            "motion",
-            choice_index(s.motion, |p: MotionParam| MotionMode::from(p)),
-        ),
+        ("motion", choice_index::<MotionParam, _>(s.motion)),
         ("azim", s.azimuth_deg),
         ("elev", s.elevation_deg),
         ("dist", s.distance_m),
@@ -375,17 +280,12 @@ pub fn plain_values(s: &Settings) -> Vec<(String, f32)> {
         ("msync", switch(s.motion_sync)),
         (
             "mdiv",
-            choice_index(s.sync_division, |p: SyncDivisionParam| {
-                SyncDivision::from(p)
-            }),
+            choice_index::<SyncDivisionParam, _>(s.sync_division),
         ),
         ("mdepth", s.motion_depth_deg),
         ("msoft", s.softness),
         ("head", s.head_radius_m * 100.0),
-        (
-            "hrtf",
-            choice_index(s.hrtf, |p: HrtfParam| HrtfModel::from(p)),
-        ),
+        ("hrtf", choice_index::<HrtfParam, _>(s.hrtf)),
         ("prox", s.proximity),
         ("width", s.width),
         ("vgain", s.voice_level_db),
@@ -407,11 +307,9 @@ pub fn plain_values(s: &Settings) -> Vec<(String, f32)> {
     values
 }
 
-/// The index of the host choice `P` that converts to `value` (the first choice if none does).
-fn choice_index<P: Enum, T: PartialEq>(value: T, convert: impl Fn(P) -> T) -> f32 {
-    (0..P::variants().len())
-        .position(|i| convert(P::from_index(i)) == value)
-        .unwrap_or(0) as f32
+/// The index of the host choice `P` that stands for `value` (the first choice if none does).
+fn choice_index<P: Enum + Copy, V: From<P> + PartialEq>(value: V) -> f32 {
+    choice_for::<P, V>(value).to_index() as f32
 }
 
 /// Keeps every value of a saved state inside its parameter's range before it is loaded: a
