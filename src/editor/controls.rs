@@ -11,7 +11,7 @@ use egui::{Response, Sense, Ui, Vec2};
 use nice_plug::prelude::*;
 
 use super::theme;
-use super::tooltips;
+use crate::params;
 
 /// Normalized change per wheel notch (Shift: a tenth of it).
 const WHEEL_STEP: f32 = 0.02;
@@ -38,7 +38,7 @@ pub fn row(ui: &mut Ui, label: &str, tooltip: &str, control: impl FnOnce(&mut Ui
 
 /// A slider for `param` (ID `id`) in a grid row.
 pub fn slider<P: Param>(ui: &mut Ui, setter: &ParamSetter, param: &P, id: &str, width: f32) {
-    let tooltip = tooltips::for_id(id);
+    let tooltip = params::tooltip(id);
     row(ui, short_name(param.name()), tooltip, |ui| {
         value_bar(ui, setter, param, id, width)
     });
@@ -58,7 +58,7 @@ pub fn slider_if<P: Param>(
     if applies {
         return slider(ui, setter, param, id, width);
     }
-    let tooltip = format!("{}\n{why_not}", tooltips::for_id(id));
+    let tooltip = format!("{}\n{why_not}", params::tooltip(id));
     ui.add_enabled_ui(false, |ui| {
         ui.label(short_name(param.name()))
             .on_disabled_hover_text(&tooltip)
@@ -221,7 +221,7 @@ fn wheel<P: Param>(ui: &Ui, response: &Response, setter: &ParamSetter, param: &P
 
 /// An on/off switch in a grid row.
 pub fn toggle(ui: &mut Ui, setter: &ParamSetter, param: &BoolParam, id: &str) {
-    let tooltip = tooltips::for_id(id);
+    let tooltip = params::tooltip(id);
     row(ui, short_name(param.name()), tooltip, |ui| {
         toggle_button(ui, setter, param, id)
     });
@@ -246,7 +246,7 @@ pub fn toggle_button(ui: &mut Ui, setter: &ParamSetter, param: &BoolParam, id: &
         setter.set_parameter(param, param.default_plain_value());
         setter.end_set_parameter(param);
     }
-    let tooltip = tooltips::for_id(id);
+    let tooltip = params::tooltip(id);
     response.on_hover_text(format!("{}: {text}\n{tooltip}", param.name()))
 }
 
@@ -258,7 +258,7 @@ pub fn choice<T: Enum + PartialEq + 'static>(
     id: &str,
     width: f32,
 ) {
-    let tooltip = tooltips::for_id(id);
+    let tooltip = params::tooltip(id);
     row(ui, short_name(param.name()), tooltip, |ui| {
         choice_box(ui, setter, param, id, width)
     });
@@ -293,7 +293,7 @@ pub fn choice_box<T: Enum + PartialEq + 'static>(
         "{}: {}\n{}",
         param.name(),
         T::variants()[T::to_index(param.value())],
-        tooltips::for_id(id)
+        params::tooltip(id)
     ))
 }
 
@@ -347,7 +347,7 @@ pub fn vertical_slider(
         theme::VOICE
     };
     painter.circle_filled(egui::pos2(track.center().x, y), 7.0, handle_colour);
-    let tooltip = tooltips::for_id(id);
+    let tooltip = params::tooltip(id);
     response.on_hover_text(format!(
         "{}: {}\n{tooltip}",
         param.name(),

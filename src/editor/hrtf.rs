@@ -13,7 +13,7 @@ use egui_file::{FileDialog, State};
 use nice_plug::prelude::*;
 
 use super::{controls, theme, tooltips};
-use crate::params::{HrtfParam, MurmurParams};
+use crate::params::{self, HrtfParam, MurmurParams};
 use crate::sofa_loader::SofaStatus;
 
 /// Width of the HRTF drop-down; Load… takes the rest of the row.
@@ -41,7 +41,7 @@ pub fn head_size_row(ui: &mut Ui, setter: &ParamSetter, p: &MurmurParams, width:
 /// Load… was pressed.
 pub fn hrtf_row(ui: &mut Ui, setter: &ParamSetter, p: &MurmurParams, width: f32) -> bool {
     ui.label(controls::short_name(p.hrtf.name()))
-        .on_hover_text(tooltips::for_id("hrtf"));
+        .on_hover_text(params::tooltip("hrtf"));
     let pressed = ui
         .horizontal(|ui| {
             controls::choice_box(ui, setter, &p.hrtf, "hrtf", CHOICE_WIDTH);

@@ -679,7 +679,7 @@ fn layer_strip(
         ],
         egui::Stroke::new(2.0, colour),
     );
-    let ids = |what: &str| format!("t{}{what}", index + 1);
+    let ids = |what: &str| crate::params::layer::param_id(index + 1, what);
     let inner = rect.shrink(8.0);
     let header = Rect::from_min_size(inner.min, vec2(inner.width(), 24.0));
     ui.scope_builder(egui::UiBuilder::new().max_rect(header), |ui| {

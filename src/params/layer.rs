@@ -1,282 +1,139 @@
-//! The parameters of one trigger layer, three times over.
+//! The parameters of one trigger layer, three times over: declared once, in the table below.
 //!
 //! IDs follow the design's `tNxxx` form (`t1dens`, `t2type`, …) and are frozen like every other
-//! ID. The derive macro's nested forms would add an underscore (`t1_dens`, `tdens_1`), so this
-//! struct lists its parameters itself.
+//! ID. The derive macro's nested forms would add an underscore (`t1_dens`, `tdens_1`), so
+//! [`LayerParams`] lists its parameters itself.
 
 use nice_plug::prelude::*;
 
-use crate::format::{s2v_metres, s2v_number, s2v_percent, v2s_decimals, v2s_percent};
+use super::choices::{DivisionParam, PlacementParam, TriggerKindParam};
+use super::kinds::*;
 use crate::settings::LayerSettings;
 use crate::settings::ranges::*;
-use crate::triggers::{GridDivision, Placement, TriggerKind};
 
-/// Trigger model choices as the host sees them (stable variant ids).
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TriggerKindParam {
-    #[id = "wood"]
-    #[name = "Wood Tap"]
-    WoodTap,
-    #[id = "nail"]
-    #[name = "Nail Tap"]
-    NailTap,
-    #[id = "crinkle"]
-    #[name = "Crinkle"]
-    Crinkle,
-    #[id = "paper"]
-    #[name = "Paper"]
-    Paper,
-    #[id = "brush"]
-    #[name = "Brush"]
-    Brush,
-    #[id = "scratch"]
-    #[name = "Scratch"]
-    Scratch,
-    #[id = "drops"]
-    #[name = "Drops"]
-    Drops,
-    #[id = "rain"]
-    #[name = "Rain"]
-    Rain,
-    #[id = "shh"]
-    #[name = "Shh"]
-    Shh,
-}
-
-impl TriggerKindParam {
-    fn to_kind(self) -> TriggerKind {
-        TriggerKind::ALL[self as usize]
-    }
-
-    fn from_kind(kind: TriggerKind) -> Self {
-        Self::from_index(kind as usize)
-    }
-}
-
-/// Placement choices as the host sees them.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PlacementParam {
-    #[id = "around"]
-    #[name = "Around Head"]
-    AroundHead,
-    #[id = "follow"]
-    #[name = "Follow Voice"]
-    FollowVoice,
-    #[id = "leftear"]
-    #[name = "Left Ear"]
-    LeftEar,
-    #[id = "rightear"]
-    #[name = "Right Ear"]
-    RightEar,
-    #[id = "front"]
-    #[name = "Front"]
-    Front,
-    #[id = "sweep"]
-    #[name = "Sweep"]
-    Sweep,
-}
-
-/// Grid divisions as the host sees them.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DivisionParam {
-    #[id = "1/1"]
-    #[name = "1/1"]
-    Whole,
-    #[id = "1/2"]
-    #[name = "1/2"]
-    Half,
-    #[id = "1/4"]
-    #[name = "1/4"]
-    Quarter,
-    #[id = "1/8"]
-    #[name = "1/8"]
-    Eighth,
-    #[id = "1/16"]
-    #[name = "1/16"]
-    Sixteenth,
-    #[id = "1/32"]
-    #[name = "1/32"]
-    ThirtySecond,
-}
-
-/// Density, 0…30 events/s, skewed so the calm range (0.2–5/s) gets most of the travel.
-pub fn density_range() -> FloatRange {
-    FloatRange::Skewed {
-        min: DENSITY_PER_S.min,
-        max: DENSITY_PER_S.max,
-        factor: FloatRange::skew_factor(-1.5),
-    }
-}
-
-/// One layer's parameters (N = 1, 2, 3).
-pub struct LayerParams {
-    /// Layer number, 1…3 (in the IDs and names).
-    number: usize,
-    pub on: BoolParam,
-    pub kind: EnumParam<TriggerKindParam>,
-    pub level: FloatParam,
-    pub density: FloatParam,
-    pub regularity: FloatParam,
-    pub sync: BoolParam,
-    pub division: EnumParam<DivisionParam>,
-    pub variation: FloatParam,
-    pub tone: FloatParam,
-    pub size: FloatParam,
-    pub decay: FloatParam,
-    pub placement: EnumParam<PlacementParam>,
-    pub spread: FloatParam,
-    pub distance: FloatParam,
-}
-
-fn percent(name: String, default: f32, min: f32) -> FloatParam {
-    FloatParam::new(name, default, FloatRange::Linear { min, max: 1.0 })
-        .with_unit(" %")
-        .with_value_to_string(v2s_percent())
-        .with_string_to_value(s2v_percent())
-}
-
-impl LayerParams {
-    /// Layer `number` (1…3) with the design's defaults.
-    pub fn new(number: usize) -> Self {
-        let d = LayerSettings::default_for(LayerSettings::DEFAULT_KINDS[number - 1]);
-        let name = |what: &str| format!("Layer {number} {what}");
-        Self {
-            number,
-            on: BoolParam::new(name("On"), d.on),
-            kind: EnumParam::new(name("Type"), TriggerKindParam::from_kind(d.kind)),
-            level: FloatParam::new(
-                name("Level"),
-                d.level_db,
-                FloatRange::Linear {
-                    min: LAYER_LEVEL_DB.min,
-                    max: LAYER_LEVEL_DB.max,
-                },
-            )
-            .with_unit(" dB")
-            .with_step_size(0.1)
-            .with_value_to_string(v2s_decimals(1))
-            .with_string_to_value(s2v_number(&["db"])),
-            density: FloatParam::new(name("Density"), d.density_per_s, density_range())
-                .with_unit(" /s")
-                .with_value_to_string(v2s_decimals(2))
-                .with_string_to_value(s2v_number(&["/s", "ev/s", "hz"])),
-            regularity: percent(name("Regularity"), d.regularity, 0.0),
-            sync: BoolParam::new(name("Sync"), d.sync),
-            division: EnumParam::new(name("Division"), DivisionParam::Eighth),
-            variation: percent(name("Variation"), d.variation, 0.0),
-            tone: percent(name("Tone"), d.tone, TONE.min),
-            size: percent(name("Size"), d.size, 0.0),
-            decay: percent(name("Decay"), d.decay, 0.0),
-            placement: EnumParam::new(name("Placement"), PlacementParam::AroundHead),
-            spread: FloatParam::new(
-                name("Spread"),
-                d.spread_deg,
-                FloatRange::Linear {
-                    min: SPREAD_DEG.min,
-                    max: SPREAD_DEG.max,
-                },
-            )
-            .with_unit(" °")
-            .with_step_size(0.1)
-            .with_value_to_string(v2s_decimals(1))
-            .with_string_to_value(s2v_number(&["°", "deg"])),
-            distance: FloatParam::new(name("Distance"), d.distance_m, super::distance_range())
-                .with_unit(" m")
-                .with_value_to_string(v2s_decimals(2))
-                .with_string_to_value(s2v_metres()),
+/// Declares [`LayerParams`] from the table below, one row per parameter:
+///
+/// ```text
+/// field: framework type = "ID suffix", "Name", kind => LayerSettings field,
+///     "tooltip";
+/// ```
+///
+/// Layer N's parameter gets the ID `tN` + suffix and the name "Layer N " + name, and its default
+/// from [`LayerSettings::default_for`] the layer's default trigger kind. The rows are in the
+/// host's order.
+macro_rules! layer_params {
+    ($(
+        $(#[doc = $doc:literal])*
+        $field:ident: $ty:ty = $what:literal, $name:literal, $kind:expr => $setting:ident,
+            $tooltip:literal;
+    )*) => {
+        /// One layer's parameters (N = 1, 2, 3).
+        pub struct LayerParams {
+            /// Layer number, 1…3 (in the IDs and names).
+            number: usize,
+            $($(#[doc = $doc])* pub $field: $ty,)*
         }
-    }
 
-    /// The current values as engine settings.
-    pub fn settings(&self) -> LayerSettings {
-        LayerSettings {
-            on: self.on.value(),
-            kind: self.kind.value().to_kind(),
-            level_db: self.level.value(),
-            density_per_s: self.density.value(),
-            regularity: self.regularity.value(),
-            sync: self.sync.value(),
-            division: GridDivision::ALL[self.division.value() as usize],
-            variation: self.variation.value(),
-            tone: self.tone.value(),
-            size: self.size.value(),
-            decay: self.decay.value(),
-            placement: Placement::ALL[self.placement.value() as usize],
-            spread_deg: self.spread.value(),
-            distance_m: self.distance.value(),
+        impl LayerParams {
+            /// Layer `number` (1…3), at the defaults of its default trigger kind.
+            pub fn new(number: usize) -> Self {
+                let defaults =
+                    LayerSettings::default_for(LayerSettings::DEFAULT_KINDS[number - 1]);
+                Self {
+                    number,
+                    $($field: ParamKind::<$ty, _>::build(
+                        &$kind,
+                        format!("Layer {number} {}", $name),
+                        defaults.$setting,
+                    ),)*
+                }
+            }
+
+            /// The current values as engine settings. Runs on the audio thread once a block.
+            pub fn settings(&self) -> LayerSettings {
+                LayerSettings {
+                    $($setting: ParamKind::<$ty, _>::read(&$kind, &self.$field),)*
+                }
+            }
+
+            /// Layer `number`'s plain values for `layer`, by ID (see [`super::plain_values`]).
+            pub fn plain_values(number: usize, layer: &LayerSettings) -> Vec<(String, f32)> {
+                vec![$((
+                    param_id(number, $what),
+                    ParamKind::<$ty, _>::plain(&$kind, layer.$setting),
+                ),)*]
+            }
+
+            /// The tooltip of the parameter with the ID suffix `what` (`dens`, `type`).
+            fn tooltip(what: &str) -> Option<&'static str> {
+                match what {
+                    $($what => Some($tooltip),)*
+                    _ => None,
+                }
+            }
         }
-    }
+
+        // SAFETY: every pointer points into `self`, and the list names each parameter once.
+        unsafe impl Params for LayerParams {
+            fn param_map(&self) -> Vec<(String, ParamPtr, String)> {
+                vec![$((param_id(self.number, $what), self.$field.as_ptr(), String::new()),)*]
+            }
+        }
+    };
 }
 
-impl LayerParams {
-    /// Layer `number`'s plain values for `layer`, by ID (see [`super::plain_values`]).
-    pub fn plain_values(number: usize, layer: &LayerSettings) -> Vec<(String, f32)> {
-        let switch = |on: bool| if on { 1.0 } else { 0.0 };
-        let choice = |all: &[_], value| all.iter().position(|v| *v == value).unwrap_or(0) as f32;
-        [
-            ("on", switch(layer.on)),
-            ("type", layer.kind as usize as f32),
-            ("lvl", layer.level_db),
-            ("dens", layer.density_per_s),
-            ("reg", layer.regularity),
-            ("sync", switch(layer.sync)),
-            ("div", choice(&GridDivision::ALL, layer.division)),
-            ("var", layer.variation),
-            ("tone", layer.tone),
-            ("size", layer.size),
-            ("dec", layer.decay),
-            ("plc", choice_placement(layer.placement)),
-            ("sprd", layer.spread_deg),
-            ("dist", layer.distance_m),
-        ]
-        .into_iter()
-        .map(|(what, value)| (format!("t{number}{what}"), value))
-        .collect()
-    }
+layer_params! {
+    on: BoolParam = "on", "On", switch() => on,
+        "Turns this layer's own events on. MIDI notes play it either way.";
+    kind: EnumParam<TriggerKindParam> = "type", "Type", choice() => kind,
+        "Which sound this layer makes.";
+    level: FloatParam = "lvl", "Level", layer_decibels(LAYER_LEVEL_DB) => level_db,
+        "This layer's volume.";
+    /// Skewed so that the calm range (0.2–5/s) gets most of the travel.
+    density: FloatParam = "dens", "Density", per_second(DENSITY_PER_S).skewed(-1.5)
+        => density_per_s,
+        "How many sounds per second, on average. 0 plays only from MIDI.";
+    regularity: FloatParam = "reg", "Regularity", percent(UNIT) => regularity,
+        "0 % is natural and random, 100 % is an even, metronomic pulse.";
+    sync: BoolParam = "sync", "Sync", switch() => sync,
+        "Places the sounds on the song's beat grid.";
+    division: EnumParam<DivisionParam> = "div", "Division", choice() => division,
+        "The beat grid the sounds fall on when synced.";
+    variation: FloatParam = "var", "Variation", percent(UNIT) => variation,
+        "How much each sound differs from the last in level, pitch and character.";
+    tone: FloatParam = "tone", "Tone", percent(TONE) => tone,
+        "Darker or brighter.";
+    size: FloatParam = "size", "Size", percent(UNIT) => size,
+        "The size of the object being tapped or crinkled: larger sounds lower.";
+    decay: FloatParam = "dec", "Decay", percent(UNIT) => decay,
+        "How long each sound rings.";
+    placement: EnumParam<PlacementParam> = "plc", "Placement", choice() => placement,
+        "Where the sounds appear: anywhere around the head, with the voice, at one \
+         ear, in front, or sweeping side to side.";
+    spread: FloatParam = "sprd", "Spread", degrees(SPREAD_DEG) => spread_deg,
+        "How wide an area the sounds are scattered over.";
+    /// Skewed like the voice's distance.
+    distance: FloatParam = "dist", "Distance", metres(DISTANCE_M).skewed(-1.5) => distance_m,
+        "How far this layer's sounds are from the centre of the head.";
 }
 
-fn choice_placement(placement: Placement) -> f32 {
-    Placement::ALL
-        .iter()
-        .position(|p| *p == placement)
-        .unwrap_or(0) as f32
+/// The ID of layer `number`'s parameter `what`: `t2` and `dens` make `t2dens`.
+pub fn param_id(number: usize, what: &str) -> String {
+    format!("t{number}{what}")
 }
 
-// SAFETY: every pointer points into `self`, and the list names each parameter once.
-unsafe impl Params for LayerParams {
-    fn param_map(&self) -> Vec<(String, ParamPtr, String)> {
-        let id = |what: &str| format!("t{}{what}", self.number);
-        vec![
-            (id("on"), self.on.as_ptr(), String::new()),
-            (id("type"), self.kind.as_ptr(), String::new()),
-            (id("lvl"), self.level.as_ptr(), String::new()),
-            (id("dens"), self.density.as_ptr(), String::new()),
-            (id("reg"), self.regularity.as_ptr(), String::new()),
-            (id("sync"), self.sync.as_ptr(), String::new()),
-            (id("div"), self.division.as_ptr(), String::new()),
-            (id("var"), self.variation.as_ptr(), String::new()),
-            (id("tone"), self.tone.as_ptr(), String::new()),
-            (id("size"), self.size.as_ptr(), String::new()),
-            (id("dec"), self.decay.as_ptr(), String::new()),
-            (id("plc"), self.placement.as_ptr(), String::new()),
-            (id("sprd"), self.spread.as_ptr(), String::new()),
-            (id("dist"), self.distance.as_ptr(), String::new()),
-        ]
-    }
+/// The tooltip of the layer parameter with ID `id` (`t2dens`); `None` for any other ID.
+pub fn tooltip(id: &str) -> Option<&'static str> {
+    let what = id.strip_prefix('t')?.strip_prefix(['1', '2', '3'])?;
+    LayerParams::tooltip(what)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use nice_plug::prelude::Enum;
 
     #[test]
-    fn variant_order_matches_the_engine_enums() {
-        for (i, kind) in TriggerKind::ALL.iter().enumerate() {
-            assert_eq!(TriggerKindParam::from_index(i).to_kind(), *kind);
-        }
-        assert_eq!(PlacementParam::variants().len(), Placement::ALL.len());
-        assert_eq!(DivisionParam::variants().len(), GridDivision::ALL.len());
+    fn defaults_match_the_engine_defaults() {
         for n in 1..=3 {
             let params = LayerParams::new(n);
             assert_eq!(

@@ -1,417 +1,223 @@
-//! Every host parameter, with the IDs from the design's parameter table.
+//! Every host parameter, declared once: the voice and output parameters in the table below,
+//! each trigger layer's in `layer.rs`. A row gives a parameter's ID, name, kind (range, unit and
+//! value text, `kinds.rs`), the `Settings` field it fills (whose default is the parameter's) and
+//! its tooltip; the struct the host sees, the conversion into `Settings`, a preset's plain values,
+//! the command line's `ParamSheet` and the editor's tooltips all come from the rows.
 //!
-//! The `#[id]` strings are what saved sessions and automation lanes store: they are frozen
-//! (`tests/param_ids.rs` fails if one changes or disappears). Field names and display names may
-//! be improved; IDs may not.
+//! The IDs are what saved sessions and automation lanes store: they are frozen
+//! (`tests/param_ids.rs` fails if one changes or disappears), and so is the rows' order, which is
+//! the order hosts list the parameters in. Field names may be improved; IDs may not.
 
 use nice_plug::plugin::ParamValue;
 use std::sync::{Arc, RwLock};
 
 use nice_plug::prelude::*;
 
+mod choices;
+mod kinds;
 pub mod layer;
 pub mod sheet;
 pub mod sofa_choice;
 
-pub use layer::{DivisionParam, LayerParams, PlacementParam, TriggerKindParam};
-pub use sheet::{ParamEntry, ParamIndex, ParamSheet};
-
-use crate::format::{
-    s2v_centimetres, s2v_hertz, s2v_metres, s2v_number, s2v_percent, v2s_decimals, v2s_percent,
+pub use choices::{
+    DivisionParam, HrtfParam, MotionParam, PlacementParam, SyncDivisionParam, TriggerKindParam,
 };
-use crate::motion::{MotionMode, SyncDivision};
-use crate::settings::Settings;
-use crate::settings::ranges::*;
-use crate::settings::{HrtfModel, Range};
-use crate::sofa_loader::SofaLoader;
+use kinds::*;
+pub use layer::LayerParams;
+pub use sheet::{ParamEntry, ParamIndex, ParamSheet};
 pub use sofa_choice::SofaChoice;
 
-/// Motion path choices as the host sees them (stable variant ids for saved sessions).
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MotionParam {
-    #[id = "static"]
-    #[name = "Static"]
-    Static,
-    #[id = "ear2ear"]
-    #[name = "Ear to Ear"]
-    EarToEar,
-    #[id = "orbit"]
-    #[name = "Orbit"]
-    Orbit,
-    #[id = "fig8"]
-    #[name = "Figure Eight"]
-    FigureEight,
-    #[id = "drift"]
-    #[name = "Drift"]
-    Drift,
-    #[id = "earhop"]
-    #[name = "Ear Hop"]
-    EarHop,
-}
-
-impl From<MotionParam> for MotionMode {
-    fn from(value: MotionParam) -> Self {
-        match value {
-            MotionParam::Static => MotionMode::Static,
-            MotionParam::EarToEar => MotionMode::EarToEar,
-            MotionParam::Orbit => MotionMode::Orbit,
-            MotionParam::FigureEight => MotionMode::FigureEight,
-            MotionParam::Drift => MotionMode::Drift,
-            MotionParam::EarHop => MotionMode::EarHop,
-        }
-    }
-}
-
-/// Head model choices as the host sees them.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HrtfParam {
-    #[id = "sphere"]
-    #[name = "Sphere"]
-    Sphere,
-    #[id = "sofa"]
-    #[name = "SOFA"]
-    Sofa,
-}
-
-impl From<HrtfParam> for HrtfModel {
-    fn from(value: HrtfParam) -> Self {
-        match value {
-            HrtfParam::Sphere => HrtfModel::Sphere,
-            HrtfParam::Sofa => HrtfModel::Sofa,
-        }
-    }
-}
-
-/// Sync division choices as the host sees them.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SyncDivisionParam {
-    #[id = "8bar"]
-    #[name = "8 bars"]
-    Bars8,
-    #[id = "4bar"]
-    #[name = "4 bars"]
-    Bars4,
-    #[id = "2bar"]
-    #[name = "2 bars"]
-    Bars2,
-    #[id = "1bar"]
-    #[name = "1 bar"]
-    Bar1,
-    #[id = "1/2"]
-    #[name = "1/2"]
-    Half,
-    #[id = "1/4"]
-    #[name = "1/4"]
-    Quarter,
-    #[id = "1/8"]
-    #[name = "1/8"]
-    Eighth,
-}
-
-impl From<SyncDivisionParam> for SyncDivision {
-    fn from(value: SyncDivisionParam) -> Self {
-        match value {
-            SyncDivisionParam::Bars8 => SyncDivision::Bars(8),
-            SyncDivisionParam::Bars4 => SyncDivision::Bars(4),
-            SyncDivisionParam::Bars2 => SyncDivision::Bars(2),
-            SyncDivisionParam::Bar1 => SyncDivision::Bars(1),
-            SyncDivisionParam::Half => SyncDivision::Note(2),
-            SyncDivisionParam::Quarter => SyncDivision::Note(4),
-            SyncDivisionParam::Eighth => SyncDivision::Note(8),
-        }
-    }
-}
+use crate::settings::Settings;
+use crate::settings::ranges::*;
+use crate::sofa_loader::SofaLoader;
 
 /// The editor window's size when a project has none saved, logical pixels.
 pub const DEFAULT_EDITOR_SIZE: (u32, u32) = (960, 640);
 
-/// All of Murmur's host parameters.
+/// Declares [`MurmurParams`] from the table below, one row per parameter:
 ///
-/// The engine smooths every continuous value itself (so the CLI and the plugin share it), which
-/// is why no parameter here carries a framework smoother.
-#[derive(Params)]
-pub struct MurmurParams {
+/// ```text
+/// field: framework type = "ID", "Name", kind => Settings field,
+///     "tooltip";
+/// ```
+///
+/// The parameter's default is the `Settings` field's in [`Settings::default`]. The three trigger
+/// layers and the two persistent fields follow the rows.
+macro_rules! murmur_params {
+    ($(
+        $(#[doc = $doc:literal])*
+        $field:ident: $ty:ty = $id:literal, $name:literal, $kind:expr => $setting:ident,
+            $tooltip:literal;
+    )*) => {
+        /// All of Murmur's host parameters, in the order hosts list them.
+        ///
+        /// The engine smooths every continuous value itself (so the CLI and the plugin share it),
+        /// which is why no parameter here carries a framework smoother.
+        #[derive(Params)]
+        pub struct MurmurParams {
+            $($(#[doc = $doc])* #[id = $id] pub $field: $ty,)*
+            /// Trigger layer 1 (`t1on` … `t1dist`).
+            #[nested(group = "Layer 1")]
+            pub layer1: LayerParams,
+            /// Trigger layer 2 (`t2on` … `t2dist`).
+            #[nested(group = "Layer 2")]
+            pub layer2: LayerParams,
+            /// Trigger layer 3 (`t3on` … `t3dist`).
+            #[nested(group = "Layer 3")]
+            pub layer3: LayerParams,
+            /// The editor window's size (logical pixels), saved with the project; at first
+            /// [`DEFAULT_EDITOR_SIZE`].
+            #[persist = "editor-size"]
+            pub editor_size: Arc<RwLock<(u32, u32)>>,
+            /// The SOFA file chosen for the `hrtf` SOFA setting, and its loader. The path is
+            /// saved with the project, and kept when the file is missing, so the project finds it
+            /// again once it is back.
+            #[persist = "sofa-path"]
+            pub sofa: SofaChoice,
+        }
+
+        impl Default for MurmurParams {
+            fn default() -> Self {
+                let defaults = Settings::default();
+                Self {
+                    $($field: ParamKind::<$ty, _>::build(
+                        &$kind,
+                        $name.to_owned(),
+                        defaults.$setting,
+                    ),)*
+                    layer1: LayerParams::new(1),
+                    layer2: LayerParams::new(2),
+                    layer3: LayerParams::new(3),
+                    editor_size: Arc::new(RwLock::new(DEFAULT_EDITOR_SIZE)),
+                    sofa: SofaChoice::new(SofaLoader::new()),
+                }
+            }
+        }
+
+        impl MurmurParams {
+            /// The current (unsmoothed) values as engine settings; the engine smooths them. Runs
+            /// on the audio thread once a block.
+            pub fn settings(&self) -> Settings {
+                Settings {
+                    $($setting: ParamKind::<$ty, _>::read(&$kind, &self.$field),)*
+                    layers: [&self.layer1, &self.layer2, &self.layer3].map(LayerParams::settings),
+                }
+            }
+
+            /// The plain values of the table's rows in `s`, by ID (see [`plain_values`]).
+            fn row_plain_values(s: &Settings) -> Vec<(String, f32)> {
+                vec![$(($id.to_owned(), ParamKind::<$ty, _>::plain(&$kind, s.$setting)),)*]
+            }
+
+            /// The tooltip of the table's row with ID `id`.
+            fn row_tooltip(id: &str) -> Option<&'static str> {
+                match id {
+                    $($id => Some($tooltip),)*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+murmur_params! {
     /// Which path the voice follows.
-    #[id = "motion"]
-    pub motion: EnumParam<MotionParam>,
+    motion: EnumParam<MotionParam> = "motion", "Motion", choice() => motion,
+        "How the voice moves around the head: still, ear to ear, in circles, in a \
+         figure eight, drifting, or hopping from ear to ear.";
     /// Centre azimuth of the voice, degrees (0 = front, +90 = right ear).
-    #[id = "azim"]
-    pub azimuth: FloatParam,
+    azimuth: FloatParam = "azim", "Azimuth", degrees(AZIMUTH_DEG) => azimuth_deg,
+        "Where the voice sits around the head: 0° in front, 90° at the right ear, \
+         -90° at the left ear, 180° behind. Drag the dot in the head view.";
     /// Centre elevation of the voice, degrees (+90 = above).
-    #[id = "elev"]
-    pub elevation: FloatParam,
-    /// Centre distance from the head's centre, metres.
-    #[id = "dist"]
-    pub distance: FloatParam,
-    /// Motion cycles per second when not synced.
-    #[id = "mrate"]
-    pub motion_rate: FloatParam,
+    elevation: FloatParam = "elev", "Elevation", degrees(ELEVATION_DEG) => elevation_deg,
+        "How high the voice is: 0° at ear height, up to 80° above, down to -40°.";
+    /// Centre distance from the head's centre, metres; skewed so that the close range (where
+    /// proximity matters) gets most of the travel.
+    distance: FloatParam = "dist", "Distance", metres(DISTANCE_M).skewed(-1.5) => distance_m,
+        "How far the voice is from the centre of the head. Below 0.3 m it is right at \
+         the ear: warmer and more intimate.";
+    /// Motion cycles per second when not synced; skewed towards the slow rates ASMR uses.
+    motion_rate: FloatParam = "mrate", "Motion Rate", hertz(MOTION_RATE_HZ).skewed(-2.0)
+        => motion_rate_hz,
+        "How fast the motion goes: cycles per second (0.1 Hz is one cycle in 10 s).";
     /// Lock the motion to the host's song position.
-    #[id = "msync"]
-    pub motion_sync: BoolParam,
+    motion_sync: BoolParam = "msync", "Motion Sync", switch() => motion_sync,
+        "Ties the motion to the song's tempo and position instead of a rate.";
     /// Length of one motion cycle when synced.
-    #[id = "mdiv"]
-    pub sync_division: EnumParam<SyncDivisionParam>,
+    sync_division: EnumParam<SyncDivisionParam> = "mdiv", "Sync Division", choice()
+        => sync_division,
+        "How long one motion cycle lasts when synced to the song.";
     /// Swing around the centre, degrees.
-    #[id = "mdepth"]
-    pub motion_depth: FloatParam,
+    motion_depth: FloatParam = "mdepth", "Motion Depth", degrees(MOTION_DEPTH_DEG)
+        => motion_depth_deg,
+        "How far the motion swings either side of the voice's position.";
     /// Rounding of turns and hops, `0..=1`.
-    #[id = "msoft"]
-    pub softness: FloatParam,
-    /// Sphere radius of the head model, centimetres.
-    #[id = "head"]
-    pub head_size: FloatParam,
+    softness: FloatParam = "msoft", "Softness", percent(UNIT) => softness,
+        "How gently the motion turns around and glides between points.";
+    /// Sphere radius of the head model, centimetres (adult heads; 8.75 cm is Brown & Duda's
+    /// average).
+    head_size: FloatParam = "head", "Head Size", centimetres(HEAD_RADIUS_M) => head_radius_m,
+        "The listener's head size (sphere model). The default suits most adults.";
     /// The sphere model or the loaded SOFA set.
-    #[id = "hrtf"]
-    pub hrtf: EnumParam<HrtfParam>,
+    hrtf: EnumParam<HrtfParam> = "hrtf", "HRTF", choice() => hrtf,
+        "Sphere: a model head, shaped by Head Size. SOFA: a measured head (a dummy head \
+         or your own HRTF) loaded from a .sofa file.";
     /// Proximity bass when close, `0..=1`.
-    #[id = "prox"]
-    pub proximity: FloatParam,
+    proximity: FloatParam = "prox", "Proximity", percent(UNIT) => proximity,
+        "Extra warmth when the voice comes very close, like a mic near the lips.";
     /// Stereo input spread, `0..=1` (0 sums to mono).
-    #[id = "width"]
-    pub width: FloatParam,
+    width: FloatParam = "width", "Stereo Width", percent(UNIT) => width,
+        "For stereo recordings: 0 % folds them to one voice, 100 % keeps the two \
+         channels apart around the voice's position.";
     /// Voice input level, dB.
-    #[id = "vgain"]
-    pub voice_level: FloatParam,
+    voice_level: FloatParam = "vgain", "Voice Level", decibels(VOICE_LEVEL_DB) => voice_level_db,
+        "Level of your recording going in.";
     /// Binaural share of the voice path, `0..=1`.
-    #[id = "vmix"]
-    pub voice_mix: FloatParam,
+    voice_mix: FloatParam = "vmix", "Voice Mix", percent(UNIT) => voice_mix,
+        "How much of the voice is moved around the head; the rest stays as recorded.";
     /// Sibilance control of the voice, `0..=1`.
-    #[id = "deess"]
-    pub deess: FloatParam,
+    deess: FloatParam = "deess", "De-ess", percent(UNIT) => deess,
+        "Softens harsh \"s\", \"sh\" and \"t\" sounds, only when they stand out.";
     /// Noise reduction of the voice, `0..=1`.
-    #[id = "dnoise"]
-    pub denoise: FloatParam,
+    denoise: FloatParam = "dnoise", "Denoise", percent(UNIT) => denoise,
+        "Removes steady hiss and hum that the recording picked up. It learns the \
+         noise from the pauses by itself.";
     /// Seed of every random choice (drift path, trigger sequences).
-    #[id = "seed"]
-    pub seed: IntParam,
+    seed: IntParam = "seed", "Seed", whole(SEED) => seed,
+        "Picks one of many random variations. The same seed always renders the same.";
     /// Output safety limiter on/off.
-    #[id = "calm"]
-    pub calm_guard: BoolParam,
+    calm_guard: BoolParam = "calm", "Calm Guard", switch() => calm_guard,
+        "Keeps the output under the ceiling, softly, so nothing ever startles a \
+         listener who is drifting off.";
     /// Calm Guard ceiling, dBFS.
-    #[id = "ceil"]
-    pub ceiling: FloatParam,
+    ceiling: FloatParam = "ceil", "Ceiling", decibels(CEILING_DB) => ceiling_db,
+        "The loudest the output may ever get.";
     /// Output level, dB (before the Calm Guard).
-    #[id = "out"]
-    pub output: FloatParam,
+    output: FloatParam = "out", "Output", decibels(OUTPUT_DB) => output_db,
+        "Overall output level, before Calm Guard.";
     /// The host's bypass switch.
-    #[id = "bypass"]
-    pub bypass: BoolParam,
-    /// Trigger layer 1 (`t1on` … `t1dist`).
-    #[nested(group = "Layer 1")]
-    pub layer1: LayerParams,
-    /// Trigger layer 2 (`t2on` … `t2dist`).
-    #[nested(group = "Layer 2")]
-    pub layer2: LayerParams,
-    /// Trigger layer 3 (`t3on` … `t3dist`).
-    #[nested(group = "Layer 3")]
-    pub layer3: LayerParams,
-    /// The editor window's size (logical pixels), saved with the project; at first
-    /// [`DEFAULT_EDITOR_SIZE`].
-    #[persist = "editor-size"]
-    pub editor_size: Arc<RwLock<(u32, u32)>>,
-    /// The SOFA file chosen for the `hrtf` SOFA setting, and its loader. The path is saved
-    /// with the project, and kept when the file is missing, so the project finds it again once
-    /// it is back.
-    #[persist = "sofa-path"]
-    pub sofa: SofaChoice,
-}
-
-/// Voice distance, 0.1…3 m, skewed so the close range (where proximity matters) gets most travel.
-pub fn distance_range() -> FloatRange {
-    FloatRange::Skewed {
-        min: DISTANCE_M.min,
-        max: DISTANCE_M.max,
-        factor: FloatRange::skew_factor(-1.5),
-    }
-}
-
-/// Free-running motion rate, 0.01…2 Hz, skewed towards the slow rates ASMR uses.
-pub fn motion_rate_range() -> FloatRange {
-    FloatRange::Skewed {
-        min: MOTION_RATE_HZ.min,
-        max: MOTION_RATE_HZ.max,
-        factor: FloatRange::skew_factor(-2.0),
-    }
-}
-
-/// Head radius, 7.5…10.5 cm (adult heads; 8.75 cm is Brown & Duda's average).
-pub fn head_size_range() -> FloatRange {
-    FloatRange::Linear {
-        min: HEAD_RADIUS_M.min * 100.0,
-        max: HEAD_RADIUS_M.max * 100.0,
-    }
-}
-
-fn degrees(name: &str, default: f32, Range { min, max }: Range) -> FloatParam {
-    FloatParam::new(name, default, FloatRange::Linear { min, max })
-        .with_unit(" °")
-        .with_step_size(0.1)
-        .with_value_to_string(v2s_decimals(1))
-        .with_string_to_value(s2v_number(&["°", "deg"]))
-}
-
-fn percent(name: &str, default: f32) -> FloatParam {
-    FloatParam::new(
-        name,
-        default,
-        FloatRange::Linear {
-            min: UNIT.min,
-            max: UNIT.max,
-        },
-    )
-    .with_unit(" %")
-    .with_value_to_string(v2s_percent())
-    .with_string_to_value(s2v_percent())
-}
-
-fn decibels(name: &str, default: f32, Range { min, max }: Range) -> FloatParam {
-    FloatParam::new(name, default, FloatRange::Linear { min, max })
-        .with_unit(" dB")
-        .with_step_size(0.1)
-        .with_value_to_string(v2s_decimals(1))
-        .with_string_to_value(s2v_number(&["db", "dbfs"]))
-}
-
-impl Default for MurmurParams {
-    fn default() -> Self {
-        Self {
-            motion: EnumParam::new("Motion", MotionParam::Static),
-            azimuth: degrees("Azimuth", 0.0, AZIMUTH_DEG),
-            elevation: degrees("Elevation", 0.0, ELEVATION_DEG),
-            distance: FloatParam::new("Distance", 0.5, distance_range())
-                .with_unit(" m")
-                .with_value_to_string(v2s_decimals(2))
-                .with_string_to_value(s2v_metres()),
-            motion_rate: FloatParam::new("Motion Rate", 0.1, motion_rate_range())
-                .with_unit(" Hz")
-                .with_value_to_string(v2s_decimals(2))
-                .with_string_to_value(s2v_hertz()),
-            motion_sync: BoolParam::new("Motion Sync", false),
-            sync_division: EnumParam::new("Sync Division", SyncDivisionParam::Bar1),
-            motion_depth: degrees("Motion Depth", 90.0, MOTION_DEPTH_DEG),
-            softness: percent("Softness", 0.5),
-            head_size: FloatParam::new("Head Size", 8.75, head_size_range())
-                .with_unit(" cm")
-                .with_step_size(0.01)
-                .with_value_to_string(v2s_decimals(2))
-                .with_string_to_value(s2v_centimetres()),
-            hrtf: EnumParam::new("HRTF", HrtfParam::Sphere),
-            proximity: percent("Proximity", 1.0),
-            width: percent("Stereo Width", 0.0),
-            voice_level: decibels("Voice Level", 0.0, VOICE_LEVEL_DB),
-            voice_mix: percent("Voice Mix", 1.0),
-            deess: percent("De-ess", 0.0),
-            denoise: percent("Denoise", 0.0),
-            seed: IntParam::new(
-                "Seed",
-                1,
-                IntRange::Linear {
-                    min: SEED.0 as i32,
-                    max: SEED.1 as i32,
-                },
-            ),
-            calm_guard: BoolParam::new("Calm Guard", true),
-            ceiling: decibels("Ceiling", -6.0, CEILING_DB),
-            output: decibels("Output", 0.0, OUTPUT_DB),
-            bypass: BoolParam::new("Bypass", false)
-                .make_bypass()
-                .with_value_to_string(formatters::v2s_bool_bypass())
-                .with_string_to_value(formatters::s2v_bool_bypass()),
-            layer1: LayerParams::new(1),
-            layer2: LayerParams::new(2),
-            layer3: LayerParams::new(3),
-            editor_size: Arc::new(RwLock::new(DEFAULT_EDITOR_SIZE)),
-            sofa: SofaChoice::new(SofaLoader::new()),
-        }
-    }
-}
-
-impl MurmurParams {
-    /// The current (unsmoothed) values as engine settings; the engine smooths them.
-    pub fn settings(&self) -> Settings {
-        Settings {
-            motion: self.motion.value().into(),
-            azimuth_deg: self.azimuth.value(),
-            elevation_deg: self.elevation.value(),
-            distance_m: self.distance.value(),
-            motion_rate_hz: self.motion_rate.value(),
-            motion_sync: self.motion_sync.value(),
-            sync_division: self.sync_division.value().into(),
-            motion_depth_deg: self.motion_depth.value(),
-            softness: self.softness.value(),
-            head_radius_m: self.head_size.value() / 100.0,
-            hrtf: self.hrtf.value().into(),
-            proximity: self.proximity.value(),
-            width: self.width.value(),
-            voice_level_db: self.voice_level.value(),
-            voice_mix: self.voice_mix.value(),
-            deess: self.deess.value(),
-            denoise: self.denoise.value(),
-            seed: self.seed.value() as u32,
-            calm_guard: self.calm_guard.value(),
-            ceiling_db: self.ceiling.value(),
-            output_db: self.output.value(),
-            bypass: self.bypass.value(),
-            layers: [&self.layer1, &self.layer2, &self.layer3].map(LayerParams::settings),
-        }
-    }
+    bypass: BoolParam = "bypass", "Bypass", bypass() => bypass,
+        "Passes the input through untouched.";
 }
 
 /// Each parameter's plain value in `settings`, by ID (a switch as 0 or 1, a choice as its
 /// index): how a preset becomes host parameter values. The sheet's tests check that this names
 /// every parameter once and that loading it reads back the same settings.
 pub fn plain_values(s: &Settings) -> Vec<(String, f32)> {
-    let switch = |on: bool| if on { 1.0 } else { 0.0 };
-    let mut values: Vec<(String, f32)> = [
-        (
-            "motion",
-            choice_index(s.motion, |p: MotionParam| MotionMode::from(p)),
-        ),
-        ("azim", s.azimuth_deg),
-        ("elev", s.elevation_deg),
-        ("dist", s.distance_m),
-        ("mrate", s.motion_rate_hz),
-        ("msync", switch(s.motion_sync)),
-        (
-            "mdiv",
-            choice_index(s.sync_division, |p: SyncDivisionParam| {
-                SyncDivision::from(p)
-            }),
-        ),
-        ("mdepth", s.motion_depth_deg),
-        ("msoft", s.softness),
-        ("head", s.head_radius_m * 100.0),
-        (
-            "hrtf",
-            choice_index(s.hrtf, |p: HrtfParam| HrtfModel::from(p)),
-        ),
-        ("prox", s.proximity),
-        ("width", s.width),
-        ("vgain", s.voice_level_db),
-        ("vmix", s.voice_mix),
-        ("deess", s.deess),
-        ("dnoise", s.denoise),
-        ("seed", s.seed as f32),
-        ("calm", switch(s.calm_guard)),
-        ("ceil", s.ceiling_db),
-        ("out", s.output_db),
-        ("bypass", switch(s.bypass)),
-    ]
-    .into_iter()
-    .map(|(id, value)| (id.to_owned(), value))
-    .collect();
+    let mut values = MurmurParams::row_plain_values(s);
     for (n, layer) in s.layers.iter().enumerate() {
         values.extend(LayerParams::plain_values(n + 1, layer));
     }
     values
 }
 
-/// The index of the host choice `P` that converts to `value` (the first choice if none does).
-fn choice_index<P: Enum, T: PartialEq>(value: T, convert: impl Fn(P) -> T) -> f32 {
-    (0..P::variants().len())
-        .position(|i| convert(P::from_index(i)) == value)
-        .unwrap_or(0) as f32
+/// What the parameter with ID `id` does, in a creator's words (the editor shows it when the
+/// pointer rests on a control); empty for an unknown ID.
+pub fn tooltip(id: &str) -> &'static str {
+    layer::tooltip(id)
+        .or_else(|| MurmurParams::row_tooltip(id))
+        .unwrap_or("")
 }
 
 /// Keeps every value of a saved state inside its parameter's range before it is loaded: a
@@ -453,6 +259,13 @@ mod tests {
     #[test]
     fn defaults_match_the_engine_defaults() {
         assert_eq!(MurmurParams::default().settings(), Settings::default());
+    }
+
+    #[test]
+    fn every_parameter_has_a_tooltip() {
+        for entry in ParamSheet::new().params() {
+            assert!(!tooltip(&entry.id).is_empty(), "{}", entry.id);
+        }
     }
 
     #[test]
