@@ -33,7 +33,7 @@ const RELEASE_S: f32 = 0.150;
 /// The limiter holds true peaks this far under the ceiling, dB: room for meters that read true
 /// peaks higher than Murmur's interpolator does. BS.1770-4 Annex 2's own published filter reads
 /// a 5 kHz tone 0.17 dB high, and content near the Nyquist frequency (noise bursts) up to 0.46
-/// dB higher than this guard judges it (`tests/calm_guard.rs` measures renders with that
+/// dB higher than this guard judges it (`tests/engine/calm_guard.rs` measures renders with that
 /// filter); a little is also for the gain changing under the interpolator's window.
 pub const HEADROOM_DB: f32 = 0.5;
 /// 10^(−HEADROOM_DB/20).

@@ -717,7 +717,7 @@ mod tests {
         let [left_delay, right_delay] = set.delays(right);
         // Woodworth at 8.75 cm: 655.8 µs, 31.48 samples at 48 kHz. The delays are the onsets
         // (−20 dB), which the far ear's duller response crosses a little early; what the onsets
-        // miss stays in the responses (the rendered delay is exact, see tests/sofa.rs).
+        // miss stays in the responses (the rendered delay is exact, see tests/engine/sofa.rs).
         let itd = left_delay - right_delay;
         assert!((itd - 31.48).abs() < 4.0, "{left_delay} {right_delay}");
         // The common delay is gone: the earliest ear of the set starts at once.

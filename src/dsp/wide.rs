@@ -2,7 +2,7 @@
 //! with AVX (twice as many samples per instruction), and picked at run time.
 //!
 //! AVX alone adds no fused multiply-add, so both builds round every operation alike and render
-//! the same samples (`tests/render_hashes.rs` holds them to that on every processor).
+//! the same samples (`tests/engine/render_hashes.rs` holds them to that on every processor).
 
 /// Whether this processor runs the AVX builds (checked once, when an object is made).
 pub fn has_avx() -> bool {

@@ -1,7 +1,7 @@
 //! The choice lists the host shows, each standing for an engine enum.
 //!
 //! A host choice's `#[id]` is what saved sessions store, so these enums are part of the frozen
-//! contract (`tests/param_ids.rs`); the engine's enums are free to change. Each host enum turns
+//! contract (`tests/hosts/param_ids.rs`); the engine's enums are free to change. Each host enum turns
 //! into its engine enum through one `From` impl, and the way back ([`choice_for`]) asks that same
 //! impl, so the two enums never have to list their variants in the same order.
 

@@ -5,7 +5,7 @@
 //! the command line's `ParamSheet` and the editor's tooltips all come from the rows.
 //!
 //! The IDs are what saved sessions and automation lanes store: they are frozen
-//! (`tests/param_ids.rs` fails if one changes or disappears), and so is the rows' order, which is
+//! (`tests/hosts/param_ids.rs` fails if one changes or disappears), and so is the rows' order, which is
 //! the order hosts list the parameters in. Field names may be improved; IDs may not.
 
 use nice_plug::plugin::ParamValue;

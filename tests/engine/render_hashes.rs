@@ -189,7 +189,7 @@ fn renders_are_the_recorded_ones() {
     let fixture = fixtures().join("render-hashes.txt");
     let ours = hashes();
     let mut text = String::from(
-        "# Hashes of Murmur's renders (tests/render_hashes.rs): case, sample rate, FNV-1a 64.\n",
+        "# Hashes of Murmur's renders (tests/engine/render_hashes.rs): case, sample rate, FNV-1a 64.\n",
     );
     for (case, value) in &ours {
         let _ = writeln!(text, "{case}\t{value:016x}");
