@@ -347,115 +347,142 @@ impl Engine {
         fn render_chunk, render_chunk_avx => render_chunk_any(&mut self, chunk: Chunk)
     }
 
+    /// One chunk: the voice (for the effect), the trigger layers on top, then the Calm Guard and
+    /// the bypass into the host's buffers.
     #[inline(always)]
     fn render_chunk_any(&mut self, chunk: Chunk) {
+        let n = chunk.left.len();
+        let mut frame = ChunkFrame::silent();
+        let has_input = chunk.input != InputChannels::None;
+        if has_input {
+            self.render_voice(&chunk, &mut frame);
+        }
+        self.add_triggers(&mut frame, chunk.k0, n, chunk.notes, has_input);
+        self.guard_and_bypass(frame, chunk, has_input);
+    }
+
+    /// The effect's voice into `frame.out`, at the voice and output levels and mixed against the
+    /// dry voice, and the raw input, one cleanup frame late, into `frame.raw` for the bypass. A
+    /// mono input lives in the left arrays only.
+    #[inline(always)]
+    fn render_voice(&mut self, chunk: &Chunk, frame: &mut ChunkFrame) {
+        let n = chunk.left.len();
+        let k0 = chunk.k0;
+        let stereo = chunk.input == InputChannels::Stereo;
+        let [raw_l, raw_r] = &mut frame.raw;
+        let [out_l, out_r] = &mut frame.out;
+        let mut in_l = [0.0f32; CONTROL_PERIOD];
+        let mut in_r = [0.0f32; CONTROL_PERIOD];
+        self.non_finite_inputs += sanitize(chunk.left, &mut in_l[..n]);
+        if stereo {
+            self.non_finite_inputs += sanitize(chunk.right, &mut in_r[..n]);
+        }
+        // The effect's input: the raw signal into the bypass delay, the voice through the
+        // cleanup (both one frame late). Both heads take the cleaned voice as it is (each adds
+        // one control period of latency itself: the SOFA convolution's partition, the sphere
+        // model's period); the dry mix takes it through a delay of the same length.
+        let mut early_l = [0.0f32; CONTROL_PERIOD];
+        let mut early_r = [0.0f32; CONTROL_PERIOD];
+        for (side, (voice, raw, early)) in [
+            (&mut in_l, &mut *raw_l, &mut early_l),
+            (&mut in_r, &mut *raw_r, &mut early_r),
+        ]
+        .into_iter()
+        .enumerate()
+        .take(if stereo { 2 } else { 1 })
+        {
+            raw[..n].copy_from_slice(&voice[..n]);
+            self.bypass_delay[side].process(&mut raw[..n]);
+            self.cleanup[side].process(
+                &mut voice[..n],
+                chunk.settings.deess,
+                chunk.settings.denoise,
+            );
+            early[..n].copy_from_slice(&voice[..n]);
+            self.voice_delay[side].process(&mut voice[..n]);
+        }
+        self.render_heads(stereo, &mut early_l, &mut early_r, out_l, out_r, n);
+
+        // Voice level, voice mix against the dry voice, and output level, in one pass (no
+        // sample-to-sample dependency: vectorised): g·o·(dry + (wet − dry)·mix).
+        let dry_r = if stereo { &in_r } else { &in_l };
+        for j in 0..n {
+            let k = k0 + j;
+            let level = self.levels.at(VOICE_GAIN, k) * self.levels.at(OUTPUT_GAIN, k);
+            let mix = self.levels.at(VOICE_MIX, k);
+            out_l[j] = level * (in_l[j] + (out_l[j] - in_l[j]) * mix);
+            out_r[j] = level * (dry_r[j] + (out_r[j] - dry_r[j]) * mix);
+        }
+    }
+
+    /// The trigger layers, at the output level, added to `frame.out` after the voice mix (which
+    /// only blends the voice path). The effect delays them by its voice latency.
+    #[inline(always)]
+    fn add_triggers(
+        &mut self,
+        frame: &mut ChunkFrame,
+        k0: usize,
+        n: usize,
+        notes: &[NoteOn],
+        delayed: bool,
+    ) {
+        let sounding = self.triggers.sounding(notes);
+        if !(sounding || (delayed && self.trigger_tail > 0)) {
+            self.triggers.skip(n);
+            return;
+        }
+        let mut triggers_l = [0.0f32; CONTROL_PERIOD];
+        let mut triggers_r = [0.0f32; CONTROL_PERIOD];
+        if sounding {
+            self.triggers
+                .render_add(&mut triggers_l[..n], &mut triggers_r[..n], k0, notes);
+        } else {
+            self.triggers.skip(n);
+        }
+        if delayed {
+            self.trigger_delay[0].process(&mut triggers_l[..n]);
+            self.trigger_delay[1].process(&mut triggers_r[..n]);
+            self.trigger_tail = if sounding {
+                self.trigger_delay[0].len()
+            } else {
+                self.trigger_tail.saturating_sub(n)
+            };
+        }
+        let [out_l, out_r] = &mut frame.out;
+        for j in 0..n {
+            let out = self.levels.at(OUTPUT_GAIN, k0 + j);
+            out_l[j] += triggers_l[j] * out;
+            out_r[j] += triggers_r[j] * out;
+        }
+    }
+
+    /// The Calm Guard on `frame.out`, crossfaded with the unguarded signal while it switches,
+    /// then with the raw input while the bypass switches, into the chunk's buffers.
+    #[inline(always)]
+    fn guard_and_bypass(&mut self, frame: ChunkFrame, chunk: Chunk, has_input: bool) {
         let Chunk {
             input,
             left,
             right,
             settings,
             k0,
-            notes,
+            ..
         } = chunk;
         let n = left.len();
-        let stereo = input == InputChannels::Stereo;
-        // The voice (a mono input lives in the left arrays only) and, one cleanup frame late,
-        // the raw input for the bypass.
-        let mut in_l = [0.0f32; CONTROL_PERIOD];
-        let mut in_r = [0.0f32; CONTROL_PERIOD];
-        let mut raw_l = [0.0f32; CONTROL_PERIOD];
-        let mut raw_r = [0.0f32; CONTROL_PERIOD];
-        // The output being built, left and right.
-        let mut out_l = [0.0f32; CONTROL_PERIOD];
-        let mut out_r = [0.0f32; CONTROL_PERIOD];
-
-        let delayed = input != InputChannels::None;
-        if delayed {
-            self.non_finite_inputs += sanitize(left, &mut in_l[..n]);
-            if stereo {
-                self.non_finite_inputs += sanitize(right, &mut in_r[..n]);
-            }
-            // The effect's input: the raw signal into the bypass delay, the voice through the
-            // cleanup (both one frame late). Both heads take the cleaned voice as it is (each
-            // adds one control period of latency itself: the SOFA convolution's partition, the
-            // sphere model's period); the dry mix takes it through a delay of the same length.
-            let mut early_l = [0.0f32; CONTROL_PERIOD];
-            let mut early_r = [0.0f32; CONTROL_PERIOD];
-            for (side, (voice, raw, early)) in [
-                (&mut in_l, &mut raw_l, &mut early_l),
-                (&mut in_r, &mut raw_r, &mut early_r),
-            ]
-            .into_iter()
-            .enumerate()
-            .take(if stereo { 2 } else { 1 })
-            {
-                raw[..n].copy_from_slice(&voice[..n]);
-                self.bypass_delay[side].process(&mut raw[..n]);
-                self.cleanup[side].process(&mut voice[..n], settings.deess, settings.denoise);
-                early[..n].copy_from_slice(&voice[..n]);
-                self.voice_delay[side].process(&mut voice[..n]);
-            }
-            self.render_heads(
-                stereo,
-                &mut early_l,
-                &mut early_r,
-                &mut out_l,
-                &mut out_r,
-                n,
-            );
-
-            // Voice level, voice mix against the dry voice, and output level, in one pass (no
-            // sample-to-sample dependency: vectorised): g·o·(dry + (wet − dry)·mix).
-            let dry_r = if stereo { &in_r } else { &in_l };
-            for j in 0..n {
-                let k = k0 + j;
-                let level = self.levels.at(VOICE_GAIN, k) * self.levels.at(OUTPUT_GAIN, k);
-                let mix = self.levels.at(VOICE_MIX, k);
-                out_l[j] = level * (in_l[j] + (out_l[j] - in_l[j]) * mix);
-                out_r[j] = level * (dry_r[j] + (out_r[j] - dry_r[j]) * mix);
-            }
+        let ChunkFrame {
+            raw: [raw_l, raw_r],
+            out: [mut out_l, mut out_r],
+        } = frame;
+        let mut ceiling = [0.0f32; CONTROL_PERIOD];
+        for (j, c) in ceiling[..n].iter_mut().enumerate() {
+            *c = self.levels.at(CEILING, k0 + j);
         }
-
-        // The trigger layers join after the voice mix (it only blends the voice path), at the
-        // output level.
-        let sounding = self.triggers.sounding(notes);
-        if sounding || (delayed && self.trigger_tail > 0) {
-            let mut triggers_l = [0.0f32; CONTROL_PERIOD];
-            let mut triggers_r = [0.0f32; CONTROL_PERIOD];
-            if sounding {
-                self.triggers
-                    .render_add(&mut triggers_l[..n], &mut triggers_r[..n], k0, notes);
-            } else {
-                self.triggers.skip(n);
-            }
-            if delayed {
-                self.trigger_delay[0].process(&mut triggers_l[..n]);
-                self.trigger_delay[1].process(&mut triggers_r[..n]);
-                self.trigger_tail = if sounding {
-                    self.trigger_delay[0].len()
-                } else {
-                    self.trigger_tail.saturating_sub(n)
-                };
-            }
-            for j in 0..n {
-                let out = self.levels.at(OUTPUT_GAIN, k0 + j);
-                out_l[j] += triggers_l[j] * out;
-                out_r[j] += triggers_r[j] * out;
-            }
-        } else {
-            self.triggers.skip(n);
-        }
-
         let steady = settings.calm_guard
             && self.guard_fade.value == 1.0
             && !settings.bypass
             && self.bypass_fade.value == 0.0;
         if steady {
             // The usual case: guard fully on, not bypassed, no crossfade to compute.
-            let mut ceiling = [0.0f32; CONTROL_PERIOD];
-            for (j, c) in ceiling[..n].iter_mut().enumerate() {
-                *c = self.levels.at(CEILING, k0 + j);
-            }
             self.guard
                 .process_block(&mut out_l[..n], &mut out_r[..n], &ceiling[..n]);
             for j in 0..n {
@@ -464,11 +491,11 @@ impl Engine {
             }
             return;
         }
-        let raw_r = if stereo { &raw_r } else { &raw_l };
-        let mut ceiling = [0.0f32; CONTROL_PERIOD];
-        for (j, c) in ceiling[..n].iter_mut().enumerate() {
-            *c = self.levels.at(CEILING, k0 + j);
-        }
+        let raw_r = if input == InputChannels::Stereo {
+            &raw_r
+        } else {
+            &raw_l
+        };
         // The guard runs whether on or not, so that it is ready when switched on and the
         // output is equally late either way.
         let mut gains = [0.0f32; CONTROL_PERIOD];
@@ -494,7 +521,7 @@ impl Engine {
 
             let bypassed = self.bypass_fade.next(settings.bypass);
             // Without an input (the instrument) the bypass passes silence.
-            let untouched = if delayed {
+            let untouched = if has_input {
                 [raw_l[j], raw_r[j]]
             } else {
                 [0.0, 0.0]
@@ -632,6 +659,23 @@ struct Chunk<'a> {
     k0: usize,
     /// The chunk's notes, with offsets relative to it.
     notes: &'a [NoteOn],
+}
+
+/// The signals one chunk is built in, at most a control period long.
+struct ChunkFrame {
+    /// The input, delayed as the voice is, for the bypass (left, right; a mono input in left).
+    raw: [[f32; CONTROL_PERIOD]; 2],
+    /// The output being built, left and right.
+    out: [[f32; CONTROL_PERIOD]; 2],
+}
+
+impl ChunkFrame {
+    fn silent() -> Self {
+        Self {
+            raw: [[0.0; CONTROL_PERIOD]; 2],
+            out: [[0.0; CONTROL_PERIOD]; 2],
+        }
+    }
 }
 
 /// Input samples beyond ±1000 (+60 dBFS) are not audio (a broken plugin upstream, garbage
