@@ -3,7 +3,8 @@
 //! built plugin library loaded as a host loads it, and the `murmur` program.
 //!
 //! - [`signal`] makes test signals; [`measure`] measures what comes out (spectra, band levels,
-//!   interaural time and level differences, the click metric).
+//!   interaural time and level differences, the click metric). Both live in the crate
+//!   `testkit/signals`, which the library's own unit tests use too.
 //! - [`render`] drives the real `Engine` as a host would, [`triggers`] its trigger layers.
 //! - [`clap`] and [`vst3`] are minimal hosts around the built plugin library ([`plugin_files`]
 //!   finds it); `clap::gui` opens the editor on a private X display (Linux).
@@ -11,14 +12,14 @@
 //! - [`frozen_params`] and `clap::expected_params` are the public contract the parameter tests
 //!   hold Murmur to; [`soak_session`] is the sleep-bed session of the soak test and bench.
 
+pub use signals::{measure, signal};
+
 pub mod clap;
 pub mod cli;
 pub mod flac;
 pub mod frozen_params;
-pub mod measure;
 pub mod plugin_files;
 pub mod render;
-pub mod signal;
 pub mod soak_session;
 pub mod triggers;
 pub mod vst3;

@@ -6,20 +6,36 @@ use realfft::num_complex::Complex;
 
 /// Power spectrum (|X|²) of `x`, with the bin width in Hz.
 pub fn power_spectrum(x: &[f32], fs: f32) -> (Vec<f64>, f64) {
-    let mut planner = RealFftPlanner::<f64>::new();
-    let fft = planner.plan_fft_forward(x.len());
+    power_spectrum_of_length(x, fs, x.len())
+}
+
+/// Power spectrum of `x` zero-padded to a power of two of at least 1024 samples, with the bin
+/// width in Hz: for events of any length, whose spectra are compared by shape.
+pub fn padded_power_spectrum(x: &[f32], fs: f32) -> (Vec<f64>, f64) {
+    power_spectrum_of_length(x, fs, x.len().next_power_of_two().max(1024))
+}
+
+/// Power spectrum of `x` zero-padded to `n` samples.
+fn power_spectrum_of_length(x: &[f32], fs: f32, n: usize) -> (Vec<f64>, f64) {
+    let fft = RealFftPlanner::<f64>::new().plan_fft_forward(n);
     let mut input: Vec<f64> = x.iter().map(|&v| v as f64).collect();
+    input.resize(n, 0.0);
     let mut spectrum = fft.make_output_vec();
     fft.process(&mut input, &mut spectrum).unwrap();
     (
         spectrum.iter().map(|c| c.norm_sqr()).collect(),
-        fs as f64 / x.len() as f64,
+        fs as f64 / n as f64,
     )
 }
 
 /// Energy of `x` between `lo` and `hi` Hz.
 pub fn band_energy(x: &[f32], fs: f32, lo: f64, hi: f64) -> f64 {
     let (power, bin_hz) = power_spectrum(x, fs);
+    band_sum(&power, bin_hz, lo, hi)
+}
+
+/// The power between `lo` and `hi` Hz of a spectrum with bins `bin_hz` apart.
+pub fn band_sum(power: &[f64], bin_hz: f64, lo: f64, hi: f64) -> f64 {
     power
         .iter()
         .enumerate()
@@ -127,6 +143,11 @@ pub fn peak(x: &[f32]) -> f32 {
 /// Power-weighted mean frequency of `x`, Hz.
 pub fn spectral_centroid(x: &[f32], fs: f32) -> f64 {
     let (power, bin_hz) = power_spectrum(x, fs);
+    centroid(&power, bin_hz)
+}
+
+/// Power-weighted mean frequency of a spectrum with bins `bin_hz` apart, Hz.
+pub fn centroid(power: &[f64], bin_hz: f64) -> f64 {
     let total: f64 = power.iter().sum();
     power
         .iter()
@@ -140,6 +161,11 @@ pub fn spectral_centroid(x: &[f32], fs: f32) -> f64 {
 /// near 1 for white noise, near 0 for a few sharp partials.
 pub fn spectral_flatness(x: &[f32], fs: f32) -> f64 {
     let (power, bin_hz) = power_spectrum(x, fs);
+    flatness(&power, bin_hz)
+}
+
+/// [`spectral_flatness`] of a spectrum with bins `bin_hz` apart.
+pub fn flatness(power: &[f64], bin_hz: f64) -> f64 {
     let band: Vec<f64> = power
         .iter()
         .enumerate()
