@@ -18,3 +18,22 @@ impl Range {
         }
     }
 }
+
+/// What a setting's value is held to: a [`Range`] of plain values, or the whole numbers between
+/// two bounds (`(min, max)`). `fix` returns `value` inside the bounds, or `default` when it is
+/// not a number.
+pub trait Bounds<T> {
+    fn fix(&self, value: T, default: T) -> T;
+}
+
+impl Bounds<f32> for Range {
+    fn fix(&self, value: f32, default: f32) -> f32 {
+        Range::fix(*self, value, default)
+    }
+}
+
+impl Bounds<u32> for (u32, u32) {
+    fn fix(&self, value: u32, _default: u32) -> u32 {
+        value.clamp(self.0, self.1)
+    }
+}

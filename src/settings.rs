@@ -68,109 +68,137 @@ pub enum HrtfModel {
     Sofa,
 }
 
-/// Plain-value settings for one block; the engine smooths the continuous ones itself.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Settings {
-    pub motion: MotionMode,
-    /// Centre azimuth, degrees (−180…180, 0 = front, +90 = right).
-    pub azimuth_deg: f32,
-    /// Centre elevation, degrees (−40…80).
-    pub elevation_deg: f32,
-    /// Centre distance, metres (0.1…3).
-    pub distance_m: f32,
-    /// Free-running motion rate, Hz (0.01…2).
-    pub motion_rate_hz: f32,
-    /// Lock the motion to the host's song position.
-    pub motion_sync: bool,
-    /// Cycle length when synced.
-    pub sync_division: SyncDivision,
-    /// Swing around the centre, degrees (0…180).
-    pub motion_depth_deg: f32,
-    /// Softness of turns and hops, 0…1.
-    pub softness: f32,
-    /// Head radius, metres (0.075…0.105).
-    pub head_radius_m: f32,
-    /// Sphere model or the loaded SOFA set.
-    pub hrtf: HrtfModel,
-    /// Proximity bass amount, 0…1.
-    pub proximity: f32,
-    /// Stereo input width, 0…1.
-    pub width: f32,
-    /// Voice input level, dB (−60…+12).
-    pub voice_level_db: f32,
-    /// Binaural share of the voice, 0…1 (the rest is the dry input).
-    pub voice_mix: f32,
-    /// De-essing of the voice, 0…1.
-    pub deess: f32,
-    /// Noise reduction of the voice, 0…1.
-    pub denoise: f32,
-    /// Seed of every random choice, 1…65535.
-    pub seed: u32,
-    /// Calm Guard engaged.
-    pub calm_guard: bool,
-    /// Calm Guard ceiling, dBFS (−30…0).
-    pub ceiling_db: f32,
-    /// Output level, dB (−24…+12), applied before the Calm Guard.
-    pub output_db: f32,
-    /// Pass the input through unprocessed (crossfaded).
-    pub bypass: bool,
-    /// The three trigger layers.
-    pub layers: [LayerSettings; 3],
+/// Declares a settings struct from rows `field: Type = default[, in BOUNDS];`: the struct, the
+/// constructor of its defaults (named, with its arguments, after `defaults:`), and
+/// `with_fields_in_bounds`, which puts every field with bounds inside them (a non-finite value
+/// becomes the default). Each row is a setting's one declaration: its host parameter takes the
+/// default from here (`params`).
+macro_rules! settings_struct {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident, defaults: fn $defaults:ident($($arg:ident: $arg_ty:ty),*) {
+            $(
+                $(#[doc = $doc:literal])*
+                $field:ident: $ty:ty = $default:expr $(, in $bounds:expr)?;
+            )*
+        }
+    ) => {
+        $(#[$meta])*
+        pub struct $name {
+            $($(#[doc = $doc])* pub $field: $ty,)*
+        }
+
+        impl $name {
+            /// The defaults of the design's parameter table.
+            pub fn $defaults($($arg: $arg_ty),*) -> Self {
+                Self {
+                    $($field: $default,)*
+                }
+            }
+
+            /// A copy with every field that has bounds inside them, measured against `defaults`
+            /// for non-finite values; the others as they are.
+            fn with_fields_in_bounds(&self, defaults: &Self) -> Self {
+                use ranges::*;
+                let _ = defaults;
+                Self {
+                    $($field: settings_struct!(@fix self.$field, defaults.$field $(, $bounds)?),)*
+                }
+            }
+        }
+    };
+    (@fix $value:expr, $default:expr) => { $value };
+    (@fix $value:expr, $default:expr, $bounds:expr) => {
+        crate::range::Bounds::fix(&$bounds, $value, $default)
+    };
 }
 
-/// One trigger layer's settings.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct LayerSettings {
-    /// The layer's own events run (MIDI notes play it either way).
-    pub on: bool,
-    pub kind: TriggerKind,
-    /// Layer level, dB (−60…+6).
-    pub level_db: f32,
-    /// Mean events per second (0…30; 0 = MIDI only).
-    pub density_per_s: f32,
-    /// 0 = Poisson timing … 1 = metronomic.
-    pub regularity: f32,
-    /// Events on the host's beat grid.
-    pub sync: bool,
-    pub division: GridDivision,
-    /// Per-event randomness of level, pitch and timbre, 0…1.
-    pub variation: f32,
-    /// Spectral tilt, −1 (dark) … 1 (bright).
-    pub tone: f32,
-    /// Object size, 0…1 (larger is lower).
-    pub size: f32,
-    /// Decay length, 0…1.
-    pub decay: f32,
-    pub placement: Placement,
-    /// Around Head range and Sweep width, degrees either side of the front (0…180).
-    pub spread_deg: f32,
-    /// Distance of the events, metres (0.1…3).
-    pub distance_m: f32,
+settings_struct! {
+    /// Plain-value settings for one block; the engine smooths the continuous ones itself.
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    pub struct Settings, defaults: fn design_defaults() {
+        motion: MotionMode = MotionMode::Static;
+        /// Centre azimuth, degrees (−180…180, 0 = front, +90 = right).
+        azimuth_deg: f32 = 0.0, in AZIMUTH_DEG;
+        /// Centre elevation, degrees (−40…80).
+        elevation_deg: f32 = 0.0, in ELEVATION_DEG;
+        /// Centre distance, metres (0.1…3).
+        distance_m: f32 = 0.5, in DISTANCE_M;
+        /// Free-running motion rate, Hz (0.01…2).
+        motion_rate_hz: f32 = 0.1, in MOTION_RATE_HZ;
+        /// Lock the motion to the host's song position.
+        motion_sync: bool = false;
+        /// Cycle length when synced.
+        sync_division: SyncDivision = SyncDivision::Bars(1);
+        /// Swing around the centre, degrees (0…180).
+        motion_depth_deg: f32 = 90.0, in MOTION_DEPTH_DEG;
+        /// Softness of turns and hops, 0…1.
+        softness: f32 = 0.5, in UNIT;
+        /// Head radius, metres (0.075…0.105).
+        head_radius_m: f32 = 0.0875, in HEAD_RADIUS_M;
+        /// Sphere model or the loaded SOFA set.
+        hrtf: HrtfModel = HrtfModel::Sphere;
+        /// Proximity bass amount, 0…1.
+        proximity: f32 = 1.0, in UNIT;
+        /// Stereo input width, 0…1.
+        width: f32 = 0.0, in UNIT;
+        /// Voice input level, dB (−60…+12).
+        voice_level_db: f32 = 0.0, in VOICE_LEVEL_DB;
+        /// Binaural share of the voice, 0…1 (the rest is the dry input).
+        voice_mix: f32 = 1.0, in UNIT;
+        /// De-essing of the voice, 0…1.
+        deess: f32 = 0.0, in UNIT;
+        /// Noise reduction of the voice, 0…1.
+        denoise: f32 = 0.0, in UNIT;
+        /// Seed of every random choice, 1…65535.
+        seed: u32 = 1, in SEED;
+        /// Calm Guard engaged.
+        calm_guard: bool = true;
+        /// Calm Guard ceiling, dBFS (−30…0).
+        ceiling_db: f32 = -6.0, in CEILING_DB;
+        /// Output level, dB (−24…+12), applied before the Calm Guard.
+        output_db: f32 = 0.0, in OUTPUT_DB;
+        /// Pass the input through unprocessed (crossfaded).
+        bypass: bool = false;
+        /// The three trigger layers (each kept in bounds by [`LayerSettings::sanitized`]).
+        layers: [LayerSettings; 3] = LayerSettings::DEFAULT_KINDS.map(LayerSettings::default_for);
+    }
+}
+
+settings_struct! {
+    /// One trigger layer's settings.
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    pub struct LayerSettings, defaults: fn default_for(kind: TriggerKind) {
+        /// The layer's own events run (MIDI notes play it either way).
+        on: bool = false;
+        kind: TriggerKind = kind;
+        /// Layer level, dB (−60…+6).
+        level_db: f32 = -12.0, in LAYER_LEVEL_DB;
+        /// Mean events per second (0…30; 0 = MIDI only).
+        density_per_s: f32 = 2.0, in DENSITY_PER_S;
+        /// 0 = Poisson timing … 1 = metronomic.
+        regularity: f32 = 0.2, in UNIT;
+        /// Events on the host's beat grid.
+        sync: bool = false;
+        division: GridDivision = GridDivision::Eighth;
+        /// Per-event randomness of level, pitch and timbre, 0…1.
+        variation: f32 = 0.5, in UNIT;
+        /// Spectral tilt, −1 (dark) … 1 (bright).
+        tone: f32 = 0.0, in TONE;
+        /// Object size, 0…1 (larger is lower).
+        size: f32 = 0.5, in UNIT;
+        /// Decay length, 0…1.
+        decay: f32 = 0.5, in UNIT;
+        placement: Placement = Placement::AroundHead;
+        /// Around Head range and Sweep width, degrees either side of the front (0…180).
+        spread_deg: f32 = 90.0, in SPREAD_DEG;
+        /// Distance of the events, metres (0.1…3).
+        distance_m: f32 = 0.3, in DISTANCE_M;
+    }
 }
 
 impl LayerSettings {
-    /// The design's defaults for a layer of `kind` (Wood Tap, Crinkle and Drops for layers
-    /// 1, 2 and 3).
-    pub fn default_for(kind: TriggerKind) -> Self {
-        Self {
-            on: false,
-            kind,
-            level_db: -12.0,
-            density_per_s: 2.0,
-            regularity: 0.2,
-            sync: false,
-            division: GridDivision::Eighth,
-            variation: 0.5,
-            tone: 0.0,
-            size: 0.5,
-            decay: 0.5,
-            placement: Placement::AroundHead,
-            spread_deg: 90.0,
-            distance_m: 0.3,
-        }
-    }
-
-    /// Default kinds of layers 1, 2 and 3.
+    /// Default kinds of layers 1, 2 and 3 (Wood Tap, Crinkle and Drops).
     pub const DEFAULT_KINDS: [TriggerKind; 3] = [
         TriggerKind::WoodTap,
         TriggerKind::Crinkle,
@@ -179,51 +207,13 @@ impl LayerSettings {
 
     /// A copy with every value in range (non-finite values become the defaults).
     pub fn sanitized(&self) -> LayerSettings {
-        use ranges::*;
-        let d = LayerSettings::default_for(self.kind);
-        LayerSettings {
-            level_db: LAYER_LEVEL_DB.fix(self.level_db, d.level_db),
-            density_per_s: DENSITY_PER_S.fix(self.density_per_s, d.density_per_s),
-            regularity: UNIT.fix(self.regularity, d.regularity),
-            variation: UNIT.fix(self.variation, d.variation),
-            tone: TONE.fix(self.tone, d.tone),
-            size: UNIT.fix(self.size, d.size),
-            decay: UNIT.fix(self.decay, d.decay),
-            spread_deg: SPREAD_DEG.fix(self.spread_deg, d.spread_deg),
-            distance_m: DISTANCE_M.fix(self.distance_m, d.distance_m),
-            ..*self
-        }
+        self.with_fields_in_bounds(&LayerSettings::default_for(self.kind))
     }
 }
 
 impl Default for Settings {
-    /// The defaults of the design's parameter table.
     fn default() -> Self {
-        Self {
-            motion: MotionMode::Static,
-            azimuth_deg: 0.0,
-            elevation_deg: 0.0,
-            distance_m: 0.5,
-            motion_rate_hz: 0.1,
-            motion_sync: false,
-            sync_division: SyncDivision::Bars(1),
-            motion_depth_deg: 90.0,
-            softness: 0.5,
-            head_radius_m: 0.0875,
-            hrtf: HrtfModel::Sphere,
-            proximity: 1.0,
-            width: 0.0,
-            voice_level_db: 0.0,
-            voice_mix: 1.0,
-            deess: 0.0,
-            denoise: 0.0,
-            seed: 1,
-            calm_guard: true,
-            ceiling_db: -6.0,
-            output_db: 0.0,
-            bypass: false,
-            layers: LayerSettings::DEFAULT_KINDS.map(LayerSettings::default_for),
-        }
+        Self::design_defaults()
     }
 }
 
@@ -231,27 +221,9 @@ impl Settings {
     /// A copy with every value inside its parameter range; a non-finite value becomes the
     /// default. Settings can come from saved sessions and files, so the engine never trusts them.
     pub fn sanitized(&self) -> Settings {
-        use ranges::*;
-        let d = Settings::default();
         Settings {
-            azimuth_deg: AZIMUTH_DEG.fix(self.azimuth_deg, d.azimuth_deg),
-            elevation_deg: ELEVATION_DEG.fix(self.elevation_deg, d.elevation_deg),
-            distance_m: DISTANCE_M.fix(self.distance_m, d.distance_m),
-            motion_rate_hz: MOTION_RATE_HZ.fix(self.motion_rate_hz, d.motion_rate_hz),
-            motion_depth_deg: MOTION_DEPTH_DEG.fix(self.motion_depth_deg, d.motion_depth_deg),
-            softness: UNIT.fix(self.softness, d.softness),
-            head_radius_m: HEAD_RADIUS_M.fix(self.head_radius_m, d.head_radius_m),
-            proximity: UNIT.fix(self.proximity, d.proximity),
-            width: UNIT.fix(self.width, d.width),
-            voice_level_db: VOICE_LEVEL_DB.fix(self.voice_level_db, d.voice_level_db),
-            voice_mix: UNIT.fix(self.voice_mix, d.voice_mix),
-            deess: UNIT.fix(self.deess, d.deess),
-            denoise: UNIT.fix(self.denoise, d.denoise),
-            seed: self.seed.clamp(SEED.0, SEED.1),
-            ceiling_db: CEILING_DB.fix(self.ceiling_db, d.ceiling_db),
-            output_db: OUTPUT_DB.fix(self.output_db, d.output_db),
             layers: self.layers.map(|layer| layer.sanitized()),
-            ..*self
+            ..self.with_fields_in_bounds(&Settings::default())
         }
     }
 }
