@@ -1,11 +1,12 @@
-//! The machinery the noise gestures share: Brush, Scratch and Shh are each one [`Gesture`].
+//! The machinery the noise gestures share: Brush, Scratch and Shh are each one [`Gesture`],
+//! and Paper's swish runs on the same clock.
 //!
 //! A gesture is a stroke, a scratch or a breath: noise shaped by controls (an envelope, filter
 //! centres, a stroke's energy) that change smoothly over the gesture. Evaluating their shapes
 //! every sample would cost transcendentals per sample, so a model evaluates them at control
 //! ticks, every [`ControlRate::CONTROL_SAMPLES`] samples counted from the event's start (so the
 //! output does not depend on how the host splits its blocks), and ramps linearly in between
-//! ([`Ramp`]). After the gesture the event rings for a short tail
+//! (`Ramp`). After the gesture the event rings for a short tail
 //! ([`NoiseGesture::TAIL_S`]) while the filters die out.
 
 use super::model::{EventParams, TriggerModel};
@@ -56,6 +57,14 @@ impl GestureClock {
         self.len = ((gesture_s + tail_s) * fs) as u32;
     }
 
+    /// Restarts for a gesture of `gesture_len` samples in an event of `len`, lengths measured
+    /// elsewhere (Paper's swish follows its clicks' gesture).
+    pub(crate) fn start_with_lengths(&mut self, gesture_len: u32, len: u32) {
+        self.pos = 0;
+        self.gesture_len = gesture_len;
+        self.len = len;
+    }
+
     /// How far into the gesture sample `pos` lies: 0 at its start, 1 at its end.
     #[inline]
     pub(crate) fn at(&self, pos: u32) -> f32 {
@@ -76,6 +85,13 @@ impl GestureClock {
     pub(crate) fn render<S: ControlRate>(&mut self, sound: &mut S, out: &mut [f32]) -> bool {
         let n = self.run(sound, out, |y, x| *y = x);
         out[n..].fill(0.0);
+        self.pos < self.len
+    }
+
+    /// Adds the next samples of `sound` to `out`. Returns `false` once the event has ended.
+    #[inline]
+    pub(crate) fn add_to<S: ControlRate>(&mut self, sound: &mut S, out: &mut [f32]) -> bool {
+        self.run(sound, out, |y, x| *y += x);
         self.pos < self.len
     }
 
