@@ -9,7 +9,9 @@
 //! the centre steepens the upper skirt, so that the sound follows the band rather than the
 //! white excitation. Filter and envelope are updated every 32 samples, linear in between.
 
-use super::gesture::{ControlRate, Gesture, GestureClock, NoiseGesture, Ramp, noise_rate_gain};
+use super::gesture::{
+    ControlRate, Gesture, GestureClock, NoiseGesture, Ramp, gesture_length_s, noise_rate_gain,
+};
 use super::model::EventParams;
 use crate::dsp::math::{exp, exp2, pow, sin};
 use crate::dsp::{Biquad, WhiteNoise};
@@ -138,11 +140,8 @@ impl NoiseGesture for BrushStroke {
     }
 
     fn start(&mut self, event: &EventParams, rng: &mut Pcg32, fs: f32) -> f32 {
+        let stroke_s = gesture_length_s(event, STROKE_MIN_S, STROKE_MAX_S, STROKE_SPREAD_OCT);
         let timbre = event.timbre_offset();
-        let stroke_s = (STROKE_MIN_S + (STROKE_MAX_S - STROKE_MIN_S) * event.decay.clamp(0.0, 1.0))
-            * exp2(STROKE_SPREAD_OCT * timbre);
-        let stroke_s = stroke_s.clamp(STROKE_MIN_S, STROKE_MAX_S);
-        let stroke_s = event.capped_length_s(stroke_s, STROKE_MIN_S);
         // Each stroke has its own gait: where the hand is fastest, how it sets off and stops.
         self.skew = rng.random_range(0.8f32..1.25) * exp2(0.5 * timbre);
         self.attack_share = ATTACK_SHARE * rng.random_range(0.8f32..1.2);

@@ -10,6 +10,7 @@
 //! ([`NoiseGesture::TAIL_S`]) while the filters die out.
 
 use super::model::{EventParams, TriggerModel};
+use crate::dsp::math::exp2;
 use rand_pcg::Pcg32;
 
 /// Rate at which noise levels are calibrated, Hz. White noise of unit variance spreads its
@@ -23,6 +24,20 @@ pub(crate) const NOISE_REFERENCE_RATE_HZ: f32 = 48_000.0;
 #[inline]
 pub(crate) fn noise_rate_gain(sample_rate: f32) -> f32 {
     (sample_rate / NOISE_REFERENCE_RATE_HZ).sqrt()
+}
+
+/// A gesture's length for `event`, seconds: from `min_s` at decay 0 to `max_s` at decay 1,
+/// strayed by the timbre draw up to `spread_oct` octaves either way and clamped to that range,
+/// then shortened to the layer's length cap (never below `min_s`).
+pub(crate) fn gesture_length_s(
+    event: &EventParams,
+    min_s: f32,
+    max_s: f32,
+    spread_oct: f32,
+) -> f32 {
+    let length_s = (min_s + (max_s - min_s) * event.decay.clamp(0.0, 1.0))
+        * exp2(spread_oct * event.timbre_offset());
+    event.capped_length_s(length_s.clamp(min_s, max_s), min_s)
 }
 
 /// Where an event is: its sample rate, the position, and the lengths of the gesture and of

@@ -11,7 +11,9 @@
 //! heard. The stroke's energy rises with a `sin²` attack, decays, and closes with a `sin²`
 //! release; a faster (more energetic) moment is also a brighter one.
 
-use super::gesture::{ControlRate, Gesture, GestureClock, NoiseGesture, Ramp, noise_rate_gain};
+use super::gesture::{
+    ControlRate, Gesture, GestureClock, NoiseGesture, Ramp, gesture_length_s, noise_rate_gain,
+};
 use super::model::EventParams;
 use crate::dsp::math::{exp, exp2, pow, sin};
 use crate::dsp::{Biquad, WhiteNoise};
@@ -163,11 +165,8 @@ impl NoiseGesture for ScratchStroke {
     }
 
     fn start(&mut self, event: &EventParams, rng: &mut Pcg32, fs: f32) -> f32 {
+        let stroke_s = gesture_length_s(event, STROKE_MIN_S, STROKE_MAX_S, STROKE_SPREAD_OCT);
         let timbre = event.timbre_offset();
-        let stroke_s = (STROKE_MIN_S + (STROKE_MAX_S - STROKE_MIN_S) * event.decay.clamp(0.0, 1.0))
-            * exp2(STROKE_SPREAD_OCT * timbre);
-        let stroke_s = stroke_s.clamp(STROKE_MIN_S, STROKE_MAX_S);
-        let stroke_s = event.capped_length_s(stroke_s, STROKE_MIN_S);
         // Each stroke sets off and stops in its own way.
         self.attack_share = ATTACK_SHARE * rng.random_range(0.7f32..1.3) * exp2(0.4 * timbre);
         self.release_share = RELEASE_SHARE * rng.random_range(0.8f32..1.2);

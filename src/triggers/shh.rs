@@ -9,7 +9,9 @@
 //! release (each at least 80 ms), a breath that weakens towards its end, and a tongue that
 //! drifts slightly, moving the peak by a few per cent over the burst.
 
-use super::gesture::{ControlRate, Gesture, GestureClock, NoiseGesture, Ramp, noise_rate_gain};
+use super::gesture::{
+    ControlRate, Gesture, GestureClock, NoiseGesture, Ramp, gesture_length_s, noise_rate_gain,
+};
 use super::model::EventParams;
 use crate::dsp::math::{exp2, pow, sin};
 use crate::dsp::{Biquad, WhiteNoise};
@@ -140,11 +142,8 @@ impl NoiseGesture for ShhBurst {
     }
 
     fn start(&mut self, event: &EventParams, rng: &mut Pcg32, fs: f32) -> f32 {
+        let burst_s = gesture_length_s(event, BURST_MIN_S, BURST_MAX_S, BURST_SPREAD_OCT);
         let timbre = event.timbre_offset();
-        let burst_s = (BURST_MIN_S + (BURST_MAX_S - BURST_MIN_S) * event.decay.clamp(0.0, 1.0))
-            * exp2(BURST_SPREAD_OCT * timbre);
-        let burst_s = burst_s.clamp(BURST_MIN_S, BURST_MAX_S);
-        let burst_s = event.capped_length_s(burst_s, BURST_MIN_S);
         // Ramps: a share of the burst, never shorter than RAMP_MIN_S, together at most 90 %.
         let attack_s = (ATTACK_SHARE * burst_s * rng.random_range(0.8f32..1.2)).max(RAMP_MIN_S);
         let release_s = (RELEASE_SHARE * burst_s * rng.random_range(0.8f32..1.2))
