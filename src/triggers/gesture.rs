@@ -6,8 +6,11 @@
 //! every sample would cost transcendentals per sample, so a model evaluates them at control
 //! ticks, every [`ControlRate::CONTROL_SAMPLES`] samples counted from the event's start (so the
 //! output does not depend on how the host splits its blocks), and ramps linearly in between
-//! (`Ramp`). After the gesture the event rings for a short tail
-//! ([`NoiseGesture::TAIL_S`]) while the filters die out.
+//! (`Ramp`). A gesture's length follows Decay (`gesture_length_s`); after it the event rings
+//! for a short tail ([`NoiseGesture::TAIL_S`]) while the filters die out.
+//!
+//! The level calibration of white noise across sample rates (`noise_rate_gain`) lives here
+//! too: every model that filters noise uses it, gestures or not.
 
 use super::model::{EventParams, TriggerModel};
 use crate::dsp::math::exp2;
@@ -44,6 +47,7 @@ pub(crate) fn gesture_length_s(
 /// the whole event (the gesture and its tail), in samples.
 #[derive(Debug, Clone, Copy)]
 pub struct GestureClock {
+    /// Sample rate, Hz.
     pub(crate) sample_rate: f32,
     /// Samples rendered since the event started.
     pub(crate) pos: u32,
