@@ -71,6 +71,7 @@ pub struct BrushStroke {
 
 impl BrushStroke {
     /// Envelope at `x` (`0..=1` of the stroke): `sin²` attack, hold, `sin²` release.
+    #[inline]
     fn envelope(&self, x: f32) -> f32 {
         let ramp = (x / self.attack_share).min((1.0 - x) / self.release_share);
         if ramp <= 0.0 {
@@ -84,6 +85,7 @@ impl BrushStroke {
     }
 
     /// Hand speed at `x` (`0..=1` of the stroke), `0..=1`: rises and falls over the stroke.
+    #[inline]
     fn speed(&self, x: f32) -> f32 {
         sin(PI * pow(x.clamp(0.0, 1.0), self.skew))
     }
@@ -94,6 +96,7 @@ impl ControlRate for BrushStroke {
     const CONTROL_SAMPLES: u32 = 32;
 
     /// Retunes the filters for the speed at this point and sets the envelope ramp.
+    #[inline]
     fn control(&mut self, clock: &GestureClock) {
         let fs = clock.sample_rate;
         let centre_hz =

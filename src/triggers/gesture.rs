@@ -167,6 +167,10 @@ impl Ramp {
 }
 
 /// A sound computed at control rate, driven by a [`GestureClock`].
+///
+/// The render loop that calls `control` and `next` is compiled with this module, away from the
+/// model's own: implementations mark both `#[inline]`, and the shapes `control` evaluates too,
+/// so that the loop is built as one piece (as fast as a loop written in the model).
 pub trait ControlRate {
     /// Samples between control ticks.
     const CONTROL_SAMPLES: u32;

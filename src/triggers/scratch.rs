@@ -87,6 +87,7 @@ pub struct ScratchStroke {
 impl ScratchStroke {
     /// Stroke energy at `x` (`0..=1` of the stroke): `sin²` attack, exponential-like decay
     /// to [`DECAY_TO`], `sin²` release.
+    #[inline]
     fn energy_at(&self, x: f32) -> f32 {
         let ramp = (x / self.attack_share).min((1.0 - x) / self.release_share);
         if ramp <= 0.0 {
@@ -104,6 +105,7 @@ impl ControlRate for ScratchStroke {
     const CONTROL_SAMPLES: u32 = 32;
 
     /// Sets the energy ramp and retunes the resonance for the energy at this point.
+    #[inline]
     fn control(&mut self, clock: &GestureClock) {
         let fs = clock.sample_rate;
         self.energy.head(

@@ -76,6 +76,7 @@ pub struct ShhBurst {
 
 impl ShhBurst {
     /// Envelope at sample `pos`: `sin²` attack, a slowly weakening hold, `sin²` release.
+    #[inline]
     fn envelope_at(&self, clock: &GestureClock, pos: u32) -> f32 {
         let burst_len = clock.gesture_len;
         if pos >= burst_len {
@@ -96,6 +97,7 @@ impl ControlRate for ShhBurst {
     const CONTROL_SAMPLES: u32 = 64;
 
     /// Sets the envelope ramp and retunes both band-passes for the drift at this point.
+    #[inline]
     fn control(&mut self, clock: &GestureClock) {
         let fs = clock.sample_rate;
         // The last ramp ends exactly at the end of the burst.
