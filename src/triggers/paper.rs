@@ -69,6 +69,7 @@ impl Paper {
 
 impl Swish {
     /// Envelope at sample `pos`: `sin²` over the gesture, peaking early or late.
+    #[inline]
     fn envelope_at(&self, clock: &GestureClock, pos: u32) -> f32 {
         if pos >= clock.gesture_len {
             return 0.0;
@@ -82,6 +83,7 @@ impl ControlRate for Swish {
     /// Samples between updates of the envelope (linear in between).
     const CONTROL_SAMPLES: u32 = 32;
 
+    #[inline]
     fn control(&mut self, clock: &GestureClock) {
         let n = Self::CONTROL_SAMPLES;
         self.env.head(
