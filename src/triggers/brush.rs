@@ -9,7 +9,10 @@
 //! the centre steepens the upper skirt, so that the sound follows the band rather than the
 //! white excitation. Filter and envelope are updated every 32 samples, linear in between.
 
-use super::model::{EventParams, TriggerModel};
+use super::gesture::{
+    ControlRate, Gesture, GestureClock, NoiseGesture, Ramp, gesture_length_s, noise_rate_gain,
+};
+use super::model::EventParams;
 use crate::dsp::math::{exp, exp2, pow, sin};
 use crate::dsp::{Biquad, WhiteNoise};
 use rand::RngExt;
@@ -41,29 +44,22 @@ const INTENSITY_SPAN_OCT: f32 = 0.7;
 const ATTACK_SHARE: f32 = 0.3;
 /// See [`ATTACK_SHARE`].
 const RELEASE_SHARE: f32 = 0.4;
-/// Ring after the envelope has closed before the event ends, seconds: the band-pass has
-/// rung out (well under a millisecond for this Q) long before.
-const TAIL_S: f32 = 0.005;
-/// Samples between filter and envelope updates.
-const CONTROL_SAMPLES: u32 = 32;
-/// Rate at which the noise level is calibrated, Hz (band-passed noise carries power in
-/// proportion to `bandwidth/fs`, so it is scaled by `√(fs/48k)`).
-const REF_RATE_HZ: f32 = 48_000.0;
 /// Output gain: a default stroke peaks around 0.5–0.8.
 const GAIN: f32 = 0.85;
 
 /// Brushing: a noise stroke whose band rises and falls with the speed of the hand.
+pub type Brush = Gesture<BrushStroke>;
+
+/// The sound of one brush stroke (timed and played by [`Gesture`]).
 #[derive(Debug, Clone)]
-pub struct Brush {
-    sample_rate: f32,
+pub struct BrushStroke {
     noise: WhiteNoise,
     band: Biquad,
     lp: f32,
     lp_coef: f32,
     gain: f32,
-    /// Current envelope value, `0..=1`, and its change per sample until the next update.
-    env: f32,
-    env_step: f32,
+    /// The envelope, `0..=1`.
+    env: Ramp,
     /// Band centre at the slowest and fastest point of this stroke, Hz.
     slow_hz: f32,
     fast_hz: f32,
@@ -71,13 +67,11 @@ pub struct Brush {
     skew: f32,
     attack_share: f32,
     release_share: f32,
-    pos: u32,
-    stroke_len: u32,
-    len: u32,
 }
 
-impl Brush {
+impl BrushStroke {
     /// Envelope at `x` (`0..=1` of the stroke): `sin²` attack, hold, `sin²` release.
+    #[inline]
     fn envelope(&self, x: f32) -> f32 {
         let ramp = (x / self.attack_share).min((1.0 - x) / self.release_share);
         if ramp <= 0.0 {
@@ -91,56 +85,66 @@ impl Brush {
     }
 
     /// Hand speed at `x` (`0..=1` of the stroke), `0..=1`: rises and falls over the stroke.
+    #[inline]
     fn speed(&self, x: f32) -> f32 {
         sin(PI * pow(x.clamp(0.0, 1.0), self.skew))
     }
+}
 
-    /// Retunes the filters for the speed at sample `pos` and sets the envelope ramp.
-    fn update(&mut self) {
-        let fs = self.sample_rate;
-        let at = |pos: u32| pos as f32 / self.stroke_len as f32;
-        let centre_hz = self.slow_hz * pow(self.fast_hz / self.slow_hz, self.speed(at(self.pos)));
+impl ControlRate for BrushStroke {
+    /// Samples between filter and envelope updates.
+    const CONTROL_SAMPLES: u32 = 32;
+
+    /// Retunes the filters for the speed at this point and sets the envelope ramp.
+    #[inline]
+    fn control(&mut self, clock: &GestureClock) {
+        let fs = clock.sample_rate;
+        let centre_hz =
+            self.slow_hz * pow(self.fast_hz / self.slow_hz, self.speed(clock.at(clock.pos)));
         self.band.retune(&Biquad::band_pass(centre_hz, BAND_Q, fs));
         self.lp_coef = 1.0 - exp(-TAU * (CORNER_RATIO * centre_hz).min(0.45 * fs) / fs);
-        // Land exactly on this update's value, then head for the next one.
-        self.env = self.envelope(at(self.pos));
         // The last ramp ends exactly at the end of the stroke.
-        let ahead = CONTROL_SAMPLES
-            .min(self.stroke_len.saturating_sub(self.pos))
-            .max(1);
-        self.env_step = (self.envelope(at(self.pos + ahead)) - self.env) / ahead as f32;
+        let ahead = clock.ramp_len(Self::CONTROL_SAMPLES);
+        self.env.head(
+            self.envelope(clock.at(clock.pos)),
+            self.envelope(clock.at(clock.pos + ahead)),
+            ahead,
+        );
+    }
+
+    #[inline(always)]
+    fn next(&mut self) -> f32 {
+        self.lp += self.lp_coef * (self.noise.next() - self.lp);
+        let y = self.gain * self.env.value * self.band.process(self.lp);
+        self.env.advance_to_non_negative();
+        y
     }
 }
 
-impl TriggerModel for Brush {
-    fn new(sample_rate: f32) -> Self {
+impl NoiseGesture for BrushStroke {
+    /// Ring after the envelope has closed before the event ends, seconds: the band-pass has
+    /// rung out (well under a millisecond for this Q) long before.
+    const TAIL_S: f32 = 0.005;
+
+    fn new(_sample_rate: f32) -> Self {
         Self {
-            sample_rate,
             noise: WhiteNoise::new(1),
             band: Biquad::default(),
             lp: 0.0,
             lp_coef: 0.0,
             gain: 0.0,
-            env: 0.0,
-            env_step: 0.0,
+            env: Ramp::default(),
             slow_hz: SLOW_HZ,
             fast_hz: FAST_HZ,
             skew: 1.0,
             attack_share: ATTACK_SHARE,
             release_share: RELEASE_SHARE,
-            pos: 0,
-            stroke_len: 1,
-            len: 0,
         }
     }
 
-    fn start(&mut self, event: &EventParams, rng: &mut Pcg32) {
-        let fs = self.sample_rate;
+    fn start(&mut self, event: &EventParams, rng: &mut Pcg32, fs: f32) -> f32 {
+        let stroke_s = gesture_length_s(event, STROKE_MIN_S, STROKE_MAX_S, STROKE_SPREAD_OCT);
         let timbre = event.timbre_offset();
-        let stroke_s = (STROKE_MIN_S + (STROKE_MAX_S - STROKE_MIN_S) * event.decay.clamp(0.0, 1.0))
-            * exp2(STROKE_SPREAD_OCT * timbre);
-        let stroke_s = stroke_s.clamp(STROKE_MIN_S, STROKE_MAX_S);
-        let stroke_s = event.capped_length_s(stroke_s, STROKE_MIN_S);
         // Each stroke has its own gait: where the hand is fastest, how it sets off and stops.
         self.skew = rng.random_range(0.8f32..1.25) * exp2(0.5 * timbre);
         self.attack_share = ATTACK_SHARE * rng.random_range(0.8f32..1.2);
@@ -153,34 +157,18 @@ impl TriggerModel for Brush {
         self.slow_hz = SLOW_HZ * scale;
         self.fast_hz = (FAST_HZ * scale * exp2(fast_oct)).max(self.slow_hz);
         // Band-passed noise power grows with the centre: level it at the stroke's top speed.
-        self.gain = GAIN * (fs / REF_RATE_HZ).sqrt() * (FAST_HZ / self.fast_hz).sqrt();
+        self.gain = GAIN * noise_rate_gain(fs) * (FAST_HZ / self.fast_hz).sqrt();
         self.noise = WhiteNoise::new(rng.random::<u32>());
         self.band = Biquad::default();
         self.lp = 0.0;
-        self.pos = 0;
-        self.stroke_len = ((stroke_s * fs) as u32).max(1);
-        self.len = ((stroke_s + TAIL_S) * fs) as u32;
-    }
-
-    fn render(&mut self, out: &mut [f32]) -> bool {
-        let n = out.len().min((self.len - self.pos) as usize);
-        for y in &mut out[..n] {
-            if self.pos.is_multiple_of(CONTROL_SAMPLES) {
-                self.update();
-            }
-            self.lp += self.lp_coef * (self.noise.next() - self.lp);
-            *y = self.gain * self.env * self.band.process(self.lp);
-            self.env = (self.env + self.env_step).max(0.0);
-            self.pos += 1;
-        }
-        out[n..].fill(0.0);
-        self.pos < self.len
+        stroke_s
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::triggers::model::TriggerModel;
     use crate::triggers::test_support::model_rules::*;
     use crate::triggers::test_support::*;
     use rand::SeedableRng;
@@ -189,7 +177,7 @@ mod tests {
     fn with_envelope(e: &EventParams, seed: u64, fs: f32) -> (Vec<f32>, Vec<f32>) {
         let mut m = Brush::new(fs);
         m.start(e, &mut Pcg32::seed_from_u64(seed));
-        render_probed(&mut m, fs, |m| m.env)
+        render_probed(&mut m, fs, |m| m.sound.env.value)
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! law, and each click is a decaying noise burst of amplitude `√E` rung through three low-Q
 //! two-pole resonances (PhISEM-style, Cook 1997). A [`CrumpleVoicing`] sets the material.
 
+use super::gesture::NOISE_REFERENCE_RATE_HZ;
 use super::model::EventParams;
 use crate::dsp::math::{cos, exp, exp2, ln, log10, pow, sin};
 use crate::dsp::{Resonator, ResonatorBank4, WhiteNoise, flush_tiny};
@@ -19,9 +20,6 @@ use std::f32::consts::{PI, TAU};
 pub const MAX_CLICKS: usize = 1024;
 /// Resonances every click rings through.
 pub(crate) const CRUMPLE_BANDS: usize = 3;
-/// Rate at which the noise level is calibrated, Hz: bursts are scaled by `√(48k/fs)`, so that
-/// they ring the resonators (unit-peak impulse responses) equally loud at every rate.
-const REF_RATE_HZ: f32 = 48_000.0;
 /// Octaves the resonances move over the Tone range, either way.
 const TONE_OCT: f32 = 1.0;
 /// Octaves the resonances fall from size 0 to size 1.
@@ -198,8 +196,9 @@ impl CrumpleClicks {
             e_max = e_max.max(e);
             self.count += 1;
         }
-        // Scaled by √(48k/fs): see REF_RATE_HZ.
-        self.amp_norm = (REF_RATE_HZ / fs).sqrt() / e_max.sqrt();
+        // Calibrated at the noise reference rate: bursts are scaled by `√(48k/fs)`, so that
+        // they ring the resonators (unit-peak impulse responses) equally loud at every rate.
+        self.amp_norm = (NOISE_REFERENCE_RATE_HZ / fs).sqrt() / e_max.sqrt();
 
         // Resonances: one drawn in each third of the range, moved by tone, size, intensity.
         let octaves = TONE_OCT * event.tone.clamp(-1.0, 1.0)

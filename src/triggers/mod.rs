@@ -2,6 +2,7 @@
 //! when events start, where each event is placed, and the voice pool that renders them.
 
 pub mod bank;
+pub mod gesture;
 pub mod modal;
 pub mod model;
 pub mod placement;

@@ -8,6 +8,7 @@
 //! struck much brighter than the wood tap's (same raised-cosine contact, van den Doel, Kry &
 //! Pai 2001). The modal core is the wood tap's [`ModalBank`].
 
+use super::gesture::{NOISE_REFERENCE_RATE_HZ, noise_rate_gain};
 use super::modal::{ModalBank, ModalVoicing, Struck};
 use super::model::{EventParams, TriggerModel};
 use crate::dsp::math::exp2;
@@ -19,12 +20,8 @@ use std::f32::consts::FRAC_1_SQRT_2;
 /// Highest upper corner of a noise band, Hz, so a band holds the same content at every rate.
 const BAND_LOWPASS_MAX_HZ: f32 = 16_000.0;
 
-/// Rate at which noise levels are specified, Hz; white noise at other rates is rescaled by
-/// `√(fs / this)` so its power per hertz, hence a band's level, stays put.
-const NOISE_REFERENCE_RATE_HZ: f32 = 48_000.0;
-
 /// White noise between two second-order Butterworth corners (cookbook high- and low-pass),
-/// at a level independent of the sample rate.
+/// at a level independent of the sample rate (see [`noise_rate_gain`]).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct NoiseBand {
     noise: WhiteNoise,
@@ -40,7 +37,7 @@ impl NoiseBand {
             noise: WhiteNoise::new(seed),
             highpass: Biquad::high_pass(low_hz, FRAC_1_SQRT_2, sample_rate),
             lowpass: Biquad::low_pass(high_hz.min(BAND_LOWPASS_MAX_HZ), FRAC_1_SQRT_2, sample_rate),
-            gain: (sample_rate / NOISE_REFERENCE_RATE_HZ).sqrt(),
+            gain: noise_rate_gain(sample_rate),
         }
     }
 

@@ -7,6 +7,7 @@
 //! gesture.
 
 use super::crumple::{CrumpleClicks, CrumpleVoicing};
+use super::gesture::{ControlRate, GestureClock, Ramp, noise_rate_gain};
 use super::model::{EventParams, TriggerModel};
 use crate::dsp::WhiteNoise;
 use crate::dsp::math::{exp, exp2, pow, sin};
@@ -36,29 +37,27 @@ const TONE_OCT: f32 = 1.0;
 const SIZE_SPAN_OCT: f32 = 1.2;
 /// Swish level against the clicks (whose loudest peaks around 0.5–0.8).
 const SWISH_GAIN: f32 = 0.1;
-/// Rate at which the swish level is calibrated, Hz: low-passed noise carries power in
-/// proportion to `corner/fs`, so it is scaled by `√(fs/48k)`.
-const REF_RATE_HZ: f32 = 48_000.0;
-/// Samples between updates of the swish envelope (linear in between).
-const CONTROL_SAMPLES: u32 = 32;
 
 /// Crumpling paper: power-law clicks between 0.5 and 2 kHz over a smooth noise swish.
 #[derive(Debug, Clone)]
 pub struct Paper {
-    sample_rate: f32,
     clicks: CrumpleClicks,
+    swish: Swish,
+    /// The swish's clock, on the clicks' gesture.
+    clock: GestureClock,
+}
+
+/// The sheet rubbing on itself and on the palm: low-passed noise under a `sin²` bump.
+#[derive(Debug, Clone)]
+struct Swish {
     noise: WhiteNoise,
-    /// One-pole low-pass coefficient of the swish.
+    /// One-pole low-pass coefficient.
     lp_coef: f32,
     lp: f32,
     gain: f32,
-    env: f32,
-    env_step: f32,
-    /// Exponent warping the gesture's time axis under the swish bump (< 1: an early peak).
+    env: Ramp,
+    /// Exponent warping the gesture's time axis under the bump (< 1: an early peak).
     skew: f32,
-    pos: u32,
-    len: u32,
-    gesture_len: u32,
 }
 
 impl Paper {
@@ -66,71 +65,80 @@ impl Paper {
     pub fn click_energies(&self) -> &[f32] {
         self.clicks.energies()
     }
+}
 
-    /// Swish envelope at sample `pos`: `sin²` over the gesture, peaking early or late.
-    fn envelope_at(&self, pos: u32) -> f32 {
-        if pos >= self.gesture_len {
+impl Swish {
+    /// Envelope at sample `pos`: `sin²` over the gesture, peaking early or late.
+    #[inline]
+    fn envelope_at(&self, clock: &GestureClock, pos: u32) -> f32 {
+        if pos >= clock.gesture_len {
             return 0.0;
         }
-        let x = pos as f32 / self.gesture_len as f32;
-        let s = sin(PI * pow(x, self.skew));
+        let s = sin(PI * pow(clock.at(pos), self.skew));
         s * s
+    }
+}
+
+impl ControlRate for Swish {
+    /// Samples between updates of the envelope (linear in between).
+    const CONTROL_SAMPLES: u32 = 32;
+
+    #[inline]
+    fn control(&mut self, clock: &GestureClock) {
+        let n = Self::CONTROL_SAMPLES;
+        self.env.head(
+            self.envelope_at(clock, clock.pos),
+            self.envelope_at(clock, clock.pos + n),
+            n,
+        );
+    }
+
+    #[inline(always)]
+    fn next(&mut self) -> f32 {
+        self.lp += self.lp_coef * (self.noise.next() - self.lp);
+        let y = self.gain * self.env.value * self.lp;
+        self.env.advance();
+        y
     }
 }
 
 impl TriggerModel for Paper {
     fn new(sample_rate: f32) -> Self {
         Self {
-            sample_rate,
             clicks: CrumpleClicks::new(sample_rate),
-            noise: WhiteNoise::new(1),
-            lp_coef: 0.0,
-            lp: 0.0,
-            gain: 0.0,
-            env: 0.0,
-            env_step: 0.0,
-            skew: 1.0,
-            pos: 0,
-            len: 0,
-            gesture_len: 0,
+            swish: Swish {
+                noise: WhiteNoise::new(1),
+                lp_coef: 0.0,
+                lp: 0.0,
+                gain: 0.0,
+                env: Ramp::default(),
+                skew: 1.0,
+            },
+            clock: GestureClock::silent(sample_rate),
         }
     }
 
     fn start(&mut self, event: &EventParams, rng: &mut Pcg32) {
-        let fs = self.sample_rate;
+        let fs = self.clock.sample_rate;
         self.clicks.start(&SHEET, event, rng);
         let octaves = TONE_OCT * event.tone.clamp(-1.0, 1.0)
             + SIZE_SPAN_OCT * (0.5 - event.size.clamp(0.0, 1.0))
             + 0.5 * (event.intensity.clamp(0.0, 1.0) - 1.0);
         let corner_hz = (SWISH_CORNER_HZ * event.pitch_ratio() * exp2(octaves)).min(0.45 * fs);
-        self.lp_coef = 1.0 - exp(-TAU * corner_hz / fs);
-        self.gain = SWISH_GAIN * (fs / REF_RATE_HZ).sqrt();
-        self.skew = rng.random_range(0.6f32..1.2) * exp2(0.5 * event.timbre_offset());
-        self.noise = WhiteNoise::new(rng.random::<u32>());
-        self.lp = 0.0;
-        self.env = 0.0;
-        self.env_step = 0.0;
-        self.pos = 0;
-        self.len = self.clicks.len;
-        self.gesture_len = self.clicks.gesture_len;
+        let swish = &mut self.swish;
+        swish.lp_coef = 1.0 - exp(-TAU * corner_hz / fs);
+        swish.gain = SWISH_GAIN * noise_rate_gain(fs);
+        swish.skew = rng.random_range(0.6f32..1.2) * exp2(0.5 * event.timbre_offset());
+        swish.noise = WhiteNoise::new(rng.random::<u32>());
+        swish.lp = 0.0;
+        swish.env = Ramp::default();
+        self.clock
+            .start_with_lengths(self.clicks.gesture_len, self.clicks.len);
     }
 
     fn render(&mut self, out: &mut [f32]) -> bool {
         self.clicks.render(out);
-        let n = out.len().min((self.len - self.pos) as usize);
-        for y in &mut out[..n] {
-            if self.pos.is_multiple_of(CONTROL_SAMPLES) {
-                // Land exactly on this tick's value, then head for the next one.
-                self.env = self.envelope_at(self.pos);
-                self.env_step = (self.envelope_at(self.pos + CONTROL_SAMPLES) - self.env)
-                    / CONTROL_SAMPLES as f32;
-            }
-            self.lp += self.lp_coef * (self.noise.next() - self.lp);
-            *y += self.gain * self.env * self.lp;
-            self.env += self.env_step;
-            self.pos += 1;
-        }
-        self.pos < self.len
+        self.clock.add_to(&mut self.swish, out)
     }
 }
 

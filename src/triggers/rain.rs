@@ -8,6 +8,7 @@
 //! events a second give a steady rain of about 120 drops a second.
 
 use super::drops::{Bubble, RADIUS_CEIL_M, RADIUS_FLOOR_M, RISE_XI, TONE_RADIUS_OCTAVES};
+use super::gesture::noise_rate_gain;
 use super::model::{EventParams, TriggerModel};
 use crate::dsp::math::{cos, exp2, pow};
 use crate::dsp::{Biquad, PairedBiquad, WhiteNoiseBlock};
@@ -69,7 +70,8 @@ const BED_PEAK: f32 = 0.12;
 /// from the event's start so the output does not depend on the caller's block size.
 const ENVELOPE_STEP_SAMPLES: u32 = 32;
 
-/// White noise through one band-pass, at a level independent of the sample rate.
+/// White noise through one band-pass, at a level independent of the sample rate (see
+/// [`noise_rate_gain`]).
 #[derive(Debug, Clone, Copy)]
 struct Hiss {
     noise: WhiteNoiseBlock,
@@ -77,16 +79,12 @@ struct Hiss {
     gain: f32,
 }
 
-/// Noise level at which the hiss is calibrated, Hz: white noise carries `√(fs/48k)` times the
-/// energy per hertz at 48 kHz, so the band keeps its level at every rate.
-const HISS_REFERENCE_RATE_HZ: f32 = 48_000.0;
-
 impl Hiss {
     fn new(seed: u32, centre_hz: f32, sample_rate: f32) -> Self {
         Self {
             noise: WhiteNoiseBlock::new(seed),
             band: PairedBiquad::new(&Biquad::band_pass(centre_hz, BED_Q, sample_rate)),
-            gain: (sample_rate / HISS_REFERENCE_RATE_HZ).sqrt(),
+            gain: noise_rate_gain(sample_rate),
         }
     }
 

@@ -11,7 +11,10 @@
 //! heard. The stroke's energy rises with a `sin²` attack, decays, and closes with a `sin²`
 //! release; a faster (more energetic) moment is also a brighter one.
 
-use super::model::{EventParams, TriggerModel};
+use super::gesture::{
+    ControlRate, Gesture, GestureClock, NoiseGesture, Ramp, gesture_length_s, noise_rate_gain,
+};
+use super::model::EventParams;
 use crate::dsp::math::{exp, exp2, pow, sin};
 use crate::dsp::{Biquad, WhiteNoise};
 use rand::RngExt;
@@ -54,19 +57,15 @@ const LEVEL_FLOOR: f32 = 1e-6;
 /// Most the grain sound level may pile up to (about twice its mean at full energy): a rare
 /// cluster of grains stays a grain, not a pop (STK clips its output for the same reason).
 const LEVEL_MAX: f32 = 2.5;
-/// Ring after the stroke before the event ends, seconds (grains and filters have died out).
-const TAIL_S: f32 = 0.01;
-/// Samples between updates of energy and filter.
-const CONTROL_SAMPLES: u32 = 32;
-/// Rate at which the noise level is calibrated, Hz (see `Brush`: scaled by `√(fs/48k)`).
-const REF_RATE_HZ: f32 = 48_000.0;
 /// Output gain: a default stroke peaks around 0.5–0.8.
 const GAIN: f32 = 0.45;
 
 /// Sandpaper-like scratching: dense random grains through a broad 4.5 kHz resonance.
+pub type Scratch = Gesture<ScratchStroke>;
+
+/// The sound of one scratching stroke (timed and played by [`Gesture`]).
 #[derive(Debug, Clone)]
-pub struct Scratch {
-    sample_rate: f32,
+pub struct ScratchStroke {
     noise: WhiteNoise,
     grains: WhiteNoise,
     band: Biquad,
@@ -76,22 +75,19 @@ pub struct Scratch {
     /// Decaying sound level of the grains, and its decay per sample.
     level: f32,
     level_decay: f32,
-    /// Stroke energy `0..=1` and its change per sample until the next update.
-    energy: f32,
-    energy_step: f32,
+    /// Stroke energy, `0..=1`.
+    energy: Ramp,
     /// Grain probability per sample at full energy.
     grain_chance: f32,
     centre_hz: f32,
     attack_share: f32,
     release_share: f32,
-    pos: u32,
-    stroke_len: u32,
-    len: u32,
 }
 
-impl Scratch {
+impl ScratchStroke {
     /// Stroke energy at `x` (`0..=1` of the stroke): `sin²` attack, exponential-like decay
     /// to [`DECAY_TO`], `sin²` release.
+    #[inline]
     fn energy_at(&self, x: f32) -> f32 {
         let ramp = (x / self.attack_share).min((1.0 - x) / self.release_share);
         if ramp <= 0.0 {
@@ -102,24 +98,58 @@ impl Scratch {
             .clamp(0.0, 1.0);
         s * s * pow(DECAY_TO, held)
     }
+}
 
-    /// Sets the energy ramp and retunes the resonance for the energy at the next update.
-    fn update(&mut self) {
-        let fs = self.sample_rate;
-        let at = |pos: u32| pos as f32 / self.stroke_len as f32;
-        self.energy = self.energy_at(at(self.pos));
-        let next = self.energy_at(at(self.pos + CONTROL_SAMPLES));
-        self.energy_step = (next - self.energy) / CONTROL_SAMPLES as f32;
-        let centre_hz = self.centre_hz * exp2(ENERGY_OCT * (self.energy - 0.5));
+impl ControlRate for ScratchStroke {
+    /// Samples between updates of energy and filter.
+    const CONTROL_SAMPLES: u32 = 32;
+
+    /// Sets the energy ramp and retunes the resonance for the energy at this point.
+    #[inline]
+    fn control(&mut self, clock: &GestureClock) {
+        let fs = clock.sample_rate;
+        self.energy.head(
+            self.energy_at(clock.at(clock.pos)),
+            self.energy_at(clock.at(clock.pos + Self::CONTROL_SAMPLES)),
+            Self::CONTROL_SAMPLES,
+        );
+        let centre_hz = self.centre_hz * exp2(ENERGY_OCT * (self.energy.value - 0.5));
         self.band.retune(&Biquad::band_pass(centre_hz, BAND_Q, fs));
         self.lp_coef = 1.0 - exp(-TAU * (CORNER_RATIO * centre_hz).min(0.45 * fs) / fs);
     }
+
+    #[inline(always)]
+    fn next(&mut self) -> f32 {
+        // A grain collides with probability ∝ energy; given that it does, u / chance is
+        // uniform in [0, 1) again and sets how hard.
+        let energy = self.energy.value;
+        let chance = self.grain_chance * energy;
+        let u = self.grains.next_unit();
+        if u < chance {
+            self.level = (self.level + energy * (0.3 + 0.7 * u / chance)).min(LEVEL_MAX);
+        }
+        self.lp += self.lp_coef * (self.level * self.noise.next() - self.lp);
+        let y = self.gain * self.band.process(self.lp);
+        self.level *= self.level_decay;
+        if self.level < LEVEL_FLOOR && self.level != 0.0 {
+            // Long without a grain: silence the grains and the filters before anything
+            // turns subnormal (decided per sample, so block splits do not matter).
+            self.level = 0.0;
+            self.band.reset();
+            self.lp = 0.0;
+        }
+        self.energy.advance();
+        y
+    }
 }
 
-impl TriggerModel for Scratch {
+impl NoiseGesture for ScratchStroke {
+    /// Ring after the stroke before the event ends, seconds (grains and filters have died
+    /// out).
+    const TAIL_S: f32 = 0.01;
+
     fn new(sample_rate: f32) -> Self {
         Self {
-            sample_rate,
             noise: WhiteNoise::new(1),
             grains: WhiteNoise::new(2),
             band: Biquad::default(),
@@ -128,25 +158,17 @@ impl TriggerModel for Scratch {
             gain: 0.0,
             level: 0.0,
             level_decay: exp(-1.0 / (GRAIN_TAU_S * sample_rate)),
-            energy: 0.0,
-            energy_step: 0.0,
+            energy: Ramp::default(),
             grain_chance: GRAIN_RATE_HZ / sample_rate,
             centre_hz: CENTRE_HZ,
             attack_share: ATTACK_SHARE,
             release_share: RELEASE_SHARE,
-            pos: 0,
-            stroke_len: 1,
-            len: 0,
         }
     }
 
-    fn start(&mut self, event: &EventParams, rng: &mut Pcg32) {
-        let fs = self.sample_rate;
+    fn start(&mut self, event: &EventParams, rng: &mut Pcg32, fs: f32) -> f32 {
+        let stroke_s = gesture_length_s(event, STROKE_MIN_S, STROKE_MAX_S, STROKE_SPREAD_OCT);
         let timbre = event.timbre_offset();
-        let stroke_s = (STROKE_MIN_S + (STROKE_MAX_S - STROKE_MIN_S) * event.decay.clamp(0.0, 1.0))
-            * exp2(STROKE_SPREAD_OCT * timbre);
-        let stroke_s = stroke_s.clamp(STROKE_MIN_S, STROKE_MAX_S);
-        let stroke_s = event.capped_length_s(stroke_s, STROKE_MIN_S);
         // Each stroke sets off and stops in its own way.
         self.attack_share = ATTACK_SHARE * rng.random_range(0.7f32..1.3) * exp2(0.4 * timbre);
         self.release_share = RELEASE_SHARE * rng.random_range(0.8f32..1.2);
@@ -156,45 +178,13 @@ impl TriggerModel for Scratch {
         self.centre_hz = CENTRE_HZ * event.pitch_ratio() * exp2(octaves);
         // Noise through a constant-Q band carries power ∝ centre: level it, so that tone,
         // size and intensity change the colour and not the loudness.
-        self.gain = GAIN * (fs / REF_RATE_HZ).sqrt() * (CENTRE_HZ / self.centre_hz).sqrt();
+        self.gain = GAIN * noise_rate_gain(fs) * (CENTRE_HZ / self.centre_hz).sqrt();
         self.noise = WhiteNoise::new(rng.random::<u32>());
         self.grains = WhiteNoise::new(rng.random::<u32>());
         self.band = Biquad::default();
         self.lp = 0.0;
         self.level = 0.0;
-        self.pos = 0;
-        self.stroke_len = ((stroke_s * fs) as u32).max(1);
-        self.len = ((stroke_s + TAIL_S) * fs) as u32;
-    }
-
-    fn render(&mut self, out: &mut [f32]) -> bool {
-        let n = out.len().min((self.len - self.pos) as usize);
-        for y in &mut out[..n] {
-            if self.pos.is_multiple_of(CONTROL_SAMPLES) {
-                self.update();
-            }
-            // A grain collides with probability ∝ energy; given that it does, u / chance is
-            // uniform in [0, 1) again and sets how hard.
-            let chance = self.grain_chance * self.energy;
-            let u = self.grains.next_unit();
-            if u < chance {
-                self.level = (self.level + self.energy * (0.3 + 0.7 * u / chance)).min(LEVEL_MAX);
-            }
-            self.lp += self.lp_coef * (self.level * self.noise.next() - self.lp);
-            *y = self.gain * self.band.process(self.lp);
-            self.level *= self.level_decay;
-            if self.level < LEVEL_FLOOR && self.level != 0.0 {
-                // Long without a grain: silence the grains and the filters before anything
-                // turns subnormal (decided per sample, so block splits do not matter).
-                self.level = 0.0;
-                self.band.reset();
-                self.lp = 0.0;
-            }
-            self.energy += self.energy_step;
-            self.pos += 1;
-        }
-        out[n..].fill(0.0);
-        self.pos < self.len
+        stroke_s
     }
 }
 
@@ -228,7 +218,7 @@ mod tests {
                     let e = event_with(|e| {
                         (e.decay, e.variation, e.timbre) = (decay, variation, timbre)
                     });
-                    let stroke_s = reported_s::<Scratch>(&e, 5, fs) - TAIL_S;
+                    let stroke_s = reported_s::<Scratch>(&e, 5, fs) - ScratchStroke::TAIL_S;
                     assert!((0.099..=0.601).contains(&stroke_s), "{stroke_s}");
                     if variation == 0.0 {
                         lengths_s.push(stroke_s);

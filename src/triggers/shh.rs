@@ -9,7 +9,10 @@
 //! release (each at least 80 ms), a breath that weakens towards its end, and a tongue that
 //! drifts slightly, moving the peak by a few per cent over the burst.
 
-use super::model::{EventParams, TriggerModel};
+use super::gesture::{
+    ControlRate, Gesture, GestureClock, NoiseGesture, Ramp, gesture_length_s, noise_rate_gain,
+};
+use super::model::EventParams;
 use crate::dsp::math::{exp2, pow, sin};
 use crate::dsp::{Biquad, WhiteNoise};
 use rand::RngExt;
@@ -46,27 +49,21 @@ const TONE_OCT: f32 = 1.0;
 const SIZE_SPAN_OCT: f32 = 1.0;
 /// Octaves the peak falls from full intensity to the softest breath.
 const INTENSITY_SPAN_OCT: f32 = 0.4;
-/// Ring after the envelope has closed before the event ends, seconds.
-const TAIL_S: f32 = 0.005;
-/// Samples between updates of envelope and filters.
-const CONTROL_SAMPLES: u32 = 64;
-/// Rate at which the noise level is calibrated, Hz (band-passed noise power ∝ bandwidth/fs,
-/// so the noise is scaled by `√(fs/48k)`).
-const REF_RATE_HZ: f32 = 48_000.0;
 /// Output gain: a default burst peaks around 0.5–0.8.
 const GAIN: f32 = 1.0;
 
 /// A breathy "shh": fricative noise peaking around 3–4 kHz, with slow attack and release.
+pub type Shh = Gesture<ShhBurst>;
+
+/// The sound of one "shh" burst (timed and played by [`Gesture`]).
 #[derive(Debug, Clone)]
-pub struct Shh {
-    sample_rate: f32,
+pub struct ShhBurst {
     noise: WhiteNoise,
     low: Biquad,
     high: Biquad,
     gain: f32,
-    /// Envelope `0..=1` and its change per sample until the next update.
-    env: f32,
-    env_step: f32,
+    /// The envelope, `0..=1`.
+    env: Ramp,
     /// Band-pass centres at default settings for this burst, Hz.
     low_hz: f32,
     high_hz: f32,
@@ -75,73 +72,80 @@ pub struct Shh {
     drift_phase: f32,
     attack_len: u32,
     release_len: u32,
-    pos: u32,
-    burst_len: u32,
-    len: u32,
 }
 
-impl Shh {
+impl ShhBurst {
     /// Envelope at sample `pos`: `sin²` attack, a slowly weakening hold, `sin²` release.
-    fn envelope_at(&self, pos: u32) -> f32 {
-        if pos >= self.burst_len {
+    #[inline]
+    fn envelope_at(&self, clock: &GestureClock, pos: u32) -> f32 {
+        let burst_len = clock.gesture_len;
+        if pos >= burst_len {
             return 0.0;
         }
-        let hold_len = self.burst_len - self.attack_len - self.release_len;
+        let hold_len = burst_len - self.attack_len - self.release_len;
         let sustain = 1.0
             - (1.0 - SUSTAIN_END) * (pos.saturating_sub(self.attack_len) as f32 / hold_len as f32);
         let ramp = (pos as f32 / self.attack_len as f32)
-            .min((self.burst_len - pos) as f32 / self.release_len as f32);
+            .min((burst_len - pos) as f32 / self.release_len as f32);
         let s = sin(FRAC_PI_2 * ramp.min(1.0));
         s * s * sustain.clamp(SUSTAIN_END, 1.0)
     }
+}
+
+impl ControlRate for ShhBurst {
+    /// Samples between updates of envelope and filters.
+    const CONTROL_SAMPLES: u32 = 64;
 
     /// Sets the envelope ramp and retunes both band-passes for the drift at this point.
-    fn update(&mut self) {
-        let fs = self.sample_rate;
-        self.env = self.envelope_at(self.pos);
+    #[inline]
+    fn control(&mut self, clock: &GestureClock) {
+        let fs = clock.sample_rate;
         // The last ramp ends exactly at the end of the burst.
-        let ahead = CONTROL_SAMPLES
-            .min(self.burst_len.saturating_sub(self.pos))
-            .max(1);
-        self.env_step = (self.envelope_at(self.pos + ahead) - self.env) / ahead as f32;
-        let x = self.pos as f32 / self.burst_len as f32;
-        let drift = exp2(self.drift_oct * sin(PI * x + self.drift_phase));
+        let ahead = clock.ramp_len(Self::CONTROL_SAMPLES);
+        self.env.head(
+            self.envelope_at(clock, clock.pos),
+            self.envelope_at(clock, clock.pos + ahead),
+            ahead,
+        );
+        let drift = exp2(self.drift_oct * sin(PI * clock.at(clock.pos) + self.drift_phase));
         self.low
             .retune(&Biquad::band_pass(self.low_hz * drift, BAND_Q, fs));
         self.high
             .retune(&Biquad::band_pass(self.high_hz * drift, BAND_Q, fs));
     }
+
+    #[inline(always)]
+    fn next(&mut self) -> f32 {
+        let x = self.low.process(self.noise.next());
+        let y = self.gain * self.env.value * (self.high.process(x) + BREATH * x);
+        self.env.advance_to_non_negative();
+        y
+    }
 }
 
-impl TriggerModel for Shh {
-    fn new(sample_rate: f32) -> Self {
+impl NoiseGesture for ShhBurst {
+    /// Ring after the envelope has closed before the event ends, seconds.
+    const TAIL_S: f32 = 0.005;
+
+    fn new(_sample_rate: f32) -> Self {
         Self {
-            sample_rate,
             noise: WhiteNoise::new(1),
             low: Biquad::default(),
             high: Biquad::default(),
             gain: 0.0,
-            env: 0.0,
-            env_step: 0.0,
+            env: Ramp::default(),
             low_hz: LOW_HZ,
             high_hz: HIGH_HZ,
             drift_oct: 0.0,
             drift_phase: 0.0,
             attack_len: 1,
             release_len: 1,
-            pos: 0,
-            burst_len: 2,
-            len: 0,
         }
     }
 
-    fn start(&mut self, event: &EventParams, rng: &mut Pcg32) {
-        let fs = self.sample_rate;
+    fn start(&mut self, event: &EventParams, rng: &mut Pcg32, fs: f32) -> f32 {
+        let burst_s = gesture_length_s(event, BURST_MIN_S, BURST_MAX_S, BURST_SPREAD_OCT);
         let timbre = event.timbre_offset();
-        let burst_s = (BURST_MIN_S + (BURST_MAX_S - BURST_MIN_S) * event.decay.clamp(0.0, 1.0))
-            * exp2(BURST_SPREAD_OCT * timbre);
-        let burst_s = burst_s.clamp(BURST_MIN_S, BURST_MAX_S);
-        let burst_s = event.capped_length_s(burst_s, BURST_MIN_S);
         // Ramps: a share of the burst, never shorter than RAMP_MIN_S, together at most 90 %.
         let attack_s = (ATTACK_SHARE * burst_s * rng.random_range(0.8f32..1.2)).max(RAMP_MIN_S);
         let release_s = (RELEASE_SHARE * burst_s * rng.random_range(0.8f32..1.2))
@@ -156,36 +160,20 @@ impl TriggerModel for Shh {
         self.high_hz = HIGH_HZ * scale;
         // Noise through constant-Q bands carries power ∝ centre: brighter settings keep a
         // little of that loudness, not all of it.
-        self.gain = GAIN * (fs / REF_RATE_HZ).sqrt() * pow(scale, -0.3);
+        self.gain = GAIN * noise_rate_gain(fs) * pow(scale, -0.3);
         self.noise = WhiteNoise::new(rng.random::<u32>());
         self.low = Biquad::default();
         self.high = Biquad::default();
-        self.pos = 0;
         self.attack_len = (attack_s * fs) as u32;
         self.release_len = (release_s * fs) as u32;
-        self.burst_len = (burst_s * fs) as u32;
-        self.len = ((burst_s + TAIL_S) * fs) as u32;
-    }
-
-    fn render(&mut self, out: &mut [f32]) -> bool {
-        let n = out.len().min((self.len - self.pos) as usize);
-        for y in &mut out[..n] {
-            if self.pos.is_multiple_of(CONTROL_SAMPLES) {
-                self.update();
-            }
-            let x = self.low.process(self.noise.next());
-            *y = self.gain * self.env * (self.high.process(x) + BREATH * x);
-            self.env = (self.env + self.env_step).max(0.0);
-            self.pos += 1;
-        }
-        out[n..].fill(0.0);
-        self.pos < self.len
+        burst_s
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::triggers::model::TriggerModel;
     use crate::triggers::test_support::model_rules::*;
     use crate::triggers::test_support::*;
     use rand::SeedableRng;
@@ -225,14 +213,14 @@ mod tests {
                         (e.decay, e.variation, e.timbre) = (decay, variation, timbre)
                     });
                     m.start(&e, &mut Pcg32::seed_from_u64(seed));
-                    let (_, env) = render_probed(&mut m, fs, |m| m.env);
+                    let (_, env) = render_probed(&mut m, fs, |m| m.sound.env.value);
                     let burst_s = open_s(&env, fs);
                     assert!((0.3 - 2.0 / fs..=1.5).contains(&burst_s), "{burst_s}");
                     // sin² ramps reach 90 % after 0.795 of their length: at least 63 ms.
                     let top = env.iter().fold(0.0f32, |a, b| a.max(*b));
                     let rise = env.iter().position(|v| *v >= 0.9 * top).unwrap();
-                    let from = (m.burst_len - m.release_len) as usize;
-                    let fall = m.burst_len as usize
+                    let from = (m.clock.gesture_len - m.sound.release_len) as usize;
+                    let fall = m.clock.gesture_len as usize
                         - env.iter().rposition(|v| *v >= 0.9 * env[from]).unwrap();
                     assert!(
                         rise.min(fall) as f32 / fs >= 0.795 * RAMP_MIN_S,

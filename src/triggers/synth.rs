@@ -1,125 +1,91 @@
-//! The nine trigger models behind one type, so that any voice can play any model.
+//! The trigger models behind one type, so that any voice can play any model.
+//!
+//! One table, the call of `trigger_models!` below, lists every model; from it the macro writes
+//! the [`TriggerKind`] a layer chooses and the [`Synth`] a voice plays, with their dispatch. A
+//! new model is its own file, its `pub mod` line in `triggers`, and one row in the table (and
+//! its entry in the host's `TriggerKindParam`, whose ids are frozen).
 
 use super::model::{EventParams, TriggerModel};
-use super::{
-    brush::Brush, crinkle::Crinkle, drops::Drops, nail_tap::NailTap, paper::Paper, rain::Rain,
-    scratch::Scratch, shh::Shh, wood_tap::WoodTap,
-};
 use rand_pcg::Pcg32;
 
-/// Which sound a layer makes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TriggerKind {
-    WoodTap,
-    NailTap,
-    Crinkle,
-    Paper,
-    Brush,
-    Scratch,
-    Drops,
-    Rain,
-    Shh,
+/// Writes [`TriggerKind`], its [`TriggerKind::ALL`] and the [`Synth`] enum with its dispatch
+/// from rows `Kind => module::Model`, in the order the host lists the models. Every arm calls
+/// the model's own method directly: no dynamic dispatch on the audio thread.
+macro_rules! trigger_models {
+    ($($kind:ident => $module:ident::$model:ident,)*) => {
+        /// Which sound a layer makes.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum TriggerKind {
+            $($kind,)*
+        }
+
+        impl TriggerKind {
+            /// Every model, in the order the host lists them.
+            pub const ALL: [TriggerKind; [$(TriggerKind::$kind),*].len()] =
+                [$(TriggerKind::$kind),*];
+        }
+
+        /// One voice's synthesizer: whichever model its current event uses. Every model is a
+        /// fixed-size value, so switching model on the audio thread allocates nothing.
+        pub enum Synth {
+            $($kind(super::$module::$model),)*
+        }
+
+        impl Synth {
+            /// A silent synthesizer of `kind` at `sample_rate` Hz.
+            pub fn new(kind: TriggerKind, sample_rate: f32) -> Self {
+                match kind {
+                    $(TriggerKind::$kind => {
+                        Synth::$kind(super::$module::$model::new(sample_rate))
+                    })*
+                }
+            }
+
+            /// The model this synthesizer currently is.
+            pub fn kind(&self) -> TriggerKind {
+                match self {
+                    $(Synth::$kind(_) => TriggerKind::$kind,)*
+                }
+            }
+
+            /// Starts an event of `kind` (switching model first if needed).
+            pub fn start(
+                &mut self,
+                kind: TriggerKind,
+                sample_rate: f32,
+                event: &EventParams,
+                rng: &mut Pcg32,
+            ) {
+                if self.kind() != kind {
+                    *self = Synth::new(kind, sample_rate);
+                }
+                match self {
+                    $(Synth::$kind(m) => m.start(event, rng),)*
+                }
+            }
+
+            /// The next samples of the event; `false` once it has ended (see
+            /// [`TriggerModel::render`]).
+            #[inline]
+            pub fn render(&mut self, out: &mut [f32]) -> bool {
+                match self {
+                    $(Synth::$kind(m) => m.render(out),)*
+                }
+            }
+        }
+    };
 }
 
-impl TriggerKind {
-    /// Every model, in the order the host lists them.
-    pub const ALL: [TriggerKind; 9] = [
-        TriggerKind::WoodTap,
-        TriggerKind::NailTap,
-        TriggerKind::Crinkle,
-        TriggerKind::Paper,
-        TriggerKind::Brush,
-        TriggerKind::Scratch,
-        TriggerKind::Drops,
-        TriggerKind::Rain,
-        TriggerKind::Shh,
-    ];
-}
-
-/// One voice's synthesizer: whichever model its current event uses. Every model is a
-/// fixed-size value, so switching model on the audio thread allocates nothing.
-pub enum Synth {
-    WoodTap(WoodTap),
-    NailTap(NailTap),
-    Crinkle(Crinkle),
-    Paper(Paper),
-    Brush(Brush),
-    Scratch(Scratch),
-    Drops(Drops),
-    Rain(Rain),
-    Shh(Shh),
-}
-
-impl Synth {
-    /// A silent synthesizer of `kind` at `sample_rate` Hz.
-    pub fn new(kind: TriggerKind, sample_rate: f32) -> Self {
-        match kind {
-            TriggerKind::WoodTap => Synth::WoodTap(WoodTap::new(sample_rate)),
-            TriggerKind::NailTap => Synth::NailTap(NailTap::new(sample_rate)),
-            TriggerKind::Crinkle => Synth::Crinkle(Crinkle::new(sample_rate)),
-            TriggerKind::Paper => Synth::Paper(Paper::new(sample_rate)),
-            TriggerKind::Brush => Synth::Brush(Brush::new(sample_rate)),
-            TriggerKind::Scratch => Synth::Scratch(Scratch::new(sample_rate)),
-            TriggerKind::Drops => Synth::Drops(Drops::new(sample_rate)),
-            TriggerKind::Rain => Synth::Rain(Rain::new(sample_rate)),
-            TriggerKind::Shh => Synth::Shh(Shh::new(sample_rate)),
-        }
-    }
-
-    /// The model this synthesizer currently is.
-    pub fn kind(&self) -> TriggerKind {
-        match self {
-            Synth::WoodTap(_) => TriggerKind::WoodTap,
-            Synth::NailTap(_) => TriggerKind::NailTap,
-            Synth::Crinkle(_) => TriggerKind::Crinkle,
-            Synth::Paper(_) => TriggerKind::Paper,
-            Synth::Brush(_) => TriggerKind::Brush,
-            Synth::Scratch(_) => TriggerKind::Scratch,
-            Synth::Drops(_) => TriggerKind::Drops,
-            Synth::Rain(_) => TriggerKind::Rain,
-            Synth::Shh(_) => TriggerKind::Shh,
-        }
-    }
-
-    /// Starts an event of `kind` (switching model first if needed).
-    pub fn start(
-        &mut self,
-        kind: TriggerKind,
-        sample_rate: f32,
-        event: &EventParams,
-        rng: &mut Pcg32,
-    ) {
-        if self.kind() != kind {
-            *self = Synth::new(kind, sample_rate);
-        }
-        match self {
-            Synth::WoodTap(m) => m.start(event, rng),
-            Synth::NailTap(m) => m.start(event, rng),
-            Synth::Crinkle(m) => m.start(event, rng),
-            Synth::Paper(m) => m.start(event, rng),
-            Synth::Brush(m) => m.start(event, rng),
-            Synth::Scratch(m) => m.start(event, rng),
-            Synth::Drops(m) => m.start(event, rng),
-            Synth::Rain(m) => m.start(event, rng),
-            Synth::Shh(m) => m.start(event, rng),
-        }
-    }
-
-    /// The next samples of the event; `false` once it has ended (see [`TriggerModel::render`]).
-    #[inline]
-    pub fn render(&mut self, out: &mut [f32]) -> bool {
-        match self {
-            Synth::WoodTap(m) => m.render(out),
-            Synth::NailTap(m) => m.render(out),
-            Synth::Crinkle(m) => m.render(out),
-            Synth::Paper(m) => m.render(out),
-            Synth::Brush(m) => m.render(out),
-            Synth::Scratch(m) => m.render(out),
-            Synth::Drops(m) => m.render(out),
-            Synth::Rain(m) => m.render(out),
-            Synth::Shh(m) => m.render(out),
-        }
-    }
+trigger_models! {
+    WoodTap => wood_tap::WoodTap,
+    NailTap => nail_tap::NailTap,
+    Crinkle => crinkle::Crinkle,
+    Paper => paper::Paper,
+    Brush => brush::Brush,
+    Scratch => scratch::Scratch,
+    Drops => drops::Drops,
+    Rain => rain::Rain,
+    Shh => shh::Shh,
 }
 
 #[cfg(test)]
