@@ -358,7 +358,7 @@ impl Engine {
             self.render_voice(&chunk, &mut frame);
         }
         self.add_triggers(&mut frame, chunk.k0, n, chunk.notes, has_input);
-        self.guard_and_bypass(frame, chunk, has_input);
+        self.guard_and_bypass(&mut frame, chunk, has_input);
     }
 
     /// The effect's voice into `frame.out`, at the voice and output levels and mixed against the
@@ -459,7 +459,7 @@ impl Engine {
     /// The Calm Guard on `frame.out`, crossfaded with the unguarded signal while it switches,
     /// then with the raw input while the bypass switches, into the chunk's buffers.
     #[inline(always)]
-    fn guard_and_bypass(&mut self, frame: ChunkFrame, chunk: Chunk, has_input: bool) {
+    fn guard_and_bypass(&mut self, frame: &mut ChunkFrame, chunk: Chunk, has_input: bool) {
         let Chunk {
             input,
             left,
@@ -471,7 +471,7 @@ impl Engine {
         let n = left.len();
         let ChunkFrame {
             raw: [raw_l, raw_r],
-            out: [mut out_l, mut out_r],
+            out: [out_l, out_r],
         } = frame;
         let mut ceiling = [0.0f32; CONTROL_PERIOD];
         for (j, c) in ceiling[..n].iter_mut().enumerate() {
@@ -492,9 +492,9 @@ impl Engine {
             return;
         }
         let raw_r = if input == InputChannels::Stereo {
-            &raw_r
+            raw_r
         } else {
-            &raw_l
+            &*raw_l
         };
         // The guard runs whether on or not, so that it is ready when switched on and the
         // output is equally late either way.
@@ -505,8 +505,8 @@ impl Engine {
             &ceiling[..n],
             &mut gains[..n],
         );
-        let mut guarded_l = out_l;
-        let mut guarded_r = out_r;
+        let mut guarded_l = *out_l;
+        let mut guarded_r = *out_r;
         calm_guard::apply(
             &mut guarded_l[..n],
             &mut guarded_r[..n],
