@@ -95,8 +95,10 @@ pub fn test() -> nice_plug_xtask::Result<()> {
         }
     }
 
-    run(
-        cargo()
+    // The portrait test on the Linux bundles, which writes or checks a portrait.
+    let linux_portrait_test = || {
+        let mut command = cargo();
+        command
             .args([
                 "test",
                 "--test",
@@ -105,8 +107,11 @@ pub fn test() -> nice_plug_xtask::Result<()> {
                 "--ignored",
                 "portable_build::",
             ])
-            .env("MURMUR_TEST_BUNDLES", &linux)
-            .env("MURMUR_PORTRAIT_OUT", &linux_portrait),
+            .env("MURMUR_TEST_BUNDLES", &linux);
+        command
+    };
+    run(
+        linux_portrait_test().env("MURMUR_PORTRAIT_OUT", &linux_portrait),
         "the Linux bundles' portrait",
     )?;
     // Relative paths: the Windows test programs run in the workspace (drive Z: under Wine).
@@ -147,17 +152,7 @@ pub fn test() -> nice_plug_xtask::Result<()> {
         "the editor in a Win32 window, under Wine",
     )?;
     run(
-        cargo()
-            .args([
-                "test",
-                "--test",
-                "hosts",
-                "--",
-                "--ignored",
-                "portable_build::",
-            ])
-            .env("MURMUR_TEST_BUNDLES", &linux)
-            .env("MURMUR_PORTRAIT_PEER", &windows_portrait),
+        linux_portrait_test().env("MURMUR_PORTRAIT_PEER", &windows_portrait),
         "the Linux bundles against the Windows portrait",
     )?;
     run(
