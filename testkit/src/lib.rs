@@ -27,9 +27,11 @@ pub mod vst3;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
-/// Murmur's source tree: the workspace root, above this crate.
+/// Murmur's source tree: the workspace root, the folder above this crate.
 pub fn murmur_dir() -> &'static Path {
-    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the test kit lies inside Murmur's source tree")
 }
 
 /// A file of `tests/fixtures/`.

@@ -1,6 +1,6 @@
 //! Finding the plugin library Cargo built for the test run, checking that it carries the
 //! allocation guard, and making temporary directories to lay it out in. Shared by the CLAP host
-//! (`clap_bundle.rs`) and the VST3 host (`vst3.rs`).
+//! (`clap::bundle`) and the VST3 host (`vst3`).
 //!
 //! With `MURMUR_TEST_BUNDLES` set to a folder holding `Murmur.clap` and `Murmur.vst3`, the hosts
 //! load those bundles instead: `cargo xtask windows-test` tests the Windows release bundles

@@ -1,7 +1,7 @@
 //! A minimal VST3 host for Murmur's integration tests: lays out a `Murmur.vst3` bundle around the
 //! plugin library Cargo built for the test run, loads it through the module entry points of the
 //! system it runs on (Linux or Windows) and drives it through the COM interfaces of the `vst3` crate, with no nice-plug code on the host
-//! side. The library is found and checked by `plugin_files.rs`.
+//! side. The library is found and checked by `crate::plugin_files`.
 
 use std::cell::{Cell, RefCell};
 use std::ffi::{CStr, c_char, c_void};

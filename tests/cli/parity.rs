@@ -122,7 +122,7 @@ fn the_cli_renders_what_the_plugin_renders() {
     let dir = temp_dir("parity-clap");
     let automation_file = dir.join("sweep.txt");
     std::fs::write(&automation_file, AUTOMATION).unwrap();
-    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let fixtures = testkit::murmur_dir().join("tests/fixtures");
     for fixture in ["whisper-44k1.wav", "whisper-48k.wav"] {
         let input = fixtures.join(fixture);
         let (rate, voice) = read_fixture(&input);

@@ -7,8 +7,6 @@
 //!   drops by at least 12 dB while the whisper's band energies change by less than 2 dB; a pure
 //!   tone and silence come through without bursts above −80 dBFS.
 
-use std::path::Path;
-
 use murmur::cleanup::Cleanup;
 use testkit::measure::band_energy;
 
@@ -17,7 +15,7 @@ const RATE: f32 = 48_000.0;
 const FRAME: usize = 1024;
 
 fn fixture() -> Vec<f32> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/whisper-48k.wav");
+    let path = testkit::fixture("whisper-48k.wav");
     hound::WavReader::open(path)
         .unwrap()
         .samples::<i16>()

@@ -26,7 +26,7 @@ const BLOCKS: [usize; 2] = [37, 512];
 const SECONDS: usize = 2;
 
 fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+    testkit::murmur_dir().join("tests/fixtures")
 }
 
 fn whisper_fixture(rate: u32) -> PathBuf {

@@ -17,7 +17,7 @@ const FIXTURE_ITD_S: f64 = 655.82e-6;
 const FIXTURE_ILD_DB: f64 = 14.995;
 
 fn fixture() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sphere-44k1.sofa")
+    testkit::fixture("sphere-44k1.sofa")
 }
 
 fn sofa_settings(azimuth_deg: f32) -> Settings {

@@ -43,7 +43,7 @@
 //! Here: the run and its tests; the JSON tree in `state_fuzz/json.rs`, the model of what a state
 //! should load to in `state_fuzz/model.rs`, the inputs in `state_fuzz/generators.rs`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::JoinHandle;

@@ -1,6 +1,6 @@
 //! The raw C ABI of the CLAP extensions Murmur's test host calls directly (`clap/ext/params.h`,
-//! `state.h`, `audio-ports-config.h`), wrapped as `clack-host` extensions. Part of the host in
-//! `clap.rs`.
+//! `state.h`, `audio-ports-config.h`), wrapped as `clack-host` extensions. Part of the test host
+//! (`testkit::clap`).
 
 use std::ffi::{CStr, c_char, c_void};
 
@@ -95,7 +95,7 @@ macro_rules! plugin_extension {
 
         impl $name {
             /// The vtable and the plugin pointer to pass to it. Only valid while the instance
-            /// that returned this extension is alive, which `Murmur` in `clap.rs` guarantees.
+            /// that returned this extension is alive, which `Murmur` guarantees.
             pub fn raw(&self) -> (&$raw, PluginPtr) {
                 let vtable = unsafe { self.0.as_ptr().as_ref() };
                 (vtable, self.0.plugin_ptr().as_ptr() as PluginPtr)

@@ -1,5 +1,5 @@
-//! Loading the plugin library Cargo built for the test run (found by `plugin_files.rs`) as
-//! `Murmur.clap`. Part of the host in `clap.rs`.
+//! Loading the plugin library Cargo built for the test run (found by `crate::plugin_files`) as
+//! `Murmur.clap`. Part of the test host (`testkit::clap`).
 
 use std::ffi::CString;
 use std::sync::OnceLock;

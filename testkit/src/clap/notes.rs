@@ -1,4 +1,4 @@
-//! CLAP note events for the test host in `clap.rs`: what a host puts in a block's input event
+//! CLAP note events for the test host (`testkit::clap`): what a host puts in a block's input event
 //! list when a MIDI keyboard or a piano roll plays the plugin.
 
 use clack_host::events::Match;

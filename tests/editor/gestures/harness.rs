@@ -2,7 +2,7 @@
 //! and, like a real wrapper, sets the parameter's value; the app driven frame by frame with egui
 //! input events; what it drew, read back as text and shapes.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -272,7 +272,7 @@ pub(super) fn collect_texts(shape: &Shape, clip: Rect, texts: &mut Vec<Drawn>) {
 
 /// The test set beside these tests: "Murmur sphere test set", 97 directions.
 pub(super) fn fixture() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sphere-44k1.sofa")
+    testkit::fixture("sphere-44k1.sofa")
 }
 
 /// The loader's status once it has stopped loading (waiting up to a minute).

@@ -14,7 +14,7 @@ use super::*;
 // and add a fixture of the new version beside this one, with its own test.
 
 pub(super) fn fixture_path() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/state-0.1.0.json")
+    testkit::fixture("state-0.1.0.json")
 }
 
 /// A value the fixture holds: `(id, as typed in Murmur 0.1.0, as Murmur shows it)`.
