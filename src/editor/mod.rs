@@ -7,6 +7,7 @@
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use egui::{Align, Color32, Layout, Rect, RichText, Ui, Vec2, pos2, vec2};
 use nice_plug::context::gui::GuiContext;
@@ -28,6 +29,7 @@ pub mod hrtf;
 pub mod meters;
 pub mod theme;
 pub mod tooltips;
+pub mod window_threads;
 
 use crate::loudness_feed::EditorMeter;
 use crate::params::{HrtfParam, LayerParams, MotionParam, MurmurParams, ParamSheet};
@@ -36,12 +38,16 @@ use crate::visual_feed::VisualFeed;
 use head_view::HeadView;
 use hrtf::SofaDialog;
 use meters::Meters;
+use window_threads::WindowThreads;
 
 /// The window's size when first opened, logical pixels (the saved size's default, which the
 /// parameters own).
 pub use crate::params::DEFAULT_EDITOR_SIZE as DEFAULT_SIZE;
 /// The smallest size the host may resize it to.
 pub const MIN_SIZE: (u32, u32) = (800, 560);
+/// How long a destroyed plugin waits for its editor's window threads to end (they normally take
+/// milliseconds; see [`window_threads`]).
+const WINDOW_THREADS_TIMEOUT: Duration = Duration::from_secs(2);
 /// The largest size a saved project may open the window at (beyond any screen of today): a
 /// damaged project must not make the editor ask the host for a window of billions of pixels.
 pub const MAX_SIZE: (u32, u32) = (8192, 8192);
@@ -67,19 +73,27 @@ pub struct MurmurEditor {
     feed: Arc<VisualFeed>,
     /// The window of the latest `spawn` (or one not yet opened), for its current size.
     current: Mutex<EguiEditor<EditorApp>>,
+    /// The window threads of every window this instance has opened that have not ended.
+    window_threads: Arc<WindowThreads>,
 }
 
 impl MurmurEditor {
     pub fn new(params: Arc<MurmurParams>, feed: Arc<VisualFeed>) -> Self {
-        let current = Mutex::new(Self::window(&params, &feed));
+        let window_threads = Arc::new(WindowThreads::default());
+        let current = Mutex::new(Self::window(&params, &feed, &window_threads));
         Self {
             params,
             feed,
             current,
+            window_threads,
         }
     }
 
-    fn window(params: &Arc<MurmurParams>, feed: &Arc<VisualFeed>) -> EguiEditor<EditorApp> {
+    fn window(
+        params: &Arc<MurmurParams>,
+        feed: &Arc<VisualFeed>,
+        window_threads: &Arc<WindowThreads>,
+    ) -> EguiEditor<EditorApp> {
         let (width, height) = *params
             .editor_size
             .read()
@@ -100,7 +114,8 @@ impl MurmurEditor {
             state,
             RepaintNotifier::new(),
             settings,
-            EditorApp::new(params.clone(), feed.clone()),
+            EditorApp::new(params.clone(), feed.clone())
+                .counting_window_threads(window_threads.clone()),
         )
         .expect("an egui editor")
     }
@@ -117,7 +132,7 @@ impl Editor for MurmurEditor {
         gui_context: GuiContext,
         host: Option<HostMethods>,
     ) -> Result<SpawnedEditor<Self::Handle>, Box<dyn std::error::Error>> {
-        let window = Self::window(&self.params, &self.feed);
+        let window = Self::window(&self.params, &self.feed, &self.window_threads);
         let spawned = window.spawn(
             parent,
             wait_for_parent,
@@ -152,6 +167,21 @@ impl Editor for MurmurEditor {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .resize_hint()
+    }
+}
+
+/// The plugin is being destroyed: once the host has closed the editor, wait until its window
+/// threads have ended, so that a host that quits or unloads Murmur right after does not pull
+/// Mesa or Murmur's code from under them. A host that destroys the plugin with the editor still
+/// open has the window closed after this (by the wrapper), and gets no wait.
+impl Drop for MurmurEditor {
+    fn drop(&mut self) {
+        if !self.feed.is_open() && !self.window_threads.wait_until_ended(WINDOW_THREADS_TIMEOUT) {
+            nice_warn!(
+                "the editor's window thread did not end within {WINDOW_THREADS_TIMEOUT:?} of \
+                 closing"
+            );
+        }
     }
 }
 
@@ -256,6 +286,8 @@ pub struct EditorApp {
     factory: Vec<Preset>,
     /// The Load… file dialog, while it is open.
     sofa_dialog: SofaDialog,
+    /// Where the window thread that builds this editor counts itself until it ends.
+    window_threads: Option<Arc<WindowThreads>>,
 }
 
 impl EditorApp {
@@ -271,7 +303,14 @@ impl EditorApp {
             lights: [(0, f64::NEG_INFINITY); 3],
             factory: presets::factory(),
             sofa_dialog: SofaDialog::default(),
+            window_threads: None,
         }
+    }
+
+    /// Has the window thread that builds this editor count itself in `window_threads`.
+    pub fn counting_window_threads(mut self, window_threads: Arc<WindowThreads>) -> Self {
+        self.window_threads = Some(window_threads);
+        self
     }
 
     /// What the loudness meter reads (`None` before any audio).
@@ -521,6 +560,9 @@ impl NiceEguiApp for EditorApp {
         nice_gui_ctx: GuiContext,
         _frame: &mut nice_plug_egui::Frame,
     ) -> Result<(), nice_plug_egui::baseview::HandlerError> {
+        if let Some(window_threads) = &self.window_threads {
+            window_threads.enter();
+        }
         theme::apply(&egui_ctx);
         self.gui = Some(nice_gui_ctx);
         Ok(())

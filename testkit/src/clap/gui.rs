@@ -348,8 +348,9 @@ pub struct OpenEditor {
     pub shown_at: Instant,
     /// This process's threads before `gui.create`.
     threads_before: usize,
-    /// Threads named as the opening thread before `gui.create` (see [`same_named_threads`]).
-    same_named_before: usize,
+    /// The editor's window threads: the threads `gui.create` started that carry the opening
+    /// thread's name (see [`same_named_threads`]), by thread ID.
+    pub window_threads: Vec<u32>,
 }
 
 /// The editor's side of the host. Call with [`display`] started: the plugin's X11 code may
@@ -391,6 +392,10 @@ impl Murmur {
                 display.name
             )
         });
+        let window_threads = same_named_threads()
+            .into_iter()
+            .filter(|tid| !same_named_before.contains(tid))
+            .collect();
         gui.set_scale(&handle, scale).expect("gui.set_scale");
         let size = gui.get_size(&handle).expect("gui.get_size");
         let parent = display.create_parent_window(size.width, size.height);
@@ -405,7 +410,7 @@ impl Murmur {
             size,
             shown_at: Instant::now(),
             threads_before,
-            same_named_before,
+            window_threads,
         }
     }
 
@@ -438,29 +443,25 @@ impl Murmur {
     ///
     /// `gui.destroy` usually joins the window thread, but when that thread has already begun to
     /// close, baseview 0.4 logs "Error while closing window" and returns without joining it, and
-    /// the thread goes on closing its X connection. A process that exits at that moment runs the
-    /// exit handlers of Mesa and Xlib under the thread and crashes; a test that ends right after
-    /// closing the editor would die after passing. The wait ends when the process has no more
-    /// threads than before the editor opened, or (the first opening in a process starts threads
-    /// that live as long as it, such as Mesa's shader cache) when the number has stopped
-    /// changing for a moment. Under load that moment could pass while the window thread was
-    /// still closing, so the wait first ends that thread's own life: it runs until no more
-    /// threads share the opening thread's name than before the editor opened. Leaks are the
-    /// business of the editor tests that count threads.
+    /// the thread goes on closing its X connection. Destroying the plugin waits for it (Murmur
+    /// does that itself, see `murmur::editor::window_threads`); closing only the editor does
+    /// not, so the tests that count threads or memory after closing wait here. The wait ends
+    /// when the window threads have ended and then the process has no more threads than before
+    /// the editor opened or (the first opening in a process starts threads that live as long as
+    /// it, such as Mesa's shader cache) the number has stopped changing for a moment. Leaks are
+    /// the business of the editor tests that count threads.
     pub fn close_editor(&mut self, display: &Display, editor: OpenEditor) {
-        let (gui, handle) = self.gui();
-        gui.destroy(&handle);
-        display.destroy_window(editor.parent);
-        self.pump();
+        let threads_before = editor.threads_before;
+        let window_threads = self.destroy_editor(display, editor);
         let closed_at = Instant::now();
-        // The editor's window thread first: unnamed, it carries this thread's name.
-        while same_named_threads() > editor.same_named_before && closed_at.elapsed() < FRAME_TIMEOUT
+        while window_threads.iter().any(|&tid| thread_alive(tid))
+            && closed_at.elapsed() < FRAME_TIMEOUT
         {
             self.pump();
             std::thread::sleep(Duration::from_millis(1));
         }
         let (mut count, mut since) = (thread_count(), Instant::now());
-        while count > editor.threads_before
+        while count > threads_before
             && since.elapsed() < THREADS_SETTLED
             && closed_at.elapsed() < FRAME_TIMEOUT
         {
@@ -471,6 +472,16 @@ impl Murmur {
                 (count, since) = (now, Instant::now());
             }
         }
+    }
+
+    /// Destroys the editor, then the host's window it was embedded in, and returns at once, as a
+    /// host that closes the window and goes on does. Returns the window threads' IDs.
+    pub fn destroy_editor(&mut self, display: &Display, editor: OpenEditor) -> Vec<u32> {
+        let (gui, handle) = self.gui();
+        gui.destroy(&handle);
+        display.destroy_window(editor.parent);
+        self.pump();
+        editor.window_threads
     }
 
     /// The editor's window as the host sees it.
@@ -557,20 +568,26 @@ pub fn resident_bytes() -> u64 {
     kib * 1024
 }
 
-/// Threads of this process.
-/// Threads of this process named as the calling thread. Linux gives a thread its creator's
-/// name unless it is named: baseview's window thread is not, so it carries the name of the test
-/// thread that opened the editor, while Mesa's threads have names of their own.
-pub fn same_named_threads() -> usize {
+/// The IDs of this process's threads named as the calling thread. Linux gives a thread its
+/// creator's name unless it is named: baseview's window thread is not, so it carries the name
+/// of the test thread that opened the editor, while Mesa's threads have names of their own.
+pub fn same_named_threads() -> Vec<u32> {
     let name = |path: &Path| std::fs::read_to_string(path).unwrap_or_default();
     let own = name(Path::new("/proc/thread-self/comm"));
     std::fs::read_dir("/proc/self/task")
         .expect("read /proc/self/task")
         .filter_map(Result::ok)
         .filter(|task| name(&task.path().join("comm")) == own)
-        .count()
+        .filter_map(|task| task.file_name().to_str()?.parse().ok())
+        .collect()
 }
 
+/// Whether this process's thread `tid` has not ended yet.
+pub fn thread_alive(tid: u32) -> bool {
+    Path::new(&format!("/proc/self/task/{tid}")).exists()
+}
+
+/// Threads of this process.
 pub fn thread_count() -> usize {
     std::fs::read_dir("/proc/self/task")
         .expect("read /proc/self/task")
