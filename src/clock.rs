@@ -65,6 +65,8 @@ pub struct FreeClocks {
     motion_phase: f64,
     /// Beat-grid position, quarter notes.
     grid_quarters: f64,
+    /// Animate's time, seconds.
+    wander_s: f64,
 }
 
 impl FreeClocks {
@@ -102,6 +104,17 @@ impl FreeClocks {
         };
         self.motion_phase = phase + phase_per_tick;
         (phase, cycle_s)
+    }
+
+    /// Animate's time at this tick, seconds: the song position while the transport plays (so
+    /// that a relocation lands on the wander the song had there), else running on from where it
+    /// was; advanced by one control period.
+    pub fn wander(&mut self, time: &TickTime, sample_rate: f32) -> f64 {
+        let t = time
+            .song_position
+            .map_or(self.wander_s, |quarters| quarters * 60.0 / time.tempo_bpm);
+        self.wander_s = t + CONTROL_PERIOD as f64 / sample_rate as f64;
+        t
     }
 
     /// The trigger grid at this tick: the song position while the transport plays, else a free

@@ -21,6 +21,7 @@
 
 use std::sync::Arc;
 
+use crate::animate::Animation;
 use crate::binaural::heads::Heads;
 use crate::binaural::hrtf_set::HrtfSet;
 use crate::binaural::sofa_renderer;
@@ -94,6 +95,8 @@ pub struct Engine {
     until_tick: usize,
     /// The motion's and the trigger grid's time while the transport is stopped.
     clocks: FreeClocks,
+    /// The settings as Animate moves them, while it is up.
+    animation: Animation,
     /// The voice position at the last control tick.
     position: Position,
     /// The first control tick after `reset` snaps the smoothers to the settings.
@@ -144,6 +147,7 @@ impl Engine {
             bypass_fade: LinearFade::new(SWITCH_FADE_S, sample_rate, false),
             until_tick: 0,
             clocks: FreeClocks::default(),
+            animation: Animation::default(),
             position: Position {
                 azimuth_deg: defaults.azimuth_deg,
                 elevation_deg: defaults.elevation_deg,
@@ -183,6 +187,7 @@ impl Engine {
         self.guard.reset();
         self.until_tick = 0;
         self.clocks.reset();
+        self.animation.reset();
         self.fresh = true;
         self.non_finite_inputs = 0;
         self.triggers.reset();
@@ -569,6 +574,16 @@ impl Engine {
         transport: Option<&Transport>,
         offset: usize,
     ) {
+        let time = TickTime::read(transport, offset, self.sample_rate);
+        let wander_s = self.clocks.wander(&time, self.sample_rate);
+        // At 0 % the settings go through untouched: the output is what it was without Animate.
+        let animated;
+        let settings = if settings.animate > 0.0 {
+            animated = *self.animation.apply(settings, wander_s);
+            &animated
+        } else {
+            settings
+        };
         let snap = std::mem::take(&mut self.fresh);
         if snap {
             self.guard_fade.snap(settings.calm_guard);
@@ -589,7 +604,6 @@ impl Engine {
             ],
             snap,
         );
-        let time = TickTime::read(transport, offset, self.sample_rate);
         let timing = if settings.motion_sync {
             MotionTiming::Synced(settings.sync_division)
         } else {

@@ -8,6 +8,7 @@ use nice_plug::prelude::*;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
+pub mod animate;
 pub mod automation;
 pub mod binaural;
 pub mod calm_guard;

@@ -160,6 +160,8 @@ settings_struct! {
         output_db: f32 = 0.0, in OUTPUT_DB;
         /// Pass the input through unprocessed (crossfaded).
         bypass: bool = false;
+        /// Animate: depth of the slow seeded wander of the layers and the voice's distance, 0…1.
+        animate: f32 = 0.0, in UNIT;
         /// The three trigger layers (each kept in bounds by [`LayerSettings::sanitized`]).
         layers: [LayerSettings; 3] = LayerSettings::DEFAULT_KINDS.map(LayerSettings::default_for);
     }

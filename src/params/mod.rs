@@ -199,6 +199,11 @@ murmur_params! {
     /// The host's bypass switch.
     bypass: BoolParam = "bypass", "Bypass", bypass() => bypass,
         "Passes the input through untouched.";
+    /// Depth of the slow seeded wander, `0..=1`.
+    animate: FloatParam = "anim", "Animate", percent(UNIT) => animate,
+        "Lets every layer's density, level, tone and spread, and the voice's distance, \
+         drift slowly around what you set, like weather: from 20-second swells to \
+         10-minute tides. Never the same twice, yet the same seed renders the same.";
 }
 
 /// Each parameter's plain value in `settings`, by ID (a switch as 0 or 1, a choice as its

@@ -67,4 +67,5 @@ pub const FROZEN: &[(&str, &str)] = &[
     ("deess", "De-ess"),
     ("dnoise", "Denoise"),
     ("hrtf", "HRTF"),
+    ("anim", "Animate"),
 ];
