@@ -83,7 +83,7 @@ fn knot_value(seed: u32, stream: u32, octave: u32, knot: i64) -> f32 {
 
 /// The animated settings, kept between control ticks: recomputed only when the wander's step or
 /// the settings change.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Animation {
     /// The step (time / `STEP_S`) and the settings the cached result is for.
     step: Option<i64>,
@@ -91,19 +91,14 @@ pub struct Animation {
     animated: Settings,
 }
 
-impl Default for Animation {
-    fn default() -> Self {
-        Self {
-            step: None,
-            settings_in: None,
-            animated: Settings::default(),
-        }
-    }
-}
-
 impl Animation {
     pub fn reset(&mut self) {
         *self = Self::default();
+    }
+
+    /// The settings of the latest [`apply`](Self::apply).
+    pub fn current(&self) -> &Settings {
+        &self.animated
     }
 
     /// `settings` with Animate applied at `t_s` seconds of song time. Call only with
@@ -132,28 +127,53 @@ pub fn animated(settings: &Settings, t_s: f64) -> Settings {
         }
     }
     let w = amount * wander(seed, DISTANCE_STREAM, t_s);
-    out.distance_m = within(
-        DISTANCE_M,
-        settings.distance_m * (DISTANCE_OCTAVES * w).exp2(),
-    );
+    out.distance_m = around_in_octaves(settings.distance_m, DISTANCE_OCTAVES * w, DISTANCE_M);
     out
 }
 
 /// One layer moved by its four scaled wanders (density, level, tone, spread).
 fn animate_layer(layer: &mut LayerSettings, [density, level, tone, spread]: [f32; 4]) {
-    // A layer set at the top of a range can only wander down from it (0 events/s, MIDI only,
-    // stays 0).
-    layer.density_per_s = within(
-        DENSITY_PER_S,
-        layer.density_per_s * (DENSITY_OCTAVES * density).exp2(),
-    );
-    layer.level_db = within(LAYER_LEVEL_DB, layer.level_db + LEVEL_DB * level);
-    layer.tone = within(TONE, layer.tone + TONE_DEPTH * tone);
-    layer.spread_deg = within(SPREAD_DEG, layer.spread_deg * (1.0 + SPREAD * spread));
+    // 0 events/s (MIDI only) stays 0.
+    layer.density_per_s =
+        around_in_octaves(layer.density_per_s, DENSITY_OCTAVES * density, DENSITY_PER_S);
+    layer.level_db = around(layer.level_db, LEVEL_DB * level, LAYER_LEVEL_DB);
+    layer.tone = around(layer.tone, TONE_DEPTH * tone, TONE);
+    layer.spread_deg = around(layer.spread_deg, SPREAD * spread * layer.spread_deg, SPREAD_DEG);
 }
 
-fn within(range: Range, value: f32) -> f32 {
-    value.clamp(range.min, range.max)
+/// `value` moved by `excursion`, inside `range`. An excursion towards an end of the range is
+/// eased into the room left before it (`room · tanh(excursion / room)`) rather than cut off at
+/// the end: a cut would put corners into the wander, and corners are fast movement. Near the
+/// middle of a range the easing changes next to nothing.
+fn around(value: f32, excursion: f32, range: Range) -> f32 {
+    let room = if excursion > 0.0 {
+        range.max - value
+    } else {
+        value - range.min
+    };
+    let eased = if room.is_infinite() {
+        excursion
+    } else if room > 0.0 {
+        room * (excursion / room).tanh()
+    } else {
+        0.0
+    };
+    (value + eased).clamp(range.min, range.max)
+}
+
+/// [`around`] for a value that moves by ratios: `value · 2^octaves`, eased in octaves.
+fn around_in_octaves(value: f32, octaves: f32, range: Range) -> f32 {
+    if value <= 0.0 || octaves == 0.0 {
+        return value.clamp(range.min, range.max);
+    }
+    let in_octaves = |v: f32| if v > 0.0 { v.log2() } else { f32::NEG_INFINITY };
+    let octave_range = Range {
+        min: in_octaves(range.min),
+        max: in_octaves(range.max),
+    };
+    around(value.log2(), octaves, octave_range)
+        .exp2()
+        .clamp(range.min, range.max)
 }
 
 const _: () = assert!(STREAMS == 13);
@@ -215,7 +235,10 @@ mod tests {
             let (power, bin_hz) = power_spectrum(&sampled(3, stream, 4 * 3600));
             let total: f64 = power.iter().sum();
             let fast = band_power(&power, bin_hz, 0.05, 1.0);
-            println!("stream {stream}: {:.1} dB above 0.05 Hz", 10.0 * (fast / total).log10());
+            println!(
+                "stream {stream}: {:.1} dB above 0.05 Hz",
+                10.0 * (fast / total).log10()
+            );
             assert!(
                 fast / total < 1e-4,
                 "stream {stream}: {:.2e} of the power above 0.05 Hz",

@@ -65,8 +65,8 @@ pub struct FreeClocks {
     motion_phase: f64,
     /// Beat-grid position, quarter notes.
     grid_quarters: f64,
-    /// Animate's time, seconds.
-    wander_s: f64,
+    /// Animate's time, samples from the song's start (or from `reset` without a song).
+    wander_samples: i64,
 }
 
 impl FreeClocks {
@@ -106,14 +106,22 @@ impl FreeClocks {
         (phase, cycle_s)
     }
 
-    /// Animate's time at this tick, seconds: the song position while the transport plays (so
-    /// that a relocation lands on the wander the song had there), else running on from where it
-    /// was; advanced by one control period.
+    /// Animate's time at this tick, seconds; advanced by one control period.
+    ///
+    /// It counts samples, and takes the song position (at the current tempo) whenever the
+    /// transport plays more than a control period away from the count: after a relocation or a
+    /// loop it lands on the wander the song had there, while between jumps the count, not the
+    /// position the host reports at each block, keeps the time, so that no rounding of the
+    /// host's can move it and any block size renders the same. Stopped, it runs on.
     pub fn wander(&mut self, time: &TickTime, sample_rate: f32) -> f64 {
-        let t = time
-            .song_position
-            .map_or(self.wander_s, |quarters| quarters * 60.0 / time.tempo_bpm);
-        self.wander_s = t + CONTROL_PERIOD as f64 / sample_rate as f64;
+        if let Some(quarters) = time.song_position {
+            let song = (quarters * 60.0 / time.tempo_bpm * sample_rate as f64).round() as i64;
+            if song.abs_diff(self.wander_samples) > CONTROL_PERIOD as u64 {
+                self.wander_samples = song;
+            }
+        }
+        let t = self.wander_samples as f64 / sample_rate as f64;
+        self.wander_samples += CONTROL_PERIOD as i64;
         t
     }
 

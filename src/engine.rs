@@ -260,6 +260,16 @@ impl Engine {
         self.non_finite_inputs
     }
 
+    /// The settings the latest control tick used: the host's, sanitised, or as Animate moved
+    /// them.
+    pub fn live_settings(&self) -> &Settings {
+        if self.settings.animate > 0.0 {
+            self.animation.current()
+        } else {
+            &self.settings
+        }
+    }
+
     /// The trigger layers (event counts, recent events).
     pub fn triggers(&self) -> &TriggerBank {
         &self.triggers

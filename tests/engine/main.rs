@@ -2,6 +2,7 @@
 //! binaural cues, motion, cleanup, the Calm Guard, the trigger layers, SOFA sets, real-time
 //! safety, and the render hashes that pin every sound bit for bit.
 
+mod animate;
 mod binaural_cues;
 mod calm_guard;
 mod cleanup;
