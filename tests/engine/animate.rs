@@ -168,7 +168,7 @@ fn an_animated_hour_ebbs_and_flows_and_a_still_one_does_not() {
             10.0 * (fast / total).log10()
         );
         assert!(
-            fast / total < 1e-3,
+            fast / total < 1e-4,
             "layer {}: {fast} of {total} above 0.05 Hz",
             layer + 1
         );
