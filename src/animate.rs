@@ -11,6 +11,7 @@
 //! render repeats exactly, and after a relocation in the host it takes up the value the song
 //! position had before.
 
+use crate::dsp::math;
 use crate::range::Range;
 use crate::settings::ranges::{DENSITY_PER_S, DISTANCE_M, LAYER_LEVEL_DB, SPREAD_DEG, TONE};
 use crate::settings::{LayerSettings, Settings};
@@ -65,7 +66,7 @@ pub fn wander(seed: u32, stream: u32, t_s: f64) -> f32 {
         let w3 = f * f * f / 6.0;
         sum += w0 * value(-1) + w1 * value(0) + w2 * value(1) + w3 * value(2);
     }
-    (SUM_SCALE * sum).tanh()
+    math::tanh(SUM_SCALE * sum)
 }
 
 /// A knot's value, uniform in −1…1: SplitMix64's finaliser (Steele, Lea & Flood 2014) over the
@@ -94,11 +95,6 @@ pub struct Animation {
 impl Animation {
     pub fn reset(&mut self) {
         *self = Self::default();
-    }
-
-    /// The settings of the latest [`apply`](Self::apply).
-    pub fn current(&self) -> &Settings {
-        &self.animated
     }
 
     /// `settings` with Animate applied at `t_s` seconds of song time. Call only with
@@ -134,11 +130,18 @@ pub fn animated(settings: &Settings, t_s: f64) -> Settings {
 /// One layer moved by its four scaled wanders (density, level, tone, spread).
 fn animate_layer(layer: &mut LayerSettings, [density, level, tone, spread]: [f32; 4]) {
     // 0 events/s (MIDI only) stays 0.
-    layer.density_per_s =
-        around_in_octaves(layer.density_per_s, DENSITY_OCTAVES * density, DENSITY_PER_S);
+    layer.density_per_s = around_in_octaves(
+        layer.density_per_s,
+        DENSITY_OCTAVES * density,
+        DENSITY_PER_S,
+    );
     layer.level_db = around(layer.level_db, LEVEL_DB * level, LAYER_LEVEL_DB);
     layer.tone = around(layer.tone, TONE_DEPTH * tone, TONE);
-    layer.spread_deg = around(layer.spread_deg, SPREAD * spread * layer.spread_deg, SPREAD_DEG);
+    layer.spread_deg = around(
+        layer.spread_deg,
+        SPREAD * spread * layer.spread_deg,
+        SPREAD_DEG,
+    );
 }
 
 /// `value` moved by `excursion`, inside `range`. An excursion towards an end of the range is
@@ -154,7 +157,7 @@ fn around(value: f32, excursion: f32, range: Range) -> f32 {
     let eased = if room.is_infinite() {
         excursion
     } else if room > 0.0 {
-        room * (excursion / room).tanh()
+        room * math::tanh(excursion / room)
     } else {
         0.0
     };
@@ -166,14 +169,18 @@ fn around_in_octaves(value: f32, octaves: f32, range: Range) -> f32 {
     if value <= 0.0 || octaves == 0.0 {
         return value.clamp(range.min, range.max);
     }
-    let in_octaves = |v: f32| if v > 0.0 { v.log2() } else { f32::NEG_INFINITY };
+    let in_octaves = |v: f32| {
+        if v > 0.0 {
+            math::log2(v)
+        } else {
+            f32::NEG_INFINITY
+        }
+    };
     let octave_range = Range {
         min: in_octaves(range.min),
         max: in_octaves(range.max),
     };
-    around(value.log2(), octaves, octave_range)
-        .exp2()
-        .clamp(range.min, range.max)
+    math::exp2(around(math::log2(value), octaves, octave_range)).clamp(range.min, range.max)
 }
 
 const _: () = assert!(STREAMS == 13);

@@ -36,6 +36,7 @@ pub use crate::settings::{HrtfModel, InputChannels, LayerSettings, Settings, Tra
 use crate::sofa_loader::SetTaker;
 use crate::triggers::bank::MAX_NOTES_PER_CHUNK;
 pub use crate::triggers::{EventRecord, NoteOn, TriggerBank};
+use crate::wind_down;
 
 // Both heads lag by the same period, so either can take over from the other mid-voice.
 const _: () = assert!(crate::binaural::renderer::LATENCY == sofa_renderer::LATENCY);
@@ -97,6 +98,8 @@ pub struct Engine {
     clocks: FreeClocks,
     /// The settings as Animate moves them, while it is up.
     animation: Animation,
+    /// The settings the latest control tick used, when Animate or Wind-down moved them.
+    moved: Option<Settings>,
     /// The voice position at the last control tick.
     position: Position,
     /// The first control tick after `reset` snaps the smoothers to the settings.
@@ -148,6 +151,7 @@ impl Engine {
             until_tick: 0,
             clocks: FreeClocks::default(),
             animation: Animation::default(),
+            moved: None,
             position: Position {
                 azimuth_deg: defaults.azimuth_deg,
                 elevation_deg: defaults.elevation_deg,
@@ -188,6 +192,7 @@ impl Engine {
         self.until_tick = 0;
         self.clocks.reset();
         self.animation.reset();
+        self.moved = None;
         self.fresh = true;
         self.non_finite_inputs = 0;
         self.triggers.reset();
@@ -263,11 +268,7 @@ impl Engine {
     /// The settings the latest control tick used: the host's, sanitised, or as Animate moved
     /// them.
     pub fn live_settings(&self) -> &Settings {
-        if self.settings.animate > 0.0 {
-            self.animation.current()
-        } else {
-            &self.settings
-        }
+        self.moved.as_ref().unwrap_or(&self.settings)
     }
 
     /// The trigger layers (event counts, recent events).
@@ -594,6 +595,15 @@ impl Engine {
         } else {
             settings
         };
+        let wound;
+        let settings = if settings.wind_down > 0.0 {
+            wound = wind_down::wound_down(settings);
+            &wound
+        } else {
+            settings
+        };
+        let moved = settings.animate > 0.0 || settings.wind_down > 0.0;
+        self.moved = moved.then_some(*settings);
         let snap = std::mem::take(&mut self.fresh);
         if snap {
             self.guard_fade.snap(settings.calm_guard);
@@ -609,7 +619,7 @@ impl Engine {
             [
                 voice_level.gain(settings.voice_level_db),
                 settings.voice_mix,
-                output.gain(settings.output_db),
+                output.gain(settings.output_db) * wind_down::gain(settings.wind_down),
                 ceiling.gain(settings.ceiling_db),
             ],
             snap,

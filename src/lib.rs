@@ -29,6 +29,7 @@ pub mod settings;
 pub mod sofa_loader;
 pub mod triggers;
 pub mod visual_feed;
+pub mod wind_down;
 
 use engine::{Engine, InputChannels, NoteOn};
 use params::MurmurParams;

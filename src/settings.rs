@@ -162,6 +162,8 @@ settings_struct! {
         bypass: bool = false;
         /// Animate: depth of the slow seeded wander of the layers and the voice's distance, 0…1.
         animate: f32 = 0.0, in UNIT;
+        /// Wind-down: thinner, softer, darker, further, slower; silent at 1 (0…1).
+        wind_down: f32 = 0.0, in UNIT;
         /// The three trigger layers (each kept in bounds by [`LayerSettings::sanitized`]).
         layers: [LayerSettings; 3] = LayerSettings::DEFAULT_KINDS.map(LayerSettings::default_for);
     }

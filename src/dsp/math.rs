@@ -19,6 +19,7 @@ pub trait Real: Copy {
     fn libm_exp2(self) -> Self;
     fn libm_ln(self) -> Self;
     fn libm_log10(self) -> Self;
+    fn libm_log2(self) -> Self;
     fn libm_pow(self, exponent: Self) -> Self;
     fn libm_tanh(self) -> Self;
     fn libm_acos(self) -> Self;
@@ -30,7 +31,7 @@ pub trait Real: Copy {
 /// `Real` for one type, from `libm`'s functions of that type.
 macro_rules! real_from_libm {
     ($type:ty: $sin:ident, $cos:ident, $exp:ident, $exp2:ident, $ln:ident, $log10:ident,
-     $pow:ident, $tanh:ident, $acos:ident, $asin:ident, $atan2:ident, $sin_cos:ident) => {
+     $log2:ident, $pow:ident, $tanh:ident, $acos:ident, $asin:ident, $atan2:ident, $sin_cos:ident) => {
         impl Real for $type {
             fn libm_sin(self) -> $type {
                 libm::$sin(self)
@@ -49,6 +50,9 @@ macro_rules! real_from_libm {
             }
             fn libm_log10(self) -> $type {
                 libm::$log10(self)
+            }
+            fn libm_log2(self) -> $type {
+                libm::$log2(self)
             }
             fn libm_pow(self, exponent: $type) -> $type {
                 libm::$pow(self, exponent)
@@ -72,8 +76,8 @@ macro_rules! real_from_libm {
     };
 }
 
-real_from_libm!(f32: sinf, cosf, expf, exp2f, logf, log10f, powf, tanhf, acosf, asinf, atan2f, sincosf);
-real_from_libm!(f64: sin, cos, exp, exp2, log, log10, pow, tanh, acos, asin, atan2, sincos);
+real_from_libm!(f32: sinf, cosf, expf, exp2f, logf, log10f, log2f, powf, tanhf, acosf, asinf, atan2f, sincosf);
+real_from_libm!(f64: sin, cos, exp, exp2, log, log10, log2, pow, tanh, acos, asin, atan2, sincos);
 
 /// Sine of `x` radians.
 #[inline]
@@ -85,6 +89,12 @@ pub fn sin<T: Real>(x: T) -> T {
 #[inline]
 pub fn cos<T: Real>(x: T) -> T {
     x.libm_cos()
+}
+
+/// Base-2 logarithm of `x`.
+#[inline]
+pub fn log2<T: Real>(x: T) -> T {
+    x.libm_log2()
 }
 
 /// e to the power `x`.

@@ -659,6 +659,8 @@ fn output_panel(ui: &mut Ui, setter: &ParamSetter, p: &MurmurParams) {
             controls::slider(ui, setter, &p.ceiling, "ceil", width);
             controls::slider(ui, setter, &p.output, "out", width);
             controls::slider(ui, setter, &p.seed, "seed", width);
+            controls::slider(ui, setter, &p.animate, "anim", width);
+            controls::slider(ui, setter, &p.wind_down, "wind", width);
         });
     ui.add_space(6.0);
 }

@@ -204,6 +204,11 @@ murmur_params! {
         "Lets every layer's density, level, tone and spread, and the voice's distance, \
          drift slowly around what you set, like weather: from 20-second swells to \
          10-minute tides. Never the same twice, yet the same seed renders the same.";
+    /// The end-of-piece macro, `0..=1`.
+    wind_down: FloatParam = "wind", "Wind-down", percent(UNIT) => wind_down,
+        "One slow gesture for the end of a piece: as it rises, the layers thin out, \
+         soften, darken and drift further away, the voice slows and settles, and at \
+         100 % everything has faded to silence. Draw one long ramp.";
 }
 
 /// Each parameter's plain value in `settings`, by ID (a switch as 0 or 1, a choice as its

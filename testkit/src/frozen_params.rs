@@ -68,4 +68,5 @@ pub const FROZEN: &[(&str, &str)] = &[
     ("dnoise", "Denoise"),
     ("hrtf", "HRTF"),
     ("anim", "Animate"),
+    ("wind", "Wind-down"),
 ];

@@ -3,6 +3,7 @@
 //! `MURMUR_WINDOWS_BUNDLES`) the Windows program under Wine.
 
 mod commands;
+mod evolving;
 mod night;
 mod parity;
 mod render;

@@ -24,6 +24,10 @@ const AUTOMATION: &str = "# ear to ear, then an orbit\n\
                           0:01.0  Layer 1 Density=1 /s\n\
                           0:03    t1dens=12\n\
                           3500ms  dist=0.2 m\n";
+/// Animate at full depth and a Wind-down ramp, added to [`AUTOMATION`].
+const ANIMATE_AND_WIND_DOWN: &str = "0       anim=100%\n\
+                                     1s      wind=0%\n\
+                                     4s      wind=60%\n";
 const TAIL_S: f64 = 1.0;
 
 /// A mono 16-bit fixture as the CLI reads it.
@@ -47,11 +51,11 @@ fn clap_value(steps: Option<usize>, normalized: f32) -> f64 {
 }
 
 /// The fixture through the plugin, in the test host's 512-sample blocks.
-fn render_in_host(rate: u32, voice: &[f32]) -> (Vec<f32>, Vec<f32>) {
+fn render_in_host(rate: u32, voice: &[f32], automation: &str) -> (Vec<f32>, Vec<f32>) {
     let mut sheet = ParamSheet::with_settings(&murmur::presets::find(PRESET).unwrap().settings);
     let (index, value) = sheet.parse_assignment(SET).unwrap();
     sheet.set_normalized(index, value);
-    let automation = Automation::parse(AUTOMATION, &sheet).unwrap();
+    let automation = Automation::parse(automation, &sheet).unwrap();
     automation.apply(0.0, &mut sheet);
 
     let mut murmur = Murmur::new();
@@ -119,9 +123,24 @@ fn render_in_host(rate: u32, voice: &[f32]) -> (Vec<f32>, Vec<f32>) {
 
 #[test]
 fn the_cli_renders_what_the_plugin_renders() {
+    renders_alike(AUTOMATION);
+}
+
+/// Known to fail: with Animate and a Wind-down ramp added, trigger events differ between the
+/// command line and the plugin. The size of the difference changed with code changes that do
+/// not touch the audio path (4e-3 in one build, 0.5 in another), so some computation on the
+/// trigger path seems to round differently in the plugin's build and the command line's, and
+/// the continuously moving densities make it show. Kept as the reproduction until found.
+#[test]
+#[ignore = "known difference, under investigation: Animate with a Wind-down ramp (see the comment)"]
+fn animate_and_wind_down_render_as_in_the_plugin() {
+    renders_alike(&(AUTOMATION.to_owned() + ANIMATE_AND_WIND_DOWN));
+}
+
+fn renders_alike(automation: &str) {
     let dir = temp_dir("parity-clap");
     let automation_file = dir.join("sweep.txt");
-    std::fs::write(&automation_file, AUTOMATION).unwrap();
+    std::fs::write(&automation_file, automation).unwrap();
     let fixtures = testkit::murmur_dir().join("tests/fixtures");
     for fixture in ["whisper-44k1.wav", "whisper-48k.wav"] {
         let input = fixtures.join(fixture);
@@ -150,7 +169,7 @@ fn the_cli_renders_what_the_plugin_renders() {
             .map(Result::unwrap)
             .collect();
 
-        let (left, right) = render_in_host(rate, &voice);
+        let (left, right) = render_in_host(rate, &voice, automation);
         assert_eq!(cli.len(), 2 * left.len(), "{fixture}: length");
         let mut worst = 0.0f32;
         let mut peak = 0.0f32;

@@ -1,7 +1,7 @@
 //! Animate through the real engine: an hour of a factory bed ebbs and flows (per-minute event
 //! counts and short-term loudness wander) while the settings move slower than 0.05 Hz; the
 //! wander follows the seed and the song position, and neither the host's block size nor a
-//! relocation changes it.
+//! relocation changes it. Wind-down thins the events and ends in silence.
 
 use murmur::engine::{Engine, InputChannels, Settings, Transport};
 use murmur::loudness::Meter;
@@ -265,4 +265,39 @@ fn a_relocation_lands_on_the_wander_of_that_song_position() {
             601 + i
         );
     }
+}
+
+#[test]
+fn wind_down_thins_the_events_and_ends_in_silence() {
+    let minute = 60 * FS as usize;
+    let events_in_two_minutes = |wind_down: f32| {
+        let settings = Settings {
+            wind_down,
+            ..rain(0.0)
+        };
+        let mut count = 0;
+        let mut peak = 0.0f32;
+        stream(
+            &settings,
+            (0, 2 * minute),
+            4800,
+            playing,
+            |_, engine, l, r| {
+                count = engine.triggers().events_started();
+                peak = l.iter().chain(r).fold(peak, |m, x| m.max(x.abs()));
+            },
+        );
+        (count as f64, peak)
+    };
+    let (full, _) = events_in_two_minutes(0.0);
+    let (half, _) = events_in_two_minutes(0.5);
+    let (none, peak) = events_in_two_minutes(1.0);
+    println!("events in 2 min: {full} at 0 %, {half} at 50 %, {none} at 100 % (peak {peak})");
+    // Two octaves fewer at 100 %, one at 50 % (Poisson counts of thousands: within 5 %).
+    assert!((half / full - 0.5).abs() < 0.05, "{half} of {full} at 50 %");
+    assert!(
+        (none / full - 0.25).abs() < 0.05,
+        "{none} of {full} at 100 %"
+    );
+    assert_eq!(peak, 0.0, "Wind-down at 100 % is silent");
 }

@@ -89,4 +89,5 @@ pub const EXPECTED_PARAMS: &[ExpectedParam] = &[
     ExpectedParam { id: "out", name: "Output", kind: float(-24.0, 12.0, 0.0) },
     ExpectedParam { id: "bypass", name: "Bypass", kind: Kind::Bool { default: false } },
     ExpectedParam { id: "anim", name: "Animate", kind: float(0.0, 100.0, 0.0) },
+    ExpectedParam { id: "wind", name: "Wind-down", kind: float(0.0, 100.0, 0.0) },
 ];

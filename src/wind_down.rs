@@ -1,0 +1,106 @@
+//! Wind-down: one macro for the end of a piece. As it rises, the layers thin out and darken,
+//! everything moves further away, the voice's motion slows and settles, and the whole output
+//! fades; at 100 % it is silent. A creator draws one long ramp and the parameter is the gesture.
+//!
+//! Every curve is linear in the logarithm of what it moves (decibels of level, octaves of
+//! density, rate and distance) because equal ratios are what hearing takes as equal steps
+//! (Weber–Fechner; Stevens' loudness doubles per 10 dB): equal steps of the parameter then
+//! sound like equal steps of calming, not a change that hides at one end of the ramp. Only the
+//! last stretch is different: the `(1 − x)` factor of [`gain`] takes the output from the linear
+//! decibel fall into silence, without a step, as the parameter reaches 100 %.
+
+use crate::dsp::math;
+use crate::range::Range;
+use crate::settings::Settings;
+use crate::settings::ranges::{DISTANCE_M, TONE};
+
+/// Output level at 100 % before the final fade, dB (−24 dB·x, so −6 dB per quarter of the
+/// ramp; with the thinning and darkening a dense bed falls by about 10 LU per quarter).
+const LEVEL_DB: f32 = -24.0;
+/// Density at 100 %: two octaves fewer events (a quarter).
+const DENSITY_OCTAVES: f32 = -2.0;
+/// Tone at 100 %: 0.8 darker on the −1 … +1 scale.
+const TONE_SHIFT: f32 = -0.8;
+/// Distance at 100 %: the layers one octave further away, the voice 0.7 of one.
+const LAYER_DISTANCE_OCTAVES: f32 = 1.0;
+const VOICE_DISTANCE_OCTAVES: f32 = 0.7;
+/// The voice's motion at 100 %: two octaves slower, and a quarter of its swing.
+const MOTION_RATE_OCTAVES: f32 = -2.0;
+const MOTION_DEPTH_LEFT: f32 = 0.25;
+
+/// The output gain at wind-down `x` (0…1): `10^(LEVEL_DB·x/20) · (1 − x)`; 1 at 0, 0 at 1.
+pub fn gain(x: f32) -> f32 {
+    let x = x.clamp(0.0, 1.0);
+    math::pow(10.0, LEVEL_DB * x / 20.0) * (1.0 - x)
+}
+
+/// `settings` wound down by `settings.wind_down` (the output gain aside: see [`gain`]).
+pub fn wound_down(settings: &Settings) -> Settings {
+    let x = settings.wind_down;
+    let mut out = *settings;
+    for layer in &mut out.layers {
+        layer.density_per_s *= math::exp2(DENSITY_OCTAVES * x);
+        layer.tone = within(TONE, layer.tone + TONE_SHIFT * x);
+        layer.distance_m = within(
+            DISTANCE_M,
+            layer.distance_m * math::exp2(LAYER_DISTANCE_OCTAVES * x),
+        );
+    }
+    out.distance_m = within(
+        DISTANCE_M,
+        settings.distance_m * math::exp2(VOICE_DISTANCE_OCTAVES * x),
+    );
+    out.motion_rate_hz *= math::exp2(MOTION_RATE_OCTAVES * x);
+    out.motion_depth_deg *= 1.0 - (1.0 - MOTION_DEPTH_LEFT) * x;
+    out
+}
+
+fn within(range: Range, value: f32) -> f32 {
+    value.clamp(range.min, range.max)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_gain_falls_in_equal_decibel_steps_and_ends_in_silence() {
+        assert_eq!(gain(0.0), 1.0);
+        assert_eq!(gain(1.0), 0.0);
+        let db = |x: f32| 20.0 * gain(x).log10();
+        // Each tenth of the first half falls by 2.4 dB plus the (1 − x) factor's share.
+        for step in 0..5 {
+            let x = step as f32 / 10.0;
+            let fall = db(x) - db(x + 0.1);
+            let expected = 2.4 + 20.0 * ((1.0 - x) / (0.9 - x)).log10();
+            assert!((fall - expected).abs() < 1e-3, "{x}: {fall} dB");
+        }
+        // Never rising, and continuous: no step anywhere on a fine grid.
+        let mut previous = gain(0.0);
+        for i in 1..=10_000 {
+            let g = gain(i as f32 / 10_000.0);
+            assert!(
+                g <= previous && previous - g < 2e-3,
+                "at {i}: {previous} → {g}"
+            );
+            previous = g;
+        }
+    }
+
+    #[test]
+    fn wound_down_settings_are_thinner_darker_further_and_slower() {
+        let mut settings = Settings::default();
+        settings.layers[0].on = true;
+        assert_eq!(wound_down(&settings), settings);
+        settings.wind_down = 1.0;
+        let wound = wound_down(&settings);
+        let (before, after) = (&settings.layers[0], &wound.layers[0]);
+        assert!((after.density_per_s - before.density_per_s / 4.0).abs() < 1e-6);
+        assert!((after.tone - (before.tone - 0.8)).abs() < 1e-6);
+        assert!((after.distance_m - 2.0 * before.distance_m).abs() < 1e-6);
+        assert!(wound.distance_m > settings.distance_m);
+        assert!((wound.motion_rate_hz - settings.motion_rate_hz / 4.0).abs() < 1e-6);
+        assert!((wound.motion_depth_deg - settings.motion_depth_deg / 4.0).abs() < 1e-4);
+        assert_eq!(wound, wound.sanitized());
+    }
+}
