@@ -265,8 +265,8 @@ impl Engine {
         self.non_finite_inputs
     }
 
-    /// The settings the latest control tick used: the host's, sanitised, or as Animate moved
-    /// them.
+    /// The settings the latest control tick used: the host's, sanitised, or as Animate and
+    /// Wind-down moved them.
     pub fn live_settings(&self) -> &Settings {
         self.moved.as_ref().unwrap_or(&self.settings)
     }
