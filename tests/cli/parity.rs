@@ -127,12 +127,15 @@ fn the_cli_renders_what_the_plugin_renders() {
 }
 
 /// Known to fail: with Animate and a Wind-down ramp added, trigger events differ between the
-/// command line and the plugin. The size of the difference changed with code changes that do
-/// not touch the audio path (4e-3 in one build, 0.5 in another), so some computation on the
-/// trigger path seems to round differently in the plugin's build and the command line's, and
-/// the continuously moving densities make it show. Kept as the reproduction until found.
+/// command line and the plugin. Traced to the parameter values themselves: the two hold some
+/// skewed parameters a few ulps apart from the first sample (Tapping Around the Head's Layer 2
+/// Density is 0x3fc5aaf7 in the command line, 0x3fc5aafa in the plugin). nice-plug's skewed
+/// ranges compute with `powf`, which the compiler folds to a constant in one build and calls at
+/// run time in another. Densities that move all the time then turn those ulps into different
+/// event times. The fix is to compute Murmur's settings from the normalized values with the
+/// `libm` functions of `dsp::math`, then bless the render hashes again.
 #[test]
-#[ignore = "known difference, under investigation: Animate with a Wind-down ramp (see the comment)"]
+#[ignore = "known difference: skewed parameters a few ulps apart in the plugin (see the comment)"]
 fn animate_and_wind_down_render_as_in_the_plugin() {
     renders_alike(&(AUTOMATION.to_owned() + ANIMATE_AND_WIND_DOWN));
 }
