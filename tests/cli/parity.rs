@@ -127,13 +127,12 @@ fn the_cli_renders_what_the_plugin_renders() {
 }
 
 /// Known to fail: with Animate and a Wind-down ramp added, trigger events differ between the
-/// command line and the plugin. Traced to the parameter values themselves: the two hold some
-/// skewed parameters a few ulps apart from the first sample (Tapping Around the Head's Layer 2
-/// Density is 0x3fc5aaf7 in the command line, 0x3fc5aafa in the plugin). nice-plug's skewed
-/// ranges compute with `powf`, which the compiler folds to a constant in one build and calls at
-/// run time in another. Densities that move all the time then turn those ulps into different
-/// event times. The fix is to compute Murmur's settings from the normalized values with the
-/// `libm` functions of `dsp::math`, then bless the render hashes again.
+/// command line and the plugin. One difference is visible from the first sample: the two hold
+/// some skewed parameters a few ulps apart (Tapping Around the Head's Layer 2 Density is
+/// 0x3fc5aaf7 in the command line, 0x3fc5aafa in the plugin), which nice-plug computes with
+/// `powf` in each build. Densities that move all the time can turn ulps into events at other
+/// samples. Computing Murmur's settings from the normalized values with `dsp::math` alone did
+/// not make these renders agree, so something else differs too. Kept as the reproduction.
 #[test]
 #[ignore = "known difference: skewed parameters a few ulps apart in the plugin (see the comment)"]
 fn animate_and_wind_down_render_as_in_the_plugin() {
