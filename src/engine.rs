@@ -36,7 +36,7 @@ pub use crate::settings::{HrtfModel, InputChannels, LayerSettings, Settings, Tra
 use crate::sofa_loader::SetTaker;
 use crate::triggers::bank::MAX_NOTES_PER_CHUNK;
 pub use crate::triggers::{EventRecord, NoteOn, TriggerBank};
-use crate::wind_down;
+use crate::wind_down::WindDown;
 
 // Both heads lag by the same period, so either can take over from the other mid-voice.
 const _: () = assert!(crate::binaural::renderer::LATENCY == sofa_renderer::LATENCY);
@@ -98,6 +98,8 @@ pub struct Engine {
     clocks: FreeClocks,
     /// The settings as Animate moves them, while it is up.
     animation: Animation,
+    /// The settings as Wind-down moves them, while it is up.
+    wind_down: WindDown,
     /// The settings the latest control tick used, when Animate or Wind-down moved them.
     moved: Option<Settings>,
     /// The voice position at the last control tick.
@@ -151,6 +153,7 @@ impl Engine {
             until_tick: 0,
             clocks: FreeClocks::default(),
             animation: Animation::default(),
+            wind_down: WindDown::default(),
             moved: None,
             position: Position {
                 azimuth_deg: defaults.azimuth_deg,
@@ -192,6 +195,7 @@ impl Engine {
         self.until_tick = 0;
         self.clocks.reset();
         self.animation.reset();
+        self.wind_down.reset();
         self.moved = None;
         self.fresh = true;
         self.non_finite_inputs = 0;
@@ -595,11 +599,15 @@ impl Engine {
         } else {
             settings
         };
-        let wound;
+        let (wound, wind_gain);
         let settings = if settings.wind_down > 0.0 {
-            wound = wind_down::wound_down(settings);
+            (wound, wind_gain) = {
+                let (wound, gain) = self.wind_down.apply(settings);
+                (*wound, gain)
+            };
             &wound
         } else {
+            wind_gain = 1.0;
             settings
         };
         let moved = settings.animate > 0.0 || settings.wind_down > 0.0;
@@ -619,7 +627,7 @@ impl Engine {
             [
                 voice_level.gain(settings.voice_level_db),
                 settings.voice_mix,
-                output.gain(settings.output_db) * wind_down::gain(settings.wind_down),
+                output.gain(settings.output_db) * wind_gain,
                 ceiling.gain(settings.ceiling_db),
             ],
             snap,

@@ -55,6 +55,31 @@ pub fn wound_down(settings: &Settings) -> Settings {
     out
 }
 
+/// The wound-down settings and output gain, kept between control ticks: recomputed only when
+/// the settings change (a held Wind-down costs a comparison per tick, not ten powers).
+#[derive(Debug, Clone, Default)]
+pub struct WindDown {
+    settings_in: Option<Settings>,
+    wound: Settings,
+    gain: f32,
+}
+
+impl WindDown {
+    pub fn reset(&mut self) {
+        *self = Self::default();
+    }
+
+    /// `settings` wound down, and the output gain. Call only with `settings.wind_down > 0`.
+    pub fn apply(&mut self, settings: &Settings) -> (&Settings, f32) {
+        if self.settings_in.as_ref() != Some(settings) {
+            self.settings_in = Some(*settings);
+            self.wound = wound_down(settings);
+            self.gain = gain(settings.wind_down);
+        }
+        (&self.wound, self.gain)
+    }
+}
+
 fn within(range: Range, value: f32) -> f32 {
     value.clamp(range.min, range.max)
 }
@@ -85,6 +110,21 @@ mod tests {
             );
             previous = g;
         }
+    }
+
+    #[test]
+    fn the_cache_follows_the_settings() {
+        let mut settings = Settings::default();
+        settings.wind_down = 0.3;
+        let mut wind = WindDown::default();
+        let first = *wind.apply(&settings).0;
+        assert_eq!(
+            (first, wind.apply(&settings).1),
+            (wound_down(&settings), gain(0.3))
+        );
+        settings.wind_down = 0.6;
+        assert_eq!(*wind.apply(&settings).0, wound_down(&settings));
+        assert_eq!(wind.apply(&settings).1, gain(0.6));
     }
 
     #[test]

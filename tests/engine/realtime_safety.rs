@@ -1,5 +1,5 @@
 //! The engine's audio path never allocates: every motion mode, mono and stereo input, synced and
-//! free-running, with settings changing every block, runs inside `assert_no_alloc`, which aborts
+//! free-running, Animate and Wind-down, with settings changing every block, runs inside `assert_no_alloc`, which aborts
 //! the process on any allocation. A companion check proves that the guard is really armed in
 //! this test binary (otherwise the first test could not fail).
 
@@ -26,6 +26,13 @@ fn processing_never_allocates() {
                 calm_guard: block % 5 != 0,
                 bypass: block % 7 == 0,
                 voice_level_db: 12.0,
+                // Animate and Wind-down, held and moving.
+                animate: if block % 2 == 0 {
+                    1.0
+                } else {
+                    block as f32 / 120.0
+                },
+                wind_down: (block % 11) as f32 / 10.0,
                 ..Settings::default()
             };
             let transport = Transport {
