@@ -64,28 +64,42 @@ const THREE_LAYERS_D10: &[&str] = &[
     "t3dens=10",
 ];
 
+/// Animate at full depth and Wind-down a third of the way: what the two add to a case.
+const ANIMATE_AND_WIND_DOWN: &[&str] = &["anim=100%", "wind=30%"];
+
 struct Case {
     name: &'static str,
     /// The factory preset the values start from (the defaults if none).
     preset: Option<&'static str>,
     assignments: &'static [&'static str],
+    /// More values, after the assignments.
+    also: &'static [&'static str],
 }
 
-const CASES: [Case; 3] = [
+const CASES: [Case; 4] = [
     Case {
         name: "tapping_moving_voice",
         preset: Some("Tapping Around the Head"),
         assignments: &[],
+        also: &[],
     },
     Case {
         name: "rain_moving_voice",
         preset: Some("Rain on the Window"),
         assignments: &[],
+        also: &[],
     },
     Case {
         name: "three_layers_d10_moving_voice",
         preset: None,
         assignments: THREE_LAYERS_D10,
+        also: &[],
+    },
+    Case {
+        name: "three_layers_d10_moving_voice_animate_wind_down",
+        preset: None,
+        assignments: THREE_LAYERS_D10,
+        also: ANIMATE_AND_WIND_DOWN,
     },
 ];
 
@@ -99,7 +113,7 @@ impl Case {
             }
             None => ParamSheet::new(),
         };
-        for text in MOVING_VOICE.iter().chain(self.assignments) {
+        for text in MOVING_VOICE.iter().chain(self.assignments).chain(self.also) {
             let (index, value) = sheet.parse_assignment(text).expect("a valid assignment");
             sheet.set_normalized(index, value);
         }
