@@ -24,8 +24,9 @@ pub const FASTEST_KNOT_S: f64 = 20.0;
 /// than 0.1 % of its range, and 32 evaluations a second cost the audio thread next to nothing.
 pub const STEP_S: f64 = 1.0 / 32.0;
 
-/// Depths at Animate 100 %, for a wander at its extremes (±1; its standard deviation is about
-/// half that).
+// Depths at Animate 100 %, for a wander at its extremes (±1; its standard deviation is about
+// half that).
+
 /// Density: up to 1.5 octaves either way (×0.35 … ×2.8): the difference between a sparse and a
 /// busy stretch of rain.
 const DENSITY_OCTAVES: f32 = 1.5;
@@ -45,7 +46,6 @@ const SUM_SCALE: f32 = 0.6;
 const LAYER_STREAMS: u32 = 4;
 /// The voice distance's stream, after the layers'.
 const DISTANCE_STREAM: u32 = 3 * LAYER_STREAMS;
-const STREAMS: usize = DISTANCE_STREAM as usize + 1;
 
 /// The wander of `stream` under `seed` at `t_s` seconds: within −1…1, mean 0, standard deviation
 /// about 0.5.
@@ -95,6 +95,11 @@ pub struct Animation {
 impl Animation {
     pub fn reset(&mut self) {
         *self = Self::default();
+    }
+
+    /// The settings of the latest [`apply`](Self::apply).
+    pub fn current(&self) -> &Settings {
+        &self.animated
     }
 
     /// `settings` with Animate applied at `t_s` seconds of song time. Call only with
@@ -161,13 +166,13 @@ fn around(value: f32, excursion: f32, range: Range) -> f32 {
     } else {
         0.0
     };
-    (value + eased).clamp(range.min, range.max)
+    range.clamp(value + eased)
 }
 
 /// [`around`] for a value that moves by ratios: `value · 2^octaves`, eased in octaves.
 fn around_in_octaves(value: f32, octaves: f32, range: Range) -> f32 {
     if value <= 0.0 || octaves == 0.0 {
-        return value.clamp(range.min, range.max);
+        return range.clamp(value);
     }
     let in_octaves = |v: f32| {
         if v > 0.0 {
@@ -180,10 +185,8 @@ fn around_in_octaves(value: f32, octaves: f32, range: Range) -> f32 {
         min: in_octaves(range.min),
         max: in_octaves(range.max),
     };
-    math::exp2(around(math::log2(value), octaves, octave_range)).clamp(range.min, range.max)
+    range.clamp(math::exp2(around(math::log2(value), octaves, octave_range)))
 }
-
-const _: () = assert!(STREAMS == 13);
 
 #[cfg(test)]
 mod tests {

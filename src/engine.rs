@@ -100,8 +100,6 @@ pub struct Engine {
     animation: Animation,
     /// The settings as Wind-down moves them, while it is up.
     wind_down: WindDown,
-    /// The settings the latest control tick used, when Animate or Wind-down moved them.
-    moved: Option<Settings>,
     /// The voice position at the last control tick.
     position: Position,
     /// The first control tick after `reset` snaps the smoothers to the settings.
@@ -154,7 +152,6 @@ impl Engine {
             clocks: FreeClocks::default(),
             animation: Animation::default(),
             wind_down: WindDown::default(),
-            moved: None,
             position: Position {
                 azimuth_deg: defaults.azimuth_deg,
                 elevation_deg: defaults.elevation_deg,
@@ -196,7 +193,6 @@ impl Engine {
         self.clocks.reset();
         self.animation.reset();
         self.wind_down.reset();
-        self.moved = None;
         self.fresh = true;
         self.non_finite_inputs = 0;
         self.triggers.reset();
@@ -272,7 +268,13 @@ impl Engine {
     /// The settings the latest control tick used: the host's, sanitised, or as Animate and
     /// Wind-down moved them.
     pub fn live_settings(&self) -> &Settings {
-        self.moved.as_ref().unwrap_or(&self.settings)
+        if self.settings.wind_down > 0.0 {
+            self.wind_down.current()
+        } else if self.settings.animate > 0.0 {
+            self.animation.current()
+        } else {
+            &self.settings
+        }
     }
 
     /// The trigger layers (event counts, recent events).
@@ -599,19 +601,15 @@ impl Engine {
         } else {
             settings
         };
-        let (wound, wind_gain);
+        let wound;
+        let mut wind_gain = 1.0;
         let settings = if settings.wind_down > 0.0 {
-            (wound, wind_gain) = {
-                let (wound, gain) = self.wind_down.apply(settings);
-                (*wound, gain)
-            };
+            let (moved, gain) = self.wind_down.apply(settings);
+            (wound, wind_gain) = (*moved, gain);
             &wound
         } else {
-            wind_gain = 1.0;
             settings
         };
-        let moved = settings.animate > 0.0 || settings.wind_down > 0.0;
-        self.moved = moved.then_some(*settings);
         let snap = std::mem::take(&mut self.fresh);
         if snap {
             self.guard_fade.snap(settings.calm_guard);

@@ -9,6 +9,11 @@ pub struct Range {
 }
 
 impl Range {
+    /// `value` inside the range.
+    pub fn clamp(self, value: f32) -> f32 {
+        value.clamp(self.min, self.max)
+    }
+
     /// `value` inside the range, or `default` when it is not a number.
     pub fn fix(self, value: f32, default: f32) -> f32 {
         if value.is_finite() {

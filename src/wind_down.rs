@@ -10,7 +10,6 @@
 //! decibel fall into silence, without a step, as the parameter reaches 100 %.
 
 use crate::dsp::math;
-use crate::range::Range;
 use crate::settings::Settings;
 use crate::settings::ranges::{DISTANCE_M, TONE};
 
@@ -40,16 +39,11 @@ pub fn wound_down(settings: &Settings) -> Settings {
     let mut out = *settings;
     for layer in &mut out.layers {
         layer.density_per_s *= math::exp2(DENSITY_OCTAVES * x);
-        layer.tone = within(TONE, layer.tone + TONE_SHIFT * x);
-        layer.distance_m = within(
-            DISTANCE_M,
-            layer.distance_m * math::exp2(LAYER_DISTANCE_OCTAVES * x),
-        );
+        layer.tone = TONE.clamp(layer.tone + TONE_SHIFT * x);
+        layer.distance_m =
+            DISTANCE_M.clamp(layer.distance_m * math::exp2(LAYER_DISTANCE_OCTAVES * x));
     }
-    out.distance_m = within(
-        DISTANCE_M,
-        settings.distance_m * math::exp2(VOICE_DISTANCE_OCTAVES * x),
-    );
+    out.distance_m = DISTANCE_M.clamp(settings.distance_m * math::exp2(VOICE_DISTANCE_OCTAVES * x));
     out.motion_rate_hz *= math::exp2(MOTION_RATE_OCTAVES * x);
     out.motion_depth_deg *= 1.0 - (1.0 - MOTION_DEPTH_LEFT) * x;
     out
@@ -69,6 +63,11 @@ impl WindDown {
         *self = Self::default();
     }
 
+    /// The settings of the latest [`apply`](Self::apply).
+    pub fn current(&self) -> &Settings {
+        &self.wound
+    }
+
     /// `settings` wound down, and the output gain. Call only with `settings.wind_down > 0`.
     pub fn apply(&mut self, settings: &Settings) -> (&Settings, f32) {
         if self.settings_in.as_ref() != Some(settings) {
@@ -78,10 +77,6 @@ impl WindDown {
         }
         (&self.wound, self.gain)
     }
-}
-
-fn within(range: Range, value: f32) -> f32 {
-    value.clamp(range.min, range.max)
 }
 
 #[cfg(test)]
