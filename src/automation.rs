@@ -99,6 +99,21 @@ impl Automation {
         Ok(Self { lanes })
     }
 
+    /// A ramp of one continuous parameter through `points` (`(seconds, plain value)`, in time
+    /// order), added to this automation (replacing that parameter's lane if it had one).
+    pub fn with_ramp(mut self, param: ParamIndex, points: Vec<(f64, f32)>) -> Self {
+        debug_assert!(points.windows(2).all(|w| w[0].0 <= w[1].0));
+        self.lanes.retain(|lane| lane.param != param);
+        if !points.is_empty() {
+            self.lanes.push(Lane {
+                param,
+                stepped: false,
+                points,
+            });
+        }
+        self
+    }
+
     pub fn is_empty(&self) -> bool {
         self.lanes.is_empty()
     }

@@ -6,7 +6,8 @@ use std::path::Path;
 use murmur::presets;
 
 use crate::output::{self, Encoding, Plan};
-use crate::pipeline::{self, Finishing};
+use crate::pipeline::{self, Finishing, Source};
+use crate::session::{Session, SessionSource};
 use crate::setup::Setup;
 use crate::{FileChoice, clock, demo, parse_duration, progress, sources};
 
@@ -38,8 +39,43 @@ pub(crate) fn generate(
     }
     // An unusable rate is refused here, before any file is touched.
     setup.renderer(rate)?;
-    output::check_destination(output)?;
     let frames = (seconds * f64::from(rate)).round() as u64;
+    write_bed(frames, rate, file, finishing, output, &mut || {
+        Ok(Box::new(sources::Bed::new(setup.renderer(rate)?)))
+    })
+}
+
+/// `murmur generate --session`: the session's scenes, crossfaded, into `output`.
+pub(crate) fn generate_session(
+    session: &Session,
+    rate: u32,
+    file: &FileChoice,
+    finishing: &Finishing,
+    output: &Path,
+) -> Result<(), String> {
+    // An unusable rate is refused here, before any file is touched.
+    session.renderer(0, rate)?;
+    for notice in &session.notices {
+        eprintln!("murmur: {notice}");
+    }
+    let frames = session.timeline(rate).end;
+    write_bed(frames, rate, file, finishing, output, &mut || {
+        Ok(Box::new(SessionSource::new(session, rate)))
+    })
+}
+
+/// Writes `frames` frames of a bed at `rate` from the sources `make_source` makes (one per
+/// pass), with the progress bar and the summary `generate` prints.
+fn write_bed<'a>(
+    frames: u64,
+    rate: u32,
+    file: &FileChoice,
+    finishing: &Finishing,
+    output: &Path,
+    make_source: &mut dyn FnMut() -> Result<Box<dyn Source + 'a>, String>,
+) -> Result<(), String> {
+    let seconds = frames as f64 / f64::from(rate);
+    output::check_destination(output)?;
     let plan = file.plan(output, rate, frames)?;
     // Checked before any audio is made (the writer checks again when it starts).
     if output.exists() && !file.overwrite {
@@ -53,13 +89,7 @@ pub(crate) fn generate(
     let passes = if finishing.target.is_some() { 2 } else { 1 };
     let bar = progress.start(&output.display().to_string(), passes * frames);
     let report = output::write_atomically(output, file.overwrite, |path| {
-        pipeline::render_into(
-            path,
-            &plan,
-            finishing,
-            &mut || Ok(Box::new(sources::Bed::new(setup.renderer(rate)?))),
-            &bar,
-        )
+        pipeline::render_into(path, &plan, finishing, make_source, &bar)
     })?;
     drop(bar);
     progress.finish();

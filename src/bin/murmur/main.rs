@@ -20,6 +20,7 @@ mod progress;
 mod reader;
 mod render;
 mod riff;
+mod session;
 mod setup;
 mod sources;
 mod startle;
@@ -186,8 +187,16 @@ enum Command {
         #[command(flatten)]
         sound: SoundArgs,
         /// Length: seconds, or with a unit: `90s`, `20m`, `1h`.
-        #[arg(long)]
-        duration: String,
+        #[arg(long, required_unless_present = "session")]
+        duration: Option<String>,
+        /// A session file: scenes (presets) on a timeline, crossfaded, with a wind-down at the
+        /// end (see the README). Its `end` line gives the length.
+        #[arg(
+            long,
+            value_name = "FILE",
+            conflicts_with_all = ["preset", "sets", "automation", "seed", "sofa", "duration"]
+        )]
+        session: Option<PathBuf>,
         /// Sample rate, Hz.
         #[arg(long, default_value_t = 48_000)]
         rate: u32,
@@ -273,8 +282,28 @@ fn main() -> ExitCode {
             overwrite,
         ),
         Command::Generate {
+            duration: _,
+            session: Some(session),
+            rate,
+            file,
+            finish,
+            output,
+            ..
+        } => session::Session::read(&session).and_then(|plan| {
+            let mut read_files = vec![session.clone()];
+            read_files.extend(plan.files.iter().cloned());
+            not_read_by_the_run(&output, &read_files)?;
+            let finishing = Finishing {
+                ceiling_dbfs: plan.ceiling_dbfs(),
+                ..finish.finishing(GENERATE_FADES_S)?
+            };
+            let file = FileChoice::from_args(&file)?;
+            bed::generate_session(&plan, rate, &file, &finishing, &output)
+        }),
+        Command::Generate {
             sound,
-            duration,
+            duration: Some(duration),
+            session: None,
             rate,
             file,
             finish,
@@ -291,6 +320,7 @@ fn main() -> ExitCode {
                 })
             }
         }
+        Command::Generate { .. } => unreachable!("clap asks for --duration or --session"),
         Command::Check {
             files,
             jump,
