@@ -7,4 +7,5 @@ mod evolving;
 mod night;
 mod parity;
 mod render;
+mod sessions;
 mod windows;
