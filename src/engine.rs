@@ -54,6 +54,8 @@ const VOICE_GAIN: usize = 0;
 const VOICE_MIX: usize = 1;
 const OUTPUT_GAIN: usize = 2;
 const CEILING: usize = 3;
+/// Wind-down's fade, applied after the Calm Guard (see [`Engine::guard_and_bypass`]).
+const WIND_GAIN: usize = 4;
 /// Length of the bypass and Calm Guard on/off crossfades, seconds.
 const SWITCH_FADE_S: f32 = 0.010;
 
@@ -87,7 +89,7 @@ pub struct Engine {
     heads: Heads,
     guard: CalmGuard,
     /// Smoothed voice gain, voice mix, output gain and ceiling (indexed by `VOICE_GAIN` …).
-    levels: ControlRamp<4>,
+    levels: ControlRamp<5>,
     /// The voice level, output level and ceiling settings as gains.
     level_gains: [DbToGain; 3],
     guard_fade: LinearFade,
@@ -479,7 +481,14 @@ impl Engine {
     }
 
     /// The Calm Guard on `frame.out`, crossfaded with the unguarded signal while it switches,
-    /// then with the raw input while the bypass switches, into the chunk's buffers.
+    /// faded by Wind-down, then crossfaded with the raw input while the bypass switches, into
+    /// the chunk's buffers.
+    ///
+    /// Wind-down fades after the guard, as a fader after a limiter: the whole sound grows
+    /// quieter as it is. Before the guard it would un-squash the peaks the guard had been
+    /// holding, and a bed's loudest events would stand out more as it faded (a close crinkle
+    /// rose 10 LU over its bed, a startle). A gain of exactly 1 (no Wind-down) leaves every
+    /// sample as it was.
     #[inline(always)]
     fn guard_and_bypass(&mut self, frame: &mut ChunkFrame, chunk: Chunk, has_input: bool) {
         let Chunk {
@@ -508,8 +517,9 @@ impl Engine {
             self.guard
                 .process_block(&mut out_l[..n], &mut out_r[..n], &ceiling[..n]);
             for j in 0..n {
-                left[j] = flush_tiny(out_l[j]);
-                right[j] = flush_tiny(out_r[j]);
+                let wind = self.levels.at(WIND_GAIN, k0 + j);
+                left[j] = flush_tiny(out_l[j] * wind);
+                right[j] = flush_tiny(out_r[j] * wind);
             }
             return;
         }
@@ -539,7 +549,9 @@ impl Engine {
             let signal = [out_l[j], out_r[j]];
             let guarded = [guarded_l[j], guarded_r[j]];
             let engaged = self.guard_fade.next(settings.calm_guard);
-            let signal = crossfade(signal, guarded, engaged);
+            let [l, r] = crossfade(signal, guarded, engaged);
+            let wind = self.levels.at(WIND_GAIN, k0 + j);
+            let signal = [l * wind, r * wind];
 
             let bypassed = self.bypass_fade.next(settings.bypass);
             // Without an input (the instrument) the bypass passes silence.
@@ -625,8 +637,9 @@ impl Engine {
             [
                 voice_level.gain(settings.voice_level_db),
                 settings.voice_mix,
-                output.gain(settings.output_db) * wind_gain,
+                output.gain(settings.output_db),
                 ceiling.gain(settings.ceiling_db),
+                wind_gain,
             ],
             snap,
         );

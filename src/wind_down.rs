@@ -16,8 +16,17 @@ use crate::settings::ranges::{DISTANCE_M, TONE};
 /// Output level at 100 % before the final fade, dB (−24 dB·x, so −6 dB per quarter of the
 /// ramp; with the thinning and darkening a dense bed falls by about 10 LU per quarter).
 const LEVEL_DB: f32 = -24.0;
-/// Density at 100 %: two octaves fewer events (a quarter).
+/// Density at 100 %: two octaves fewer events (a quarter)...
 const DENSITY_OCTAVES: f32 = -2.0;
+/// ...but never thinner than 1.5 events a second (or the layer's own density, if sparser):
+/// thinning calms a dense texture (fewer events overlapping), but a sparse one only grows
+/// longer gaps, and each event then stands out further over the quieter 3 s around it (by
+/// 10·log10 of the thinning, about 3 LU per octave). Crinkle Close-up (1.2 crinkles a second
+/// over 0.5 of paper) thinned by an octave had close crinkles 10–12 LU over the 10 s before
+/// them (`murmur check`'s startle); Water Drops (3 a second) thinned to 2 or fewer had one or
+/// two. With this floor a 30-minute ramp on every factory preset has none (seed 5; Water Drops
+/// is near the line at its own density: some seeds startle even with no Wind-down).
+const THINNEST_PER_S: f32 = 1.5;
 /// Tone at 100 %: 0.8 darker on the −1 … +1 scale.
 const TONE_SHIFT: f32 = -0.8;
 /// Distance at 100 %: the layers one octave further away, the voice 0.7 of one.
@@ -38,7 +47,8 @@ pub fn wound_down(settings: &Settings) -> Settings {
     let x = settings.wind_down;
     let mut out = *settings;
     for layer in &mut out.layers {
-        layer.density_per_s *= math::exp2(DENSITY_OCTAVES * x);
+        let floor = layer.density_per_s.min(THINNEST_PER_S);
+        layer.density_per_s = (layer.density_per_s * math::exp2(DENSITY_OCTAVES * x)).max(floor);
         layer.tone = TONE.clamp(layer.tone + TONE_SHIFT * x);
         layer.distance_m =
             DISTANCE_M.clamp(layer.distance_m * math::exp2(LAYER_DISTANCE_OCTAVES * x));
@@ -126,11 +136,17 @@ mod tests {
     fn wound_down_settings_are_thinner_darker_further_and_slower() {
         let mut settings = Settings::default();
         settings.layers[0].on = true;
+        settings.layers[0].density_per_s = 8.0;
+        settings.layers[1].density_per_s = 2.5;
+        settings.layers[2].density_per_s = 0.5;
         assert_eq!(wound_down(&settings), settings);
         settings.wind_down = 1.0;
         let wound = wound_down(&settings);
         let (before, after) = (&settings.layers[0], &wound.layers[0]);
         assert!((after.density_per_s - before.density_per_s / 4.0).abs() < 1e-6);
+        // Sparse layers thin to 1.5 events a second, and no sparser layer thins.
+        assert_eq!(wound.layers[1].density_per_s, 1.5);
+        assert_eq!(wound.layers[2].density_per_s, 0.5);
         assert!((after.tone - (before.tone - 0.8)).abs() < 1e-6);
         assert!((after.distance_m - 2.0 * before.distance_m).abs() < 1e-6);
         assert!(wound.distance_m > settings.distance_m);

@@ -12,6 +12,8 @@ use testkit::cli::{murmur, temp_dir, text};
 /// Windows of the wind-down's loudness curve, and their step, seconds.
 const WINDOW_S: usize = 30;
 const STEP_S: usize = 10;
+/// BS.1770-4's absolute gate, LUFS: blocks under it count as silence.
+const ABSOLUTE_GATE_LUFS: f64 = -70.0;
 
 fn generate(dir: &Path, name: &str, args: &[&str]) -> PathBuf {
     let out = dir.join(name);
@@ -95,11 +97,16 @@ fn centroid(samples: &[f32], rate: u32) -> f64 {
     signals::measure::centroid(&power, bin_hz)
 }
 
-/// Known to fail (open): on Tapping Around the Head, `check` flags one startle at 23:08, a tap
-/// at −67 LUFS momentary 12 LU over the thinned-out 10 s before it. The loudness windows pass
-/// (worst rise +0.7 LU) and the end is silent.
+/// A 30-minute ramp from 0 to 100 % on every factory preset: the loudness of 30 s windows
+/// never rises by more than 1 LU (into any window above BS.1770's −70 LUFS gate), the sound
+/// darkens, the last 10 s are silent, and `check`
+/// finds nothing (the last sparse taps of Tapping Around the Head, 30 LU under its integrated
+/// loudness, are below what `check` counts as a startle).
+///
+/// Known to fail (open): Water Drops' windows rise once by 1.3 LU (a sparse layer with 70 %
+/// Variation, whose 30 s windows hold few events); every other preset passes.
 #[test]
-#[ignore = "open: `check` flags a −67 LUFS tap late in Tapping Around the Head's wind-down"]
+#[ignore = "open: one 30 s window of Water Drops' wind-down rises 1.3 LU"]
 fn a_wind_down_ramp_falls_asleep_on_every_preset() {
     let dir = temp_dir("wind-down");
     let ramp = dir.join("ramp.txt");
@@ -133,11 +140,17 @@ fn a_wind_down_ramp_falls_asleep_on_every_preset() {
             );
             continue;
         }
-        let worst_rise = curve
-            .windows(2)
-            .filter(|w| w[0].is_finite() && w[1].is_finite())
-            .map(|w| w[1] - w[0])
-            .fold(f64::NEG_INFINITY, f64::max);
+        // Rises into windows under −70 LUFS, BS.1770's absolute gate (what its loudness counts
+        // as silence), are a few taps in the dark: reported, not held to the 1 LU.
+        let rises = |floor: f64| {
+            curve
+                .windows(2)
+                .filter(|w| w[0].is_finite() && w[1] >= floor)
+                .map(|w| w[1] - w[0])
+                .fold(f64::NEG_INFINITY, f64::max)
+        };
+        let worst_rise = rises(ABSOLUTE_GATE_LUFS);
+        let worst_rise_under_gate = rises(f64::NEG_INFINITY);
         let frames = samples.len() / 2;
         let last_10s = &samples[2 * (frames - 10 * rate as usize)..];
         let mut meter = EbuR128::new(2, rate, Mode::I).unwrap();
@@ -153,7 +166,8 @@ fn a_wind_down_ramp_falls_asleep_on_every_preset() {
             .map(|q| format!("{:.1}", curve[(q * curve.len() / 4).min(curve.len() - 1)]))
             .collect();
         println!(
-            "{}: windows from {} LUFS by quarters; worst rise {worst_rise:+.2} LU; last 10 s \
+            "{}: windows from {} LUFS by quarters; worst rise {worst_rise:+.2} LU \
+             ({worst_rise_under_gate:+.2} with the windows under the gate); last 10 s \
              {last:.1} LUFS; centroid {early:.0} Hz at 1 min, {late:.0} Hz at 20 min",
             preset.name,
             quarters.join(", ")

@@ -8,8 +8,11 @@
 //!   single earlier event does not hide the next. Only short-term readings of 3 s of the file
 //!   count (earlier ones would hear the silence before its start), and startles are looked for
 //!   once there is a second of them, from 4 s on. The rise must also stand over the momentary
-//!   loudness of one second before, so a slow swell or fade-in is not a startle. The time reported is the onset: the first
-//!   10 ms block of the 400 ms window that carries more than the window's mean power.
+//!   loudness of one second before, so a slow swell or fade-in is not a startle. A jump that
+//!   stays more than [`AUDIBLE_BELOW_INTEGRATED_LU`] below the file's integrated loudness is
+//!   too quiet to wake anyone (the last sparse taps of a wind-down). The time reported is the
+//!   onset: the first 10 ms block of the 400 ms window that carries more than the window's mean
+//!   power.
 //! - **Hard stop**: the sound was playing (the median 10 ms level of the previous 5 s no more
 //!   than [`PLAYING_BELOW_INTEGRATED_DB`] below the integrated loudness, with no pause in
 //!   those 5 s: no 100 ms more than [`STOP_PAUSE_DB`] below that median; and not already
@@ -27,6 +30,11 @@ use murmur::loudness::{HopReading, Loudness, Meter};
 
 /// A startle's default height above the recent short-term loudness, LU.
 pub const DEFAULT_JUMP_LU: f64 = 10.0;
+/// A jump that peaks more than this far below the file's integrated loudness is no startle,
+/// LU: the relative gate EBU Tech 3342 uses for loudness range, under which sound is not
+/// counted as part of the programme. Played at a bedside level (a programme near 40 dB SPL) it
+/// is under the noise of a quiet bedroom; a wind-down's last sparse taps are such sounds.
+pub const AUDIBLE_BELOW_INTEGRATED_LU: f64 = 20.0;
 /// Blocks of the level used for hard stops and onsets, seconds.
 const LEVEL_BLOCK_S: f64 = 0.01;
 /// How far the level must fall for a hard stop, dB.
@@ -476,6 +484,13 @@ impl Detector {
         } else {
             PLAYING_FLOOR_DBFS
         };
+        if loudness.integrated_lufs.is_finite() {
+            let audible = loudness.integrated_lufs - AUDIBLE_BELOW_INTEGRATED_LU;
+            self.findings.retain(|f| match f.kind {
+                Kind::Startle { momentary_lufs, .. } => momentary_lufs >= audible,
+                _ => true,
+            });
+        }
         let block_s = self.level_frames as f64 / self.rate;
         for &(block, before) in &self.stops {
             if before >= gate {
@@ -555,6 +570,33 @@ mod tests {
         assert_eq!(stops.len(), 1, "{findings:?}");
         assert!((stops[0] - 45.57).abs() <= 0.05, "{findings:?}");
         assert_eq!(findings.len(), 2, "{findings:?}");
+    }
+
+    /// The same 12 LU jump over a quiet stretch is a startle 12 LU under the file's
+    /// integrated loudness, and none 25 LU under it (below the programme, as EBU Tech 3342
+    /// gates it).
+    #[test]
+    fn a_jump_far_below_the_programme_wakes_nobody() {
+        for (quiet_db, startles) in [(-42.0, 1), (-55.0, 0)] {
+            // The programme (about −28 LUFS), faded out over 5 s.
+            let mut file = noise(60.0, -30.0, 1);
+            let frames = file.len() / 2;
+            let fade = 5 * RATE as usize;
+            for i in frames - fade..frames {
+                let g = ((frames - i) as f32 / fade as f32).powi(2);
+                file[2 * i] *= g;
+                file[2 * i + 1] *= g;
+            }
+            file.extend(noise(20.0, quiet_db - 12.0, 2));
+            file.extend(noise(1.0, quiet_db, 3));
+            file.extend(noise(20.0, quiet_db - 12.0, 4));
+            let findings = examine(file);
+            assert_eq!(
+                at(&findings, "startle").len(),
+                startles,
+                "{quiet_db}: {findings:?}"
+            );
+        }
     }
 
     /// A file that ends while playing ends in a hard stop, at its end.
