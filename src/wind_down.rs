@@ -24,8 +24,9 @@ const DENSITY_OCTAVES: f32 = -2.0;
 /// 10·log10 of the thinning, about 3 LU per octave). Crinkle Close-up (1.2 crinkles a second
 /// over 0.5 of paper) thinned by an octave had close crinkles 10–12 LU over the 10 s before
 /// them (`murmur check`'s startle); Water Drops (3 a second) thinned to 2 or fewer had one or
-/// two. With this floor a 30-minute ramp on every factory preset has none (seed 5; Water Drops
-/// is near the line at its own density: some seeds startle even with no Wind-down).
+/// two. With this floor `check` finds no startle in a 30-minute ramp on any factory preset
+/// (seed 5; Water Drops is near the line at its own density: some seeds startle even with no
+/// Wind-down).
 const THINNEST_PER_S: f32 = 1.5;
 /// Tone at 100 %: 0.8 darker on the −1 … +1 scale.
 const TONE_SHIFT: f32 = -0.8;

@@ -282,7 +282,6 @@ fn main() -> ExitCode {
             overwrite,
         ),
         Command::Generate {
-            duration: _,
             session: Some(session),
             rate,
             file,
