@@ -88,7 +88,8 @@ pub struct Engine {
     /// The sphere model and the SOFA set the voice goes through, and the switch between them.
     heads: Heads,
     guard: CalmGuard,
-    /// Smoothed voice gain, voice mix, output gain and ceiling (indexed by `VOICE_GAIN` …).
+    /// Smoothed voice gain, voice mix, output gain, ceiling and Wind-down's fade (indexed by
+    /// `VOICE_GAIN` …).
     levels: ControlRamp<5>,
     /// The voice level, output level and ceiling settings as gains.
     level_gains: [DbToGain; 3],
@@ -277,6 +278,14 @@ impl Engine {
         } else {
             &self.settings
         }
+    }
+
+    /// Whether Animate or Wind-down moves the settings (so that [`live_settings`] may differ
+    /// from the host's).
+    ///
+    /// [`live_settings`]: Self::live_settings
+    pub fn is_moving_settings(&self) -> bool {
+        self.settings.animate > 0.0 || self.settings.wind_down > 0.0
     }
 
     /// The trigger layers (event counts, recent events).

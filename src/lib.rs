@@ -87,6 +87,8 @@ impl PluginCore {
         }
         self.feed
             .publish_block(&engine.position(), left, right, engine.guard_gain());
+        self.feed
+            .publish_live(engine.live_settings(), engine.is_moving_settings());
         if let Some(loudness) = &mut self.loudness {
             loudness.push(left, right);
         }

@@ -10,10 +10,28 @@
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 
 use crate::binaural::Position;
+use crate::settings::Settings;
 
 /// Events the ring holds; at 3 layers × 30 events/s that is over half a second of events,
 /// several editor frames.
 pub const EVENT_RING_LEN: usize = 64;
+
+/// What Animate and Wind-down have made of one layer's settings, for the markers on its bars.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct LiveLayer {
+    pub level_db: f32,
+    pub density_per_s: f32,
+    pub tone: f32,
+    pub spread_deg: f32,
+    pub distance_m: f32,
+}
+
+/// The values Animate and Wind-down are moving, as the latest control tick used them.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct LiveValues {
+    pub layers: [LiveLayer; 3],
+    pub voice_distance_m: f32,
+}
 
 /// One trigger event as the editor draws it.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -75,6 +93,12 @@ pub struct VisualFeed {
     slots: [Slot; EVENT_RING_LEN],
     /// Events per layer so far, for the activity lights.
     layer_events: [AtomicU32; 3],
+    /// Per layer: level, density, tone, spread and distance as Animate and Wind-down moved
+    /// them; then the voice's distance.
+    live: [[AtomicF32; 5]; 3],
+    live_voice_distance_m: AtomicF32,
+    /// Whether Animate or Wind-down is moving them (the editor draws no markers otherwise).
+    moving: AtomicBool,
     /// The output samples for the editor's loudness meter.
     pub loudness: crate::loudness_feed::LoudnessFeed,
 }
@@ -98,6 +122,9 @@ impl Default for VisualFeed {
                 gain: AtomicU32::new(0),
             }),
             layer_events: Default::default(),
+            live: Default::default(),
+            live_voice_distance_m: AtomicF32::default(),
+            moving: AtomicBool::new(false),
             loudness: Default::default(),
         }
     }
@@ -141,6 +168,24 @@ impl VisualFeed {
             .map(|count| count.load(Ordering::Relaxed))
     }
 
+    /// The values Animate and Wind-down are moving, while they move them.
+    pub fn live(&self) -> Option<LiveValues> {
+        if !self.moving.load(Ordering::Relaxed) {
+            return None;
+        }
+        let layer = |[level, density, tone, spread, distance]: &[AtomicF32; 5]| LiveLayer {
+            level_db: level.load(),
+            density_per_s: density.load(),
+            tone: tone.load(),
+            spread_deg: spread.load(),
+            distance_m: distance.load(),
+        };
+        Some(LiveValues {
+            layers: self.live.each_ref().map(layer),
+            voice_distance_m: self.live_voice_distance_m.load(),
+        })
+    }
+
     /// Calls `each` for every event after the reader's `cursor` that is still in the ring, and
     /// moves the cursor past them. Events overwritten before they were read are skipped.
     pub fn read_events(&self, cursor: &mut u64, mut each: impl FnMut(FeedEvent)) {
@@ -178,6 +223,25 @@ impl VisualFeed {
         if guard_gain > 0.0 && guard_gain < 1.0 {
             self.reduction_db.raise(-crate::dsp::gain_to_db(guard_gain));
         }
+    }
+
+    /// Publishes the settings the latest control tick used (`live`), and whether Animate or
+    /// Wind-down moved them.
+    pub fn publish_live(&self, live: &Settings, moving: bool) {
+        for (slots, layer) in self.live.iter().zip(&live.layers) {
+            let values = [
+                layer.level_db,
+                layer.density_per_s,
+                layer.tone,
+                layer.spread_deg,
+                layer.distance_m,
+            ];
+            for (slot, value) in slots.iter().zip(values) {
+                slot.store(value);
+            }
+        }
+        self.live_voice_distance_m.store(live.distance_m);
+        self.moving.store(moving, Ordering::Relaxed);
     }
 
     /// Publishes one trigger event (never waits; overwrites the oldest).

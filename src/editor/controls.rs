@@ -38,9 +38,23 @@ pub fn row(ui: &mut Ui, label: &str, tooltip: &str, control: impl FnOnce(&mut Ui
 
 /// A slider for `param` (ID `id`) in a grid row.
 pub fn slider<P: Param>(ui: &mut Ui, setter: &ParamSetter, param: &P, id: &str, width: f32) {
+    marked_slider(ui, setter, param, id, width, None);
+}
+
+/// A slider with a marker where the sound is now (`live`, a plain value), when Animate or
+/// Wind-down moves it away from where the bar is set.
+pub fn marked_slider<P: Param>(
+    ui: &mut Ui,
+    setter: &ParamSetter,
+    param: &P,
+    id: &str,
+    width: f32,
+    live: Option<P::Plain>,
+) {
     let tooltip = params::tooltip(id);
+    let marker = live.map(|plain| param.preview_normalized(plain));
     row(ui, short_name(param.name()), tooltip, |ui| {
-        value_bar(ui, setter, param, id, width)
+        value_bar(ui, setter, param, id, width, marker)
     });
 }
 
@@ -64,11 +78,15 @@ pub fn slider_if<P: Param>(
             .on_disabled_hover_text(&tooltip)
     });
     ui.add_enabled_ui(false, |ui| {
-        value_bar(ui, setter, param, id, width).on_disabled_hover_text(&tooltip)
+        value_bar(ui, setter, param, id, width, None).on_disabled_hover_text(&tooltip)
     });
     ui.end_row();
 }
 
+/// Width of the ticks marking where Animate or Wind-down has moved a value, points, and their
+/// length as a share of the bar's height.
+const MARKER_WIDTH: f32 = 2.0;
+const MARKER_TICK: f32 = 0.3;
 /// Normalized change per point dragged, as a share of the bar's width (Shift: a tenth).
 const FINE_DRAG: f32 = 0.1;
 /// A single click opens typing only once a double-click can no longer follow, seconds.
@@ -86,13 +104,15 @@ struct BarMemory {
 }
 
 /// A bar showing `param`'s value, changed by dragging, the wheel, a double-click (default) or
-/// typing; every change is a begin/set/end gesture.
+/// typing; every change is a begin/set/end gesture. `marker` (normalized) is where the sound
+/// is now, drawn as a line across the bar.
 pub fn value_bar<P: Param>(
     ui: &mut Ui,
     setter: &ParamSetter,
     param: &P,
     id: &str,
     width: f32,
+    marker: Option<f32>,
 ) -> Response {
     let height = ui.spacing().interact_size.y;
     let key = ui.make_persistent_id(("bar", id));
@@ -188,6 +208,20 @@ pub fn value_bar<P: Param>(
         3.0,
         theme::BAR.gamma_multiply(if response.hovered() { 1.0 } else { 0.85 }),
     );
+    if let Some(at) = marker.filter(|m| m.is_finite()) {
+        // A tick at the top and at the bottom edge, clear of the value written in the middle.
+        let x = egui::lerp(rect.x_range(), at.clamp(0.0, 1.0));
+        let tick = rect.height() * MARKER_TICK;
+        for (from, to) in [
+            (rect.top() + 1.0, rect.top() + 1.0 + tick),
+            (rect.bottom() - 1.0 - tick, rect.bottom() - 1.0),
+        ] {
+            painter.line_segment(
+                [egui::pos2(x, from), egui::pos2(x, to)],
+                egui::Stroke::new(MARKER_WIDTH, theme::MARKER),
+            );
+        }
+    }
     painter.rect_stroke(rect, 3.0, visuals.bg_stroke, egui::StrokeKind::Inside);
     painter.text(
         rect.center(),

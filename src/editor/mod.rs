@@ -34,7 +34,7 @@ pub mod window_threads;
 use crate::loudness_feed::EditorMeter;
 use crate::params::{HrtfParam, LayerParams, MotionParam, MurmurParams, ParamSheet};
 use crate::presets::{self, Preset};
-use crate::visual_feed::VisualFeed;
+use crate::visual_feed::{LiveLayer, LiveValues, VisualFeed};
 use head_view::HeadView;
 use hrtf::SofaDialog;
 use meters::Meters;
@@ -425,7 +425,7 @@ impl EditorApp {
         );
         let mut load_pressed = false;
         panel(ui, voice, "Voice", |ui| {
-            load_pressed = voice_panel(ui, &setter, &params);
+            load_pressed = voice_panel(ui, &setter, &params, self.feed.live());
         });
         let elevation_width = 34.0;
         let side = (view_area.width() - elevation_width - 6.0).min(view_area.height());
@@ -473,6 +473,8 @@ impl EditorApp {
             meters.show(ui, area, peaks, reduction, now);
         });
 
+        // Where Animate and Wind-down have moved the values, for the markers on the bars.
+        let live = self.feed.live();
         let counts = self.feed.layer_events();
         for (light, count) in self.lights.iter_mut().zip(counts) {
             if count != light.0 {
@@ -489,7 +491,8 @@ impl EditorApp {
                 vec2(strip_width, strips.height()),
             );
             let glow = (1.0 - (now - self.lights[n].1) / LIGHT_S).clamp(0.0, 1.0) as f32;
-            layer_strip(ui, strip, &setter, layer, n, glow);
+            let live = live.map(|l| l.layers[n]);
+            layer_strip(ui, strip, &setter, layer, n, glow, live);
         }
         if load_pressed {
             self.sofa_dialog.open(&params.sofa.loader().chosen(), rect);
@@ -599,7 +602,12 @@ fn panel(ui: &mut Ui, rect: Rect, title: &str, content: impl FnOnce(&mut Ui)) {
 
 /// The voice's controls; returns whether Load… was pressed. Rows that do not fit the panel (at
 /// the smallest window sizes) scroll rather than spill onto the layer strips below.
-fn voice_panel(ui: &mut Ui, setter: &ParamSetter, p: &MurmurParams) -> bool {
+fn voice_panel(
+    ui: &mut Ui,
+    setter: &ParamSetter,
+    p: &MurmurParams,
+    live: Option<LiveValues>,
+) -> bool {
     let width = VOICE_CONTROL_WIDTH;
     let spacing = ui.spacing_mut();
     spacing.interact_size.y = VOICE_ROW_HEIGHT;
@@ -622,7 +630,8 @@ fn voice_panel(ui: &mut Ui, setter: &ParamSetter, p: &MurmurParams) -> bool {
                 controls::slider(ui, setter, &p.motion_depth, "mdepth", width);
                 controls::slider(ui, setter, &p.softness, "msoft", width);
                 controls::slider(ui, setter, &p.azimuth, "azim", width);
-                controls::slider(ui, setter, &p.distance, "dist", width);
+                let distance = live.map(|l| l.voice_distance_m);
+                controls::marked_slider(ui, setter, &p.distance, "dist", width, distance);
                 hrtf::head_size_row(ui, setter, p, width);
                 load_pressed = hrtf::hrtf_row(ui, setter, p, width);
             });
@@ -713,6 +722,7 @@ fn layer_strip(
     layer: &LayerParams,
     index: usize,
     glow: f32,
+    live: Option<LiveLayer>,
 ) {
     let colour = theme::LAYERS[index];
     ui.painter().rect_filled(rect, 6.0, theme::PANEL);
@@ -770,8 +780,10 @@ fn layer_strip(
             .min_col_width(58.0)
             .spacing([6.0, 5.0])
             .show(ui, |ui| {
-                controls::slider(ui, setter, &layer.level, &ids("lvl"), bar);
-                controls::slider(ui, setter, &layer.density, &ids("dens"), bar);
+                let level = live.map(|l| l.level_db);
+                controls::marked_slider(ui, setter, &layer.level, &ids("lvl"), bar, level);
+                let density = live.map(|l| l.density_per_s);
+                controls::marked_slider(ui, setter, &layer.density, &ids("dens"), bar, density);
                 controls::slider(ui, setter, &layer.regularity, &ids("reg"), bar);
                 controls::toggle(ui, setter, &layer.sync, &ids("sync"));
                 controls::choice(ui, setter, &layer.division, &ids("div"), bar - 8.0);
@@ -785,12 +797,15 @@ fn layer_strip(
             .min_col_width(58.0)
             .spacing([6.0, 5.0])
             .show(ui, |ui| {
-                controls::slider(ui, setter, &layer.tone, &ids("tone"), bar);
+                let tone = live.map(|l| l.tone);
+                controls::marked_slider(ui, setter, &layer.tone, &ids("tone"), bar, tone);
                 controls::slider(ui, setter, &layer.size, &ids("size"), bar);
                 controls::slider(ui, setter, &layer.decay, &ids("dec"), bar);
                 controls::choice(ui, setter, &layer.placement, &ids("plc"), bar - 8.0);
-                controls::slider(ui, setter, &layer.spread, &ids("sprd"), bar);
-                controls::slider(ui, setter, &layer.distance, &ids("dist"), bar);
+                let spread = live.map(|l| l.spread_deg);
+                controls::marked_slider(ui, setter, &layer.spread, &ids("sprd"), bar, spread);
+                let distance = live.map(|l| l.distance_m);
+                controls::marked_slider(ui, setter, &layer.distance, &ids("dist"), bar, distance);
             });
     });
 }

@@ -19,6 +19,9 @@ pub const DIM_TEXT: Color32 = Color32::from_rgb(0x9a, 0xa6, 0xbc);
 pub const WARNING: Color32 = Color32::from_rgb(0xf4, 0xa4, 0x8c);
 /// The filled part of a value bar.
 pub const BAR: Color32 = Color32::from_rgb(0x3b, 0x55, 0x78);
+/// The marker on a bar where Animate or Wind-down has moved its value: a pale amber, readable
+/// over the filled and the empty part of the bar.
+pub const MARKER: Color32 = Color32::from_rgb(0xfa, 0xd9, 0x94);
 /// The voice: dot, trail and path.
 pub const VOICE: Color32 = Color32::from_rgb(0xf2, 0xb8, 0x6b);
 /// The head.

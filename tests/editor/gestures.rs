@@ -168,8 +168,15 @@ impl Bar {
         let mut rect = Rect::NOTHING;
         let mut output = h.ctx.run_ui(input, |ui| {
             let setter = gui.param_setter();
-            rect = murmur::editor::controls::value_bar(ui, &setter, &params.azimuth, "azim", 160.0)
-                .rect;
+            rect = murmur::editor::controls::value_bar(
+                ui,
+                &setter,
+                &params.azimuth,
+                "azim",
+                160.0,
+                None,
+            )
+            .rect;
         });
         output.textures_delta.clear();
         self.rect = rect;
@@ -688,4 +695,74 @@ fn the_loudness_meter_reads_the_broadcast_tone() {
     h.click(reset.visible.center());
     h.frame(vec![]);
     assert_eq!(h.app.loudness_readings(), None);
+}
+
+/// The x of every marker the last frame drew (Animate's and Wind-down's live values), in
+/// drawing order: one per marker, though each is drawn as two ticks.
+fn markers(h: &Harness) -> Vec<f32> {
+    fn collect(shape: &egui::Shape, xs: &mut Vec<f32>) {
+        match shape {
+            egui::Shape::Vec(shapes) => shapes.iter().for_each(|s| collect(s, xs)),
+            egui::Shape::LineSegment { points, stroke } if stroke.color == theme::MARKER => {
+                xs.push(points[0].x)
+            }
+            _ => {}
+        }
+    }
+    let mut xs = Vec::new();
+    for clipped in &h.shapes {
+        collect(&clipped.shape, &mut xs);
+    }
+    assert!(
+        xs.chunks(2).all(|pair| pair[0] == pair[1]),
+        "ticks in pairs: {xs:?}"
+    );
+    xs.into_iter().step_by(2).collect()
+}
+
+/// While Animate or Wind-down moves the sound, each layer's level, density, tone, spread and
+/// distance bar and the voice's distance bar carry a marker where the value is now; a value
+/// moved to its maximum puts that one marker at the right, its minimum at the left; with
+/// neither moving, no marker.
+#[test]
+fn animated_values_are_marked_on_the_bars() {
+    use murmur::settings::Settings;
+    let _serial = testkit::exclusive();
+    let mut h = Harness::new();
+    assert_eq!(markers(&h), Vec::<f32>::new(), "nothing moves yet");
+    let mut live = Settings::default();
+    let frame = |h: &mut Harness, live: &Settings| {
+        h.feed.publish_live(live, true);
+        h.frame(vec![]);
+        markers(h)
+    };
+    let held = frame(&mut h, &live);
+    assert_eq!(held.len(), 3 * 5 + 1, "{held:?}");
+    live.layers[1].density_per_s = murmur::settings::ranges::DENSITY_PER_S.max;
+    let dense = frame(&mut h, &live);
+    live.layers[1].density_per_s = murmur::settings::ranges::DENSITY_PER_S.min;
+    let sparse = frame(&mut h, &live);
+    let moved: Vec<usize> = (0..held.len()).filter(|&i| dense[i] != held[i]).collect();
+    assert_eq!(moved.len(), 1, "one marker moves: {held:?} → {dense:?}");
+    let i = moved[0];
+    assert!(
+        sparse[i] < held[i] && held[i] < dense[i],
+        "{} {} {}",
+        sparse[i],
+        held[i],
+        dense[i]
+    );
+    assert!(
+        dense[i] - sparse[i] > 60.0,
+        "across the bar: {} → {}",
+        sparse[i],
+        dense[i]
+    );
+    h.feed.publish_live(&live, false);
+    h.frame(vec![]);
+    assert_eq!(
+        markers(&h),
+        Vec::<f32>::new(),
+        "no markers once nothing moves"
+    );
 }

@@ -333,7 +333,13 @@ fn audio_runs_with_the_editor_open() {
     // A busy preset: the voice orbiting fast, all three trigger layers on and dense. CLAP values:
     // the step index for stepped parameters (Orbit is the third of the six motions, a switch's
     // On is 1), the normalized value for continuous ones.
-    let mut preset = vec![("motion".to_string(), 2.0), ("mrate".to_string(), 0.9)];
+    // Animate at 100 % and Wind-down at 40 %: the bars carry markers where the sound is now.
+    let mut preset = vec![
+        ("motion".to_string(), 2.0),
+        ("mrate".to_string(), 0.9),
+        ("anim".to_string(), 1.0),
+        ("wind".to_string(), 0.4),
+    ];
     for layer in 1..=3 {
         preset.push((format!("t{layer}on"), 1.0));
         preset.push((format!("t{layer}dens"), 0.8));
@@ -412,6 +418,15 @@ fn audio_runs_with_the_editor_open() {
     save_screenshot(&during_audio, "murmur-orbit-layers.png");
 
     let dots = layer_pixels_above_strips(&during_audio);
+    let strips = strips_top(&during_audio)..during_audio.height;
+    let marked = during_audio.count_near(rgb(theme::MARKER), TOLERANCE, strips);
+    // Five marked bars in each of three strips, two ticks of 2 × 5 points each, less their
+    // anti-aliased edges: 19 pixels of the exact colour per marker here; fewer than 17 each
+    // means a marker is missing.
+    assert!(
+        marked >= 15 * 17,
+        "{marked} pixels of markers on the layer strips"
+    );
     let voice = during_audio.count_near(rgb(theme::VOICE), TOLERANCE, 0..during_audio.height);
     println!(
         "{blocks} blocks with the editor open, peak {peak:.3}; {} colours, {dots} pixels of \
