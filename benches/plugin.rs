@@ -67,6 +67,16 @@ const THREE_LAYERS_D10: &[&str] = &[
 /// Animate at full depth and Wind-down a third of the way: what the two add to a case.
 const ANIMATE_AND_WIND_DOWN: &[&str] = &["anim=100%", "wind=30%"];
 
+/// What Animate and Wind-down cost, isolated: Animate at a depth too small to change a thing
+/// (the wander still evaluated 32 times a second) and Wind-down ramping (its value new on every
+/// control tick) from 0.01 % to 1 % over an hour, so that the events, which are most of the
+/// cost, stay those of the case without them (under 0.1 % fewer over the bench's few minutes).
+/// The case to compare it with has the same automation lane held at 0 (so both pay for reading
+/// automation on every tick), and no Animate.
+const ANIMATE_PROBE: &[&str] = &["anim=0.01%"];
+const WIND_PROBE_RAMP: [(f64, f32); 2] = [(0.0, 0.0001), (3600.0, 0.01)];
+const WIND_PROBE_HELD: [(f64, f32); 2] = [(0.0, 0.0), (3600.0, 0.0)];
+
 struct Case {
     name: &'static str,
     /// The factory preset the values start from (the defaults if none).
@@ -306,6 +316,35 @@ fn plugin(c: &mut Criterion) {
                 engine_second(&mut engine, &voice, block, &mut left, &mut right);
             }
             group.bench_function(BenchmarkId::new(case.name, block), |b| {
+                b.iter(|| engine_second(&mut engine, &voice, block, &mut left, &mut right))
+            });
+        }
+    }
+    // The isolated cost: the probe beside the same case with the lane held at 0.
+    for (name, also, lane) in [
+        ("three_layers_d10_wind_lane_held", &[][..], WIND_PROBE_HELD),
+        (
+            "three_layers_d10_animate_wind_probe",
+            ANIMATE_PROBE,
+            WIND_PROBE_RAMP,
+        ),
+    ] {
+        let probe = Case {
+            name,
+            also,
+            ..CASES[2]
+        };
+        for block in BLOCKS {
+            let sheet = probe.sheet();
+            let wind = sheet.find("wind").expect("the wind parameter");
+            let lane = Automation::none().with_ramp(wind, lane.to_vec());
+            let mut engine = OfflineRender::new(RATE, block, sheet, lane).expect("a 48 kHz engine");
+            let mut left = vec![0.0f32; block];
+            let mut right = vec![0.0f32; block];
+            for _ in 0..WARM_UP_S {
+                engine_second(&mut engine, &voice, block, &mut left, &mut right);
+            }
+            group.bench_function(BenchmarkId::new(probe.name, block), |b| {
                 b.iter(|| engine_second(&mut engine, &voice, block, &mut left, &mut right))
             });
         }

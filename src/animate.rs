@@ -82,14 +82,40 @@ fn knot_value(seed: u32, stream: u32, octave: u32, knot: i64) -> f32 {
     (x >> 40) as f32 / (1u64 << 23) as f32 - 1.0
 }
 
-/// The animated settings, kept between control ticks: recomputed only when the wander's step or
-/// the settings change.
+/// The animated settings, kept between control ticks: the wanders are recomputed only when the
+/// wander's step or what it moves changes (32 times a second, not on every tick of a ramp of
+/// some other parameter, such as a Wind-down ramp).
 #[derive(Debug, Clone, Default)]
 pub struct Animation {
-    /// The step (time / `STEP_S`) and the settings the cached result is for.
-    step: Option<i64>,
-    settings_in: Option<Settings>,
+    /// The step (time / `STEP_S`) and the inputs the cached wander is for.
+    key: Option<(i64, Inputs)>,
+    /// The settings as animated at that key: the source of the moved values.
+    moved: Settings,
+    /// The latest result: the settings given, with the moved values.
     animated: Settings,
+}
+
+/// What the wander reads: the seed, the depth, and the values it moves.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Inputs {
+    seed: u32,
+    animate: f32,
+    distance_m: f32,
+    /// Per layer: on, density, level, tone, spread.
+    layers: [(bool, f32, f32, f32, f32); 3],
+}
+
+impl Inputs {
+    fn of(settings: &Settings) -> Self {
+        Self {
+            seed: settings.seed,
+            animate: settings.animate,
+            distance_m: settings.distance_m,
+            layers: settings
+                .layers
+                .map(|l| (l.on, l.density_per_s, l.level_db, l.tone, l.spread_deg)),
+        }
+    }
 }
 
 impl Animation {
@@ -105,12 +131,19 @@ impl Animation {
     /// `settings` with Animate applied at `t_s` seconds of song time. Call only with
     /// `settings.animate > 0`: at 0 the settings are used as they are.
     pub fn apply(&mut self, settings: &Settings, t_s: f64) -> &Settings {
-        let step = (t_s / STEP_S).floor() as i64;
-        if self.step != Some(step) || self.settings_in.as_ref() != Some(settings) {
-            self.step = Some(step);
-            self.settings_in = Some(*settings);
-            self.animated = animated(settings, step as f64 * STEP_S);
+        let key = ((t_s / STEP_S).floor() as i64, Inputs::of(settings));
+        if self.key != Some(key) {
+            self.key = Some(key);
+            self.moved = animated(settings, key.0 as f64 * STEP_S);
         }
+        self.animated = *settings;
+        for (layer, moved) in self.animated.layers.iter_mut().zip(&self.moved.layers) {
+            layer.density_per_s = moved.density_per_s;
+            layer.level_db = moved.level_db;
+            layer.tone = moved.tone;
+            layer.spread_deg = moved.spread_deg;
+        }
+        self.animated.distance_m = self.moved.distance_m;
         &self.animated
     }
 }
@@ -364,6 +397,18 @@ mod tests {
             animated(&settings, 100.0 + STEP_S)
         );
         settings.animate = 1.0;
+        assert_eq!(
+            at(&mut animation, &settings, 100.0 + STEP_S),
+            animated(&settings, 100.0 + STEP_S)
+        );
+        // What the wander leaves alone (a Wind-down ramp, the azimuth) comes through as given,
+        // with the wander kept; what it moves is evaluated afresh.
+        settings.wind_down = 0.25;
+        settings.azimuth_deg = 30.0;
+        let moved = at(&mut animation, &settings, 100.0 + STEP_S);
+        assert_eq!(moved, animated(&settings, 100.0 + STEP_S));
+        assert_eq!((moved.wind_down, moved.azimuth_deg), (0.25, 30.0));
+        settings.layers[1].level_db -= 3.0;
         assert_eq!(
             at(&mut animation, &settings, 100.0 + STEP_S),
             animated(&settings, 100.0 + STEP_S)

@@ -60,11 +60,19 @@ pub fn wound_down(settings: &Settings) -> Settings {
     out
 }
 
-/// The wound-down settings and output gain, kept between control ticks: recomputed only when
-/// the settings change (a held Wind-down costs a comparison per tick, not ten powers).
+/// Steps of Wind-down the settings it moves are recomputed at (the output gain follows every
+/// value): 1/1024 moves density and distance by a thousandth of an octave and Tone by 0.0008,
+/// far under what can be heard, and spares the ten powers on every tick of a ramp.
+const SETTINGS_STEPS: f32 = 1024.0;
+
+/// The wound-down settings and output gain, kept between control ticks: the settings are
+/// recomputed only when the settings given change beyond Wind-down's step, the gain when its
+/// value changes (a held Wind-down costs one comparison of the settings per tick).
 #[derive(Debug, Clone, Default)]
 pub struct WindDown {
-    settings_in: Option<Settings>,
+    /// The settings, at Wind-down's step, and the value, that the results are for.
+    stepped_in: Option<Settings>,
+    value_in: Option<f32>,
     wound: Settings,
     gain: f32,
 }
@@ -81,10 +89,20 @@ impl WindDown {
 
     /// `settings` wound down, and the output gain. Call only with `settings.wind_down > 0`.
     pub fn apply(&mut self, settings: &Settings) -> (&Settings, f32) {
-        if self.settings_in.as_ref() != Some(settings) {
-            self.settings_in = Some(*settings);
-            self.wound = wound_down(settings);
-            self.gain = gain(settings.wind_down);
+        let x = settings.wind_down;
+        let stepped = Settings {
+            wind_down: (x * SETTINGS_STEPS).round() / SETTINGS_STEPS,
+            ..*settings
+        };
+        if self.stepped_in.as_ref() != Some(&stepped) {
+            self.wound = wound_down(&stepped);
+            self.stepped_in = Some(stepped);
+            self.value_in = None;
+        }
+        if self.value_in != Some(x) {
+            self.value_in = Some(x);
+            self.wound.wind_down = x;
+            self.gain = gain(x);
         }
         (&self.wound, self.gain)
     }
@@ -121,16 +139,31 @@ mod tests {
     #[test]
     fn the_cache_follows_the_settings() {
         let mut settings = Settings::default();
-        settings.wind_down = 0.3;
+        settings.layers[0].density_per_s = 8.0;
+        // The settings are wound down at Wind-down's step of 1/1024, the gain at the value.
+        let at_step = |settings: &Settings| {
+            let x = settings.wind_down;
+            let mut wound = wound_down(&Settings {
+                wind_down: (x * 1024.0).round() / 1024.0,
+                ..*settings
+            });
+            wound.wind_down = x;
+            wound
+        };
         let mut wind = WindDown::default();
-        let first = *wind.apply(&settings).0;
-        assert_eq!(
-            (first, wind.apply(&settings).1),
-            (wound_down(&settings), gain(0.3))
-        );
-        settings.wind_down = 0.6;
-        assert_eq!(*wind.apply(&settings).0, wound_down(&settings));
-        assert_eq!(wind.apply(&settings).1, gain(0.6));
+        for x in [0.3, 0.3001, 0.6, 0.6004] {
+            settings.wind_down = x;
+            let (wound, g) = wind.apply(&settings);
+            assert_eq!((*wound, g), (at_step(&settings), gain(x)), "{x}");
+            // The step is far under what can be heard: a thousandth of an octave of density
+            // and distance, Tone within 0.001.
+            let exact = wound_down(&settings);
+            let octaves = |a: f32, b: f32| (a / b).log2().abs();
+            let (w, e) = (&wound.layers[0], &exact.layers[0]);
+            assert!(octaves(w.density_per_s, e.density_per_s) < 1.1e-3, "{x}");
+            assert!(octaves(w.distance_m, e.distance_m) < 1.1e-3, "{x}");
+            assert!((w.tone - e.tone).abs() < 1e-3, "{x}");
+        }
     }
 
     #[test]
