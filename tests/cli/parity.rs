@@ -126,15 +126,15 @@ fn the_cli_renders_what_the_plugin_renders() {
     renders_alike(AUTOMATION);
 }
 
-/// Known to fail: with Animate and a Wind-down ramp added, trigger events differ between the
-/// command line and the plugin. One difference is visible from the first sample: the two hold
-/// some skewed parameters a few ulps apart (Tapping Around the Head's Layer 2 Density is
-/// 0x3fc5aaf7 in the command line, 0x3fc5aafa in the plugin), which nice-plug computes with
-/// `powf` in each build. Densities that move all the time can turn ulps into events at other
-/// samples. Computing Murmur's settings from the normalized values with `dsp::math` alone did
-/// not make these renders agree, so something else differs too. Kept as the reproduction.
+/// Known to fail: with Animate added (a Wind-down ramp is not needed), the command line and the
+/// plugin part at 44.1 kHz, from 57 ms into the render (frame 2536), and trigger events differ
+/// after that. Two causes were ruled out: the engine renders the same at any block size at
+/// 44.1 kHz (tests/engine/animate.rs at that rate), and converting the parameters between
+/// normalized and plain values with Murmur's own libm maths on every side (instead of the
+/// framework's `powf`, whose inlined forms differ by ulps between builds) changed nothing.
+/// Kept as the reproduction.
 #[test]
-#[ignore = "known difference: skewed parameters a few ulps apart in the plugin (see the comment)"]
+#[ignore = "known difference: with Animate the CLI and the plugin part at 44.1 kHz (see the comment)"]
 fn animate_and_wind_down_render_as_in_the_plugin() {
     renders_alike(&(AUTOMATION.to_owned() + ANIMATE_AND_WIND_DOWN));
 }
