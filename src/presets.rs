@@ -164,6 +164,10 @@ pub fn factory() -> Vec<Preset> {
                 spread_deg: 180.0,
                 distance_m: 0.4,
                 variation: 0.7,
+                // Mostly regular, like drips: at random (Poisson) timing some seeds let a loud
+                // drop follow a gap 10 LU over the bed (`murmur check`'s startle), and 30 s of
+                // it wobbled by more than 1 LU.
+                regularity: 0.7,
                 ..layer(TriggerKind::Drops, 3.0)
             }]),
         },

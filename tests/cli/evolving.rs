@@ -102,11 +102,7 @@ fn centroid(samples: &[f32], rate: u32) -> f64 {
 /// darkens, the last 10 s are silent, and `check`
 /// finds nothing (the last sparse taps of Tapping Around the Head, 30 LU under its integrated
 /// loudness, are below what `check` counts as a startle).
-///
-/// Known to fail (open): Water Drops' windows rise once by 1.3 LU (a sparse layer with 70 %
-/// Variation, whose 30 s windows hold few events); every other preset passes.
 #[test]
-#[ignore = "open: one 30 s window of Water Drops' wind-down rises 1.3 LU"]
 fn a_wind_down_ramp_falls_asleep_on_every_preset() {
     let dir = temp_dir("wind-down");
     let ramp = dir.join("ramp.txt");
