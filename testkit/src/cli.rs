@@ -29,9 +29,12 @@ pub fn murmur(args: &[&str]) -> Output {
         .expect("run murmur")
 }
 
-/// A fresh, empty folder for one test (named after it and the process).
+/// A fresh, empty folder for one test (named after it, the process and the call: tests run in
+/// parallel threads of one process, and two that share a helper must not share its files).
 pub fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("murmur-cli-{name}-{}", std::process::id()));
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("murmur-cli-{name}-{}-{call}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir

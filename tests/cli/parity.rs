@@ -126,15 +126,9 @@ fn the_cli_renders_what_the_plugin_renders() {
     renders_alike(AUTOMATION);
 }
 
-/// Known to fail: with Animate added (a Wind-down ramp is not needed), the command line and the
-/// plugin part at 44.1 kHz, from 57 ms into the render (frame 2536), and trigger events differ
-/// after that. Two causes were ruled out: the engine renders the same at any block size at
-/// 44.1 kHz (tests/engine/animate.rs at that rate), and converting the parameters between
-/// normalized and plain values with Murmur's own libm maths on every side (instead of the
-/// framework's `powf`, whose inlined forms differ by ulps between builds) changed nothing.
-/// Kept as the reproduction.
+/// Animate at full depth and a Wind-down ramp on top of the same automation: the wander, the
+/// settling and the fade are the same samples in both.
 #[test]
-#[ignore = "known difference: with Animate the CLI and the plugin part at 44.1 kHz (see the comment)"]
 fn animate_and_wind_down_render_as_in_the_plugin() {
     renders_alike(&(AUTOMATION.to_owned() + ANIMATE_AND_WIND_DOWN));
 }
