@@ -308,16 +308,15 @@ fn plugin(c: &mut Criterion) {
     group.throughput(Throughput::Elements(SECOND as u64));
     for case in &CASES {
         for block in BLOCKS {
-            let mut engine = OfflineRender::new(RATE, block, case.sheet(), Automation::none())
-                .expect("a 48 kHz engine");
-            let mut left = vec![0.0f32; block];
-            let mut right = vec![0.0f32; block];
-            for _ in 0..WARM_UP_S {
-                engine_second(&mut engine, &voice, block, &mut left, &mut right);
-            }
-            group.bench_function(BenchmarkId::new(case.name, block), |b| {
-                b.iter(|| engine_second(&mut engine, &voice, block, &mut left, &mut right))
-            });
+            let id = BenchmarkId::new(case.name, block);
+            bench_engine(
+                &mut group,
+                id,
+                case.sheet(),
+                Automation::none(),
+                &voice,
+                block,
+            );
         }
     }
     // The isolated cost: the probe beside the same case with the lane held at 0.
@@ -338,18 +337,31 @@ fn plugin(c: &mut Criterion) {
             let sheet = probe.sheet();
             let wind = sheet.find("wind").expect("the wind parameter");
             let lane = Automation::none().with_ramp(wind, lane.to_vec());
-            let mut engine = OfflineRender::new(RATE, block, sheet, lane).expect("a 48 kHz engine");
-            let mut left = vec![0.0f32; block];
-            let mut right = vec![0.0f32; block];
-            for _ in 0..WARM_UP_S {
-                engine_second(&mut engine, &voice, block, &mut left, &mut right);
-            }
-            group.bench_function(BenchmarkId::new(probe.name, block), |b| {
-                b.iter(|| engine_second(&mut engine, &voice, block, &mut left, &mut right))
-            });
+            let id = BenchmarkId::new(probe.name, block);
+            bench_engine(&mut group, id, sheet, lane, &voice, block);
         }
     }
     group.finish();
+}
+
+/// One engine-only case: the engine warmed up, then one second of audio per iteration.
+fn bench_engine(
+    group: &mut criterion::BenchmarkGroup<criterion::measurement::WallTime>,
+    id: BenchmarkId,
+    sheet: ParamSheet,
+    automation: Automation,
+    voice: &[f32],
+    block: usize,
+) {
+    let mut engine = OfflineRender::new(RATE, block, sheet, automation).expect("a 48 kHz engine");
+    let mut left = vec![0.0f32; block];
+    let mut right = vec![0.0f32; block];
+    for _ in 0..WARM_UP_S {
+        engine_second(&mut engine, voice, block, &mut left, &mut right);
+    }
+    group.bench_function(id, |b| {
+        b.iter(|| engine_second(&mut engine, voice, block, &mut left, &mut right))
+    });
 }
 
 /// What the editor's loudness meter costs the audio thread while the editor is open: 40 blocks
