@@ -10,13 +10,16 @@
 //! 8:00:00  end
 //! ```
 //!
-//! - `scene NAME|FILE [animate P%] [crossfade TIME] [seed N]`: a factory preset or a preset
+//! - `scene NAME|FILE [animate P%] [crossfade TIME] [level dB] [seed N]`: a factory preset or a preset
 //!   file (relative to the session file), playing from `TIME` until the next scene has faded in.
 //!   Its own engine starts at `TIME` (as `generate` starts one), and fades in over the crossfade
 //!   while the scene before fades out (equal power: cos and sin of the same quarter turn, so
 //!   two unrelated beds keep their summed power). The first scene starts at 0:00:00 with no
 //!   crossfade (the render's `--fade-in` is its start); later scenes crossfade over
-//!   [`DEFAULT_CROSSFADE_S`] unless told, or over the whole scene if it is shorter.
+//!   [`DEFAULT_CROSSFADE_S`] unless told, or over the whole scene if it is shorter. `level`
+//!   sets the scene's Output: the factory presets are voiced 19 LU apart (Rain on the Window
+//!   near −36 LUFS, Brushing near −17), and a night that crossfades between them should not
+//!   swell by that much.
 //! - `wind-down TIME`: Wind-down ramps from 0 to 100 % over that long on every scene that
 //!   plays then, linearly in the parameter (its curves make equal steps sound like equal steps
 //!   of calming).
@@ -34,7 +37,7 @@ use murmur::engine::Settings;
 use murmur::offline::OfflineRender;
 use murmur::params::{ParamIndex, ParamSheet};
 use murmur::presets;
-use murmur::settings::ranges::SEED;
+use murmur::settings::ranges::{OUTPUT_DB, SEED};
 
 use crate::pipeline::{BLOCK, Source};
 use crate::setup::load_preset;
@@ -94,6 +97,7 @@ enum Entry {
         animate: Option<f32>,
         crossfade_s: Option<f64>,
         seed: Option<u32>,
+        level_db: Option<f32>,
     },
     WindDown {
         length_s: f64,
@@ -185,6 +189,7 @@ impl Session {
                     animate,
                     crossfade_s,
                     seed,
+                    level_db,
                 } => {
                     if session.scenes.is_empty() && time > 0.0 {
                         problem(format!(
@@ -217,7 +222,7 @@ impl Session {
                             wind_line.unwrap_or(0)
                         ));
                     }
-                    match scene_sheet(&preset, animate, seed, folder, &reference) {
+                    match scene_sheet(&preset, animate, seed, level_db, folder, &reference) {
                         Err(why) => problem(why),
                         Ok((mut scene, file)) => {
                             session.files.extend(file);
@@ -544,13 +549,14 @@ fn read_line(line: &str) -> Result<Option<(f64, Entry)>, String> {
             let Some((preset, mut options)) = rest.split_first() else {
                 return Err("a scene needs a preset: `scene \"Rain on the Window\"`".to_owned());
             };
-            let (mut animate, mut crossfade_s, mut seed) = (None, None, None);
+            let (mut animate, mut crossfade_s, mut seed, mut level_db) = (None, None, None, None);
             while let Some((option, after)) = options.split_first() {
                 let Some((value, after)) = after.split_first() else {
                     return Err(format!("`{option}` needs a value"));
                 };
                 match option.to_ascii_lowercase().as_str() {
                     "animate" => animate = Some(percent(value)?),
+                    "level" => level_db = Some(decibels(value)?),
                     "crossfade" => {
                         let s = length(value, "the crossfade")?;
                         if s < SHORTEST_CROSSFADE_S {
@@ -577,7 +583,7 @@ fn read_line(line: &str) -> Result<Option<(f64, Entry)>, String> {
                     }
                     _ => {
                         return Err(format!(
-                            "`{option}` is not a scene option (animate, crossfade or seed)"
+                            "`{option}` is not a scene option (animate, crossfade, level or seed)"
                         ));
                     }
                 }
@@ -588,6 +594,7 @@ fn read_line(line: &str) -> Result<Option<(f64, Entry)>, String> {
                 animate,
                 crossfade_s,
                 seed,
+                level_db,
             }
         }
         _ => {
@@ -611,12 +618,13 @@ fn percent(text: &str) -> Result<f32, String> {
 }
 
 /// A scene's parameters: its preset (a factory name, or a file relative to `folder`) with the
-/// line's animate and seed (as a scene with no line, time or crossfade yet), and the file it
-/// read.
+/// line's animate, seed and level (as a scene with no line, time or crossfade yet), and the file
+/// it read.
 fn scene_sheet(
     preset: &str,
     animate: Option<f32>,
     seed: Option<u32>,
+    level_db: Option<f32>,
     folder: &Path,
     reference: &ParamSheet,
 ) -> Result<(Scene, Option<PathBuf>), String> {
@@ -656,6 +664,9 @@ fn scene_sheet(
     if let Some(seed) = seed {
         set("seed", seed as f32);
     }
+    if let Some(level_db) = level_db {
+        set("out", level_db);
+    }
     let playing = scene
         .sheet()
         .settings()
@@ -668,6 +679,23 @@ fn scene_sheet(
         ));
     }
     Ok((scene, file))
+}
+
+/// `-6dB` or `-6` as the scene's Output level, within Output's range.
+fn decibels(text: &str) -> Result<f32, String> {
+    let range = OUTPUT_DB;
+    text.trim_end_matches("dB")
+        .trim_end_matches("db")
+        .trim()
+        .parse::<f32>()
+        .ok()
+        .filter(|db| (range.min..=range.max).contains(db))
+        .ok_or_else(|| {
+            format!(
+                "`{text}` is not a level (decibels from {} to {}, as Output takes)",
+                range.min, range.max
+            )
+        })
 }
 
 /// A repeated scene's seed: `seed` moved on `repeats` steps, kept within the seed's range.
@@ -711,7 +739,7 @@ mod tests {
         let session = parse(
             "# an evening\n\
              0:00:00  scene \"Tapping Around the Head\"  animate 40%\n\
-             0:20:00  scene \"Rain on the Window\"  crossfade 2m   # a slow turn\n\
+             0:20:00  scene \"Rain on the Window\"  crossfade 2m  level -3dB  # a slow turn\n\
              \n\
              7:30:00  wind-down 30m\n\
              8:00:00  end\n",
@@ -730,6 +758,8 @@ mod tests {
         );
         assert_eq!(first.sheet().settings().animate, 0.4);
         assert_eq!(second.sheet().settings().animate, 0.0);
+        assert_eq!(first.sheet().settings().output_db, 0.0);
+        assert!((second.sheet().settings().output_db + 3.0).abs() < 1e-4);
         assert_eq!(session.wind_down, Some((27_000.0, 1800.0)));
         assert_eq!(session.end_s, 28_800.0);
         assert!(session.notices.is_empty());
@@ -833,6 +863,7 @@ mod tests {
                 "`140%` is not an amount of animate",
             ),
             ("0 scene Brushing seed 0\n2:00 end", "`0` is not a seed"),
+            ("0 scene Brushing level -40dB\n2:00 end", "`-40dB` is not a level"),
             (
                 "0 scene Brushing loud 3\n2:00 end",
                 "`loud` is not a scene option",
