@@ -863,7 +863,10 @@ mod tests {
                 "`140%` is not an amount of animate",
             ),
             ("0 scene Brushing seed 0\n2:00 end", "`0` is not a seed"),
-            ("0 scene Brushing level -40dB\n2:00 end", "`-40dB` is not a level"),
+            (
+                "0 scene Brushing level -40dB\n2:00 end",
+                "`-40dB` is not a level",
+            ),
             (
                 "0 scene Brushing loud 3\n2:00 end",
                 "`loud` is not a scene option",
