@@ -1,6 +1,7 @@
-//! Wind-down: one macro for the end of a piece. As it rises, the layers thin out, settle and darken,
-//! everything moves further away, the voice's motion slows and settles, and the whole output
-//! fades; at 100 % it is silent. A creator draws one long ramp and the parameter is the gesture.
+//! Wind-down: one macro for the end of a piece. As it rises, the layers thin out, settle and
+//! darken, everything moves further away, the voice's motion slows and settles, and the whole
+//! output fades; at 100 % it is silent. A creator draws one long ramp and the parameter is the
+//! gesture.
 //!
 //! Every curve is linear in the logarithm of what it moves (decibels of level, octaves of
 //! density, rate and distance) because equal ratios are what hearing takes as equal steps
@@ -24,9 +25,8 @@ const DENSITY_OCTAVES: f32 = -2.0;
 /// 10·log10 of the thinning, about 3 LU per octave). Crinkle Close-up (1.2 crinkles a second
 /// over 0.5 of paper) thinned by an octave had close crinkles 10–12 LU over the 10 s before
 /// them (`murmur check`'s startle); Water Drops (3 a second) thinned to 2 or fewer had one or
-/// two. With this floor `check` finds no startle in a 30-minute ramp on any factory preset
-/// (seed 5; Water Drops is near the line at its own density: some seeds startle even with no
-/// Wind-down).
+/// two. With this floor, and the settling below, `check` finds no startle in a 30-minute ramp
+/// on any factory preset.
 const THINNEST_PER_S: f32 = 1.5;
 /// Tone at 100 %: 0.8 darker on the −1 … +1 scale.
 const TONE_SHIFT: f32 = -0.8;
@@ -50,11 +50,11 @@ pub fn wound_down(settings: &Settings) -> Settings {
     for layer in &mut out.layers {
         let floor = layer.density_per_s.min(THINNEST_PER_S);
         layer.density_per_s = (layer.density_per_s * math::exp2(DENSITY_OCTAVES * x)).max(floor);
-        // As it winds down, the events also settle: their timing grows regular (Regularity moves
-        // towards 100 % in proportion) and they grow alike (Variation falls to nothing in
-        // proportion). A sparse layer's loudest outliers after a gap were what `murmur check` heard as
-        // startles once the layer thinned (Water Drops, 70 % Variation: a drop 10 LU over the 10 s
-        // before it halfway down the ramp; with Variation halved and Regularity at 80 %, none), and
+        // As it winds down, the events also settle: their timing grows regular (Regularity
+        // moves towards 100 % in proportion) and they grow alike (Variation falls to nothing in
+        // proportion). A sparse layer's loudest outliers after a gap were what `murmur check`
+        // heard as startles once the layer thinned (Water Drops, 70 % Variation: a drop 10 LU
+        // over the 10 s before it halfway down the ramp; with Variation halved, none), and
         // evenly spaced events hold a steadier loudness from one 30 s window to the next.
         layer.regularity += (1.0 - layer.regularity) * x;
         layer.variation *= 1.0 - x;
@@ -172,6 +172,11 @@ mod tests {
             assert!(octaves(w.distance_m, e.distance_m) < 1.1e-3, "{x}");
             assert!((w.tone - e.tone).abs() < 1e-3, "{x}");
         }
+        // A change elsewhere in the settings, at the same Wind-down, is wound down afresh.
+        settings.layers[0].density_per_s = 4.0;
+        let (wound, _) = wind.apply(&settings);
+        assert_eq!(*wound, at_step(&settings));
+        assert!((wound.layers[0].density_per_s - 4.0 * 2f32.powf(-2.0 * 0.6004)).abs() < 1e-2);
     }
 
     #[test]

@@ -46,6 +46,7 @@ fn read(path: &Path) -> (Vec<f32>, u32) {
     let mut reader = hound::WavReader::open(path).unwrap();
     let spec = reader.spec();
     assert_eq!(spec.sample_format, hound::SampleFormat::Int);
+    assert_eq!(spec.channels, 2, "a stereo render");
     let full = (1i64 << (spec.bits_per_sample - 1)) as f32;
     let samples = reader
         .samples::<i32>()

@@ -127,13 +127,24 @@ fn the_cli_renders_what_the_plugin_renders() {
 }
 
 /// Animate at full depth and a Wind-down ramp on top of the same automation: the wander, the
-/// settling and the fade are the same samples in both.
+/// settling and the fade are the same samples in both, and the fade is heard (at 60 % from 4 s,
+/// the output is 22 dB down: the last second and the tail at least 10 dB under the render
+/// without it).
 #[test]
 fn animate_and_wind_down_render_as_in_the_plugin() {
-    renders_alike(&(AUTOMATION.to_owned() + ANIMATE_AND_WIND_DOWN));
+    let wound = renders_alike(&(AUTOMATION.to_owned() + ANIMATE_AND_WIND_DOWN));
+    let plain = renders_alike(AUTOMATION);
+    for (wound, plain) in wound.iter().zip(&plain) {
+        let db = 10.0 * (wound / plain).log10();
+        println!("after 4.2 s: {db:.1} dB against the render without Animate and Wind-down");
+        assert!(db < -10.0, "Wind-down at 60 % is heard only {db} dB down");
+    }
 }
 
-fn renders_alike(automation: &str) {
+/// Renders the fixtures on the command line and in the host with `automation`, asserts they
+/// agree, and gives each render's energy from 4.2 s to its end.
+fn renders_alike(automation: &str) -> Vec<f64> {
+    let mut late_energy = Vec::new();
     let dir = temp_dir("parity-clap");
     let automation_file = dir.join("sweep.txt");
     std::fs::write(&automation_file, automation).unwrap();
@@ -189,6 +200,9 @@ fn renders_alike(automation: &str) {
         let (l0, r0) = energy(0.0, 0.5);
         let (l1, r1) = energy(1.3, 1.9);
         assert!(l0 > 2.0 * r0 && r1 > 2.0 * l1, "{l0} {r0} / {l1} {r1}");
+        let (l, r) = energy(4.2, left.len() as f64 / rate as f64);
+        late_energy.push(l + r);
     }
     let _ = std::fs::remove_dir_all(dir);
+    late_energy
 }

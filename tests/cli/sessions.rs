@@ -162,9 +162,7 @@ fn a_session_is_its_scenes_crossfaded_and_falls_asleep() {
             .zip(&alone[from - offset..to - offset])
             .map(|(a, b)| (a - b).abs())
             .fold(0.0f32, f32::max);
-        let level = alone[from - offset..to - offset]
-            .iter()
-            .fold(0.0f32, |m, s| m.max(s.abs()));
+        let level = signals::measure::peak(&alone[from - offset..to - offset]);
         println!("scene {i}: peak {level:.4}, worst difference from alone {worst:e}");
         assert!(level > 1e-3, "scene {i} is silent");
         assert!(

@@ -187,6 +187,10 @@ fn an_animated_hour_ebbs_and_flows_and_a_still_one_does_not() {
         animated_lu >= 6.0,
         "the short-term loudness wandered over {animated_lu} LU"
     );
+    assert!(
+        animated_lu > still_lu + 3.0,
+        "Animate widened the wander from {still_lu} LU only to {animated_lu} LU"
+    );
 }
 
 /// The live settings every `every` samples over `span`, rendered in blocks of `block`.

@@ -1,6 +1,6 @@
 //! The engine's audio path never allocates: every motion mode, mono and stereo input, synced and
-//! free-running, Animate and Wind-down, with settings changing every block, runs inside `assert_no_alloc`, which aborts
-//! the process on any allocation. A companion check proves that the guard is really armed in
+//! free-running, trigger layers with Animate and Wind-down, with settings changing every block,
+//! runs inside `assert_no_alloc`, which aborts the process on any allocation. A companion check proves that the guard is really armed in
 //! this test binary (otherwise the first test could not fail).
 
 use murmur::engine::{Engine, InputChannels, Settings, Transport};
@@ -12,6 +12,10 @@ use testkit::signal::noise;
 fn processing_never_allocates() {
     let fs = 44_100.0;
     let input = noise(4096, 0.5, 3);
+    let rain_layers = murmur::presets::find("Rain on the Window")
+        .expect("the Rain preset")
+        .settings
+        .layers;
     for input_channels in [InputChannels::Mono, InputChannels::Stereo] {
         let mut engine = Engine::new(fs, 512).unwrap();
         let mut left = vec![0.0f32; 512];
@@ -33,6 +37,8 @@ fn processing_never_allocates() {
                     block as f32 / 120.0
                 },
                 wind_down: (block % 11) as f32 / 10.0,
+                // Trigger layers playing, so that Animate and Wind-down move their scheduling.
+                layers: rain_layers,
                 ..Settings::default()
             };
             let transport = Transport {

@@ -793,11 +793,14 @@ mod tests {
             }
         }
         assert_eq!(t.gain(1, 10_000), 0.0);
+        // The fades run their whole way: near silence and near full at their ends.
+        assert!(t.gain(0, 13_999) < 1e-3 && t.gain(1, 13_999) > 0.999_999);
+        assert!(t.gain(1, 29_999) < 1e-3 && t.gain(2, 29_999) > 0.999_999);
         assert_eq!(t.gain(0, 5_000), 1.0);
         assert_eq!(t.gain(1, 14_000), 1.0);
         // Brushing again, with the seed moved on, and said.
         let seed = |i: usize| session.scenes[i].sheet().settings().seed;
-        assert_eq!(seed(2), repeated_seed(seed(0), 1));
+        assert_eq!(seed(2), seed(0) + REPEAT_SEED_STEP);
         assert_ne!(seed(2), seed(0));
         assert!(
             session.notices[0].contains("line 3"),
