@@ -32,6 +32,7 @@ use crate::clock::{FreeClocks, MotionTiming, TickTime};
 use crate::dsp::wide::{avx_dispatch, has_avx};
 use crate::dsp::{ControlRamp, DbToGain, FixedDelay, LinearFade, flush_tiny};
 use crate::motion::{PathShape, path_position};
+use crate::room::Room;
 pub use crate::settings::{HrtfModel, InputChannels, LayerSettings, Settings, Transport};
 use crate::sofa_loader::SetTaker;
 use crate::triggers::bank::MAX_NOTES_PER_CHUNK;
@@ -112,6 +113,10 @@ pub struct Engine {
     non_finite_inputs: u64,
     /// The trigger layers and their voices.
     triggers: TriggerBank,
+    /// The room around the listener (idle while Off).
+    room: Room,
+    /// The trigger events' send into the room, as late as their direct sound (the effect's).
+    room_send_delay: FixedDelay,
     /// Whisper cleanup, one per input channel.
     cleanup: [Cleanup; 2],
     /// The raw input, as late as the output; the trigger layers, one cleanup frame late. The
@@ -163,6 +168,8 @@ impl Engine {
             fresh: true,
             non_finite_inputs: 0,
             triggers: TriggerBank::new(sample_rate),
+            room: Room::new(sample_rate),
+            room_send_delay: FixedDelay::new(1),
             cleanup: [Cleanup::new(sample_rate), Cleanup::new(sample_rate)],
             bypass_delay: [FixedDelay::new(1), FixedDelay::new(1)],
             trigger_delay: [FixedDelay::new(1), FixedDelay::new(1)],
@@ -179,6 +186,9 @@ impl Engine {
         let whole = engine.latency(InputChannels::Mono);
         engine.bypass_delay = [FixedDelay::new(whole), FixedDelay::new(whole)];
         engine.trigger_delay = [FixedDelay::new(voice), FixedDelay::new(voice)];
+        // The room hears the voice as the heads do, one period before they play it, and the
+        // events one period before their direct sound: their send waits the cleanup's frame.
+        engine.room_send_delay = FixedDelay::new(engine.cleanup[0].latency());
         engine.reset();
         Ok(engine)
     }
@@ -199,6 +209,8 @@ impl Engine {
         self.fresh = true;
         self.non_finite_inputs = 0;
         self.triggers.reset();
+        self.room.reset();
+        self.room_send_delay.reset();
         for cleanup in &mut self.cleanup {
             cleanup.reset();
         }
@@ -391,7 +403,23 @@ impl Engine {
             self.render_voice(&chunk, &mut frame);
         }
         self.add_triggers(&mut frame, chunk.k0, n, chunk.notes, has_input);
+        if self.room.is_running() {
+            self.add_room(&mut frame, chunk.k0, n);
+        }
         self.guard_and_bypass(&mut frame, chunk, has_input);
+    }
+
+    /// The room's sound, at the output level, added to `frame.out` (the voice's share of it
+    /// already at the voice level and mix: the room heard it so).
+    #[inline(always)]
+    fn add_room(&mut self, frame: &mut ChunkFrame, k0: usize, n: usize) {
+        let [room_l, room_r] = self.room.sound(k0, n);
+        let [out_l, out_r] = &mut frame.out;
+        for j in 0..n {
+            let out = self.levels.at(OUTPUT_GAIN, k0 + j);
+            out_l[j] += room_l[j] * out;
+            out_r[j] += room_r[j] * out;
+        }
     }
 
     /// The effect's voice into `frame.out`, at the voice and output levels and mixed against the
@@ -435,6 +463,21 @@ impl Engine {
             self.voice_delay[side].process(&mut voice[..n]);
         }
         self.render_heads(stereo, &mut early_l, &mut early_r, out_l, out_r, n);
+        if self.room.is_running() {
+            // The room hears the voice the heads take (a stereo voice as the sum of its halves),
+            // at the voice level and mix: what it adds is part of the moved voice.
+            let mut heard = [0.0f32; CONTROL_PERIOD];
+            for j in 0..n {
+                let k = k0 + j;
+                let voice = if stereo {
+                    early_l[j] + early_r[j]
+                } else {
+                    early_l[j]
+                };
+                heard[j] = voice * self.levels.at(VOICE_GAIN, k) * self.levels.at(VOICE_MIX, k);
+            }
+            self.room.hear_voice(k0, &heard[..n]);
+        }
 
         // Voice level, voice mix against the dry voice, and output level, in one pass (no
         // sample-to-sample dependency: vectorised): g·o·(dry + (wet − dry)·mix).
@@ -466,20 +509,33 @@ impl Engine {
         }
         let mut triggers_l = [0.0f32; CONTROL_PERIOD];
         let mut triggers_r = [0.0f32; CONTROL_PERIOD];
+        let room = self.room.is_running();
+        let mut send = [0.0f32; CONTROL_PERIOD];
         if sounding {
-            self.triggers
-                .render_add(&mut triggers_l[..n], &mut triggers_r[..n], k0, notes);
+            self.triggers.render_add(
+                &mut triggers_l[..n],
+                &mut triggers_r[..n],
+                k0,
+                notes,
+                room.then_some(&mut send[..n]),
+            );
         } else {
             self.triggers.skip(n);
         }
         if delayed {
             self.trigger_delay[0].process(&mut triggers_l[..n]);
             self.trigger_delay[1].process(&mut triggers_r[..n]);
+            if room {
+                self.room_send_delay.process(&mut send[..n]);
+            }
             self.trigger_tail = if sounding {
                 self.trigger_delay[0].len()
             } else {
                 self.trigger_tail.saturating_sub(n)
             };
+        }
+        if room {
+            self.room.hear_events(k0, &send[..n]);
         }
         let [out_l, out_r] = &mut frame.out;
         for j in 0..n {
@@ -680,6 +736,14 @@ impl Engine {
         self.triggers.tick(settings, &self.position, grid);
 
         let head = settings.head_radius_m;
+        let was_running = self.room.is_running();
+        let voice = (input != InputChannels::None).then_some(&self.position);
+        self.room
+            .tick(settings.room, settings.room_level_db, voice, head, snap);
+        if self.room.is_running() && !was_running {
+            // Nothing the send held from an earlier room may reach this one.
+            self.room_send_delay.reset();
+        }
         let proximity = settings.proximity;
         let (sources, spread) = match input {
             InputChannels::Mono => (1, 0.0),

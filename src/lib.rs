@@ -25,6 +25,7 @@ pub mod offline;
 pub mod params;
 pub mod presets;
 pub mod range;
+pub mod room;
 pub mod settings;
 pub mod sofa_loader;
 pub mod triggers;

@@ -3,6 +3,7 @@
 
 use crate::motion::{MotionMode, SyncDivision};
 pub use crate::range::Range;
+pub use crate::room::RoomKind;
 use crate::triggers::{GridDivision, Placement, TriggerKind};
 
 /// The design's parameter ranges in the engine's units, shared by the host parameters and the
@@ -53,6 +54,11 @@ pub mod ranges {
     pub const SPREAD_DEG: Range = Range {
         min: 0.0,
         max: 180.0,
+    };
+    /// Room Level, dB (the room's reverberant sound against its design level).
+    pub const ROOM_LEVEL_DB: Range = Range {
+        min: -24.0,
+        max: 6.0,
     };
     /// Seed values (whole numbers).
     pub const SEED: (u32, u32) = (1, 65535);
@@ -164,6 +170,10 @@ settings_struct! {
         animate: f32 = 0.0, in UNIT;
         /// Wind-down: thinner, softer, darker, further, slower; silent at 1 (0…1).
         wind_down: f32 = 0.0, in UNIT;
+        /// The room around the listener (Off: free field).
+        room: RoomKind = RoomKind::Off;
+        /// Level of the room's reverberant sound against its design, dB (−24…+6).
+        room_level_db: f32 = 0.0, in ROOM_LEVEL_DB;
         /// The three trigger layers (each kept in bounds by [`LayerSettings::sanitized`]).
         layers: [LayerSettings; 3] = LayerSettings::DEFAULT_KINDS.map(LayerSettings::default_for);
     }

@@ -154,6 +154,12 @@ impl<const N: usize> ControlRamp<N> {
         }
     }
 
+    /// Value `i` at the end of the current period (exactly the target once it has settled).
+    #[inline]
+    pub fn end(&self, i: usize) -> f32 {
+        self.end[i]
+    }
+
     /// Value `i` at sample `k` (0-based) of the current period.
     #[inline(always)]
     pub fn at(&self, i: usize, k: usize) -> f32 {

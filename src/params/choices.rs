@@ -8,6 +8,7 @@
 use nice_plug::prelude::Enum;
 
 use crate::motion::{MotionMode, SyncDivision};
+use crate::room::RoomKind;
 use crate::settings::HrtfModel;
 use crate::triggers::{GridDivision, Placement, TriggerKind};
 
@@ -275,5 +276,37 @@ mod tests {
             choice_for::<SyncDivisionParam, _>(SyncDivision::Bars(3)),
             SyncDivisionParam::Bars8
         );
+    }
+}
+
+/// Room choices as the host sees them.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoomParam {
+    #[id = "off"]
+    #[name = "Off"]
+    Off,
+    #[id = "booth"]
+    #[name = "Booth"]
+    Booth,
+    #[id = "bedroom"]
+    #[name = "Bedroom"]
+    Bedroom,
+    #[id = "living"]
+    #[name = "Living Room"]
+    LivingRoom,
+    #[id = "bathroom"]
+    #[name = "Bathroom"]
+    Bathroom,
+}
+
+impl From<RoomParam> for RoomKind {
+    fn from(value: RoomParam) -> Self {
+        match value {
+            RoomParam::Off => RoomKind::Off,
+            RoomParam::Booth => RoomKind::Booth,
+            RoomParam::Bedroom => RoomKind::Bedroom,
+            RoomParam::LivingRoom => RoomKind::LivingRoom,
+            RoomParam::Bathroom => RoomKind::Bathroom,
+        }
     }
 }

@@ -20,7 +20,8 @@ pub mod sheet;
 pub mod sofa_choice;
 
 pub use choices::{
-    DivisionParam, HrtfParam, MotionParam, PlacementParam, SyncDivisionParam, TriggerKindParam,
+    DivisionParam, HrtfParam, MotionParam, PlacementParam, RoomParam, SyncDivisionParam,
+    TriggerKindParam,
 };
 use kinds::*;
 pub use layer::LayerParams;
@@ -209,6 +210,15 @@ murmur_params! {
         "One slow gesture for the end of a piece: as it rises, the layers thin out, \
          soften, darken and drift further away, the voice slows and settles, and at \
          100 % everything has faded to silence. Draw one long ramp.";
+    /// The room around the listener.
+    room: EnumParam<RoomParam> = "room", "Room", choice() => room,
+        "Puts the listener in a room: its walls answer the voice, and its tail \
+         surrounds the voice and the triggers. Close sounds stay intimate and dry; far \
+         ones take on the room. Off: no room at all.";
+    /// Level of the room's sound, dB.
+    room_level: FloatParam = "rlvl", "Room Level", decibels(ROOM_LEVEL_DB) => room_level_db,
+        "How much of the room you hear. 0 dB is the room as it is, with the voice and \
+         the room equally loud about a metre or two away (less in the bathroom).";
 }
 
 /// Each parameter's plain value in `settings`, by ID (a switch as 0 or 1, a choice as its

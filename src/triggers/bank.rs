@@ -241,13 +241,15 @@ impl TriggerBank {
 
     /// Renders the next `left.len()` samples (`k0` samples into the control period) and adds
     /// them to `left`/`right`. `notes` are this chunk's MIDI notes, offsets relative to the
-    /// chunk, in order. Returns `false` (and adds nothing) when the layers are silent.
+    /// chunk, in order. With a `send`, every event's mono sound (at its level) is added to it
+    /// too, for the room. Returns `false` (and adds nothing) when the layers are silent.
     pub fn render_add(
         &mut self,
         left: &mut [f32],
         right: &mut [f32],
         k0: usize,
         notes: &[NoteOn],
+        mut send: Option<&mut [f32]>,
     ) -> bool {
         let n = left.len();
         if !self.sounding(notes) {
@@ -319,13 +321,19 @@ impl TriggerBank {
         let mut from = 0;
         for start in starts.iter() {
             if start.offset > from {
-                self.voices
-                    .render_add(&levels, &mut buses, from, start.offset);
+                self.voices.render_add(
+                    &levels,
+                    &mut buses,
+                    from,
+                    start.offset,
+                    send.as_deref_mut(),
+                );
                 from = start.offset;
             }
             self.start_event(start);
         }
-        self.voices.render_add(&levels, &mut buses, from, n);
+        self.voices
+            .render_add(&levels, &mut buses, from, n, send.as_deref_mut());
         self.shelves.render_add(&buses, left, right);
         self.clock += n as u64;
         true
@@ -460,7 +468,7 @@ mod split_tests {
             }
             let n = chunk.min(CONTROL_PERIOD - k);
             let (mut l, mut r) = ([0.0f32; CONTROL_PERIOD], [0.0f32; CONTROL_PERIOD]);
-            bank.render_add(&mut l[..n], &mut r[..n], k, &[]);
+            bank.render_add(&mut l[..n], &mut r[..n], k, &[], None);
             left.extend_from_slice(&l[..n]);
             right.extend_from_slice(&r[..n]);
             k = (k + n) % CONTROL_PERIOD;

@@ -65,21 +65,24 @@ impl VoicePool {
         self.busy = self.voices.iter().any(|v| v.state() != VoiceState::Idle);
     }
 
-    /// Renders samples `from..to` of the chunk into `buses`; `levels[layer]` holds each
-    /// layer's level for every sample of the chunk.
+    /// Renders samples `from..to` of the chunk into `buses` (and their mono sound into `send`,
+    /// when there is one, from its index `from`); `levels[layer]` holds each layer's level for
+    /// every sample of the chunk.
     pub fn render_add(
         &mut self,
         levels: &[[f32; CONTROL_PERIOD]],
         buses: &mut EarBuses,
         from: usize,
         to: usize,
+        mut send: Option<&mut [f32]>,
     ) {
         if !self.busy {
             return;
         }
         for voice in &mut self.voices {
             if voice.state() != VoiceState::Idle {
-                voice.render_add(&levels[voice.layer()][from..to], buses, from);
+                let send = send.as_deref_mut().map(|s| &mut s[from..to]);
+                voice.render_add(&levels[voice.layer()][from..to], buses, from, send);
             }
         }
     }
@@ -165,7 +168,7 @@ mod tests {
             }
             *clock += 1;
             let mut buses = crate::binaural::silent_buses();
-            pool.render_add(&[[1.0; CONTROL_PERIOD]], &mut buses, 0, 1);
+            pool.render_add(&[[1.0; CONTROL_PERIOD]], &mut buses, 0, 1, None);
             out.push(buses[0].iter().map(|bus| bus[0]).sum());
         }
         out

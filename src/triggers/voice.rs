@@ -140,8 +140,15 @@ impl TriggerVoice {
     }
 
     /// Renders the next `level.len()` samples (at most a control period) at the layer level
-    /// `level` (per sample) into `buses` from index `at`.
-    pub fn render_add(&mut self, level: &[f32], buses: &mut EarBuses, at: usize) {
+    /// `level` (per sample) into `buses` from index `at`, and adds its mono sound to `send` (as
+    /// long as `level`) when there is one.
+    pub fn render_add(
+        &mut self,
+        level: &[f32],
+        buses: &mut EarBuses,
+        at: usize,
+        send: Option<&mut [f32]>,
+    ) {
         let n = level.len();
         let mut mono = [0.0f32; CONTROL_PERIOD];
         let mono = &mut mono[..n];
@@ -171,6 +178,11 @@ impl TriggerVoice {
         self.peak_since_tick = mono
             .iter()
             .fold(self.peak_since_tick, |m, x| m.max(x.abs()));
+        if let Some(send) = send {
+            for (s, x) in send.iter_mut().zip(mono.iter()) {
+                *s += x;
+            }
+        }
         self.source.render_add(mono, buses, at);
     }
 

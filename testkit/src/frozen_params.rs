@@ -69,4 +69,6 @@ pub const FROZEN: &[(&str, &str)] = &[
     ("hrtf", "HRTF"),
     ("anim", "Animate"),
     ("wind", "Wind-down"),
+    ("room", "Room"),
+    ("rlvl", "Room Level"),
 ];

@@ -10,6 +10,7 @@ mod engine_input;
 mod motion_render;
 mod realtime_safety;
 mod render_hashes;
+mod room;
 mod sofa;
 mod stereo_input;
 mod trigger_models;

@@ -62,6 +62,7 @@ const MOTIONS: &[&str] = &[
     "Ear Hop",
 ];
 const HRTFS: &[&str] = &["Sphere", "SOFA"];
+const ROOMS: &[&str] = &["Off", "Booth", "Bedroom", "Living Room", "Bathroom"];
 const SYNC_DIVISIONS: &[&str] = &["8 bars", "4 bars", "2 bars", "1 bar", "1/2", "1/4", "1/8"];
 
 #[rustfmt::skip]
@@ -90,4 +91,6 @@ pub const EXPECTED_PARAMS: &[ExpectedParam] = &[
     ExpectedParam { id: "bypass", name: "Bypass", kind: Kind::Bool { default: false } },
     ExpectedParam { id: "anim", name: "Animate", kind: float(0.0, 100.0, 0.0) },
     ExpectedParam { id: "wind", name: "Wind-down", kind: float(0.0, 100.0, 0.0) },
+    ExpectedParam { id: "room", name: "Room", kind: Kind::Enum { variants: ROOMS, default: 0 } },
+    ExpectedParam { id: "rlvl", name: "Room Level", kind: float(-24.0, 6.0, 0.0) },
 ];

@@ -1,0 +1,319 @@
+//! Early reflections: the six first-order image sources of a shoebox room (Allen & Berkley,
+//! "Image method for efficiently simulating small-room acoustics", JASA 1979), each heard
+//! through the sphere head like any source, with its own interaural delay and level.
+//!
+//! A reflection off surface `s` comes from the source mirrored in `s`: it arrives its extra path
+//! (image distance − source distance) after the direct sound, at the spreading gain of its whole
+//! path (the direct sound's 1/r law, `head_model::distance_gain`), times the surface's pressure
+//! reflection coefficient, from the image's direction.
+//!
+//! Each reflection and ear is one first-order shelf of the source, delayed:
+//!
+//! `y = g_hi·x(t − d) + (g_lo − g_hi)·LP(x)(t − d)`,
+//!
+//! with `g_lo` the path's gain times the surface's low-frequency reflection and `g_hi` times its
+//! high-frequency reflection, the head shadow α and the rear shading (Brown & Duda's shelf, whose
+//! corner `LP` is the head's `2c/a`). Both the surface and the head are first-order shelves; the
+//! surface shares the head's corner, so that the pair is one shelf, exact at low and at high
+//! frequencies. The low-pass is fixed for every path, so it runs once on the input, and every
+//! path is two reads of two delay lines, the delay and the gains ramping per sample from one
+//! control tick to the next: a moving source's reflections glide.
+
+use super::design::{RoomDesign, Surface};
+use crate::binaural::head_model::{
+    self, Ear, SPEED_OF_SOUND, distance_gain, ear_incidence_cos, rear_shade_gain, shadow_alpha,
+};
+use crate::binaural::{CONTROL_PERIOD, Position};
+use crate::dsp::math::acos;
+use crate::dsp::{BlockLowpass, ControlRamp, MirrorRing};
+
+/// First-order reflections: one per surface.
+pub const REFLECTIONS: usize = 6;
+/// Paths: each reflection at each ear (reflection `r`, ear `e` is path `2r + e`).
+const PATHS: usize = 2 * REFLECTIONS;
+/// The ramps: every path's delay, then its direct gain, then its low-pass gain.
+const DELAY: usize = 0;
+const DIRECT: usize = PATHS;
+const LOW: usize = 2 * PATHS;
+const CUES: usize = 3 * PATHS;
+
+/// Time constant of each of the two smoothing stages of the reflections' cues, seconds: the
+/// direct sound's (`renderer::CUE_GLIDE_S`), so the reflections glide with it.
+const CUE_GLIDE_S: f32 = 0.010;
+
+/// The renderer's interpolation margin (its cubic reads one newer sample), so a reflection's
+/// delay counts from the same instant as the direct sound's.
+const MARGIN: f32 = 1.0;
+
+/// One first-order reflection, seen from the head.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Reflection {
+    /// The surface it comes off.
+    pub surface: Surface,
+    /// Distance from the image source to the head's centre, metres.
+    pub distance_m: f32,
+    /// How much longer its path is than the direct sound's, metres.
+    pub extra_path_m: f32,
+    /// Unit direction from the head, `(right, front, up)`.
+    pub direction: [f32; 3],
+}
+
+/// The six first-order image sources for a source at `position` (around the head, as the
+/// renderer takes it) in `room`.
+pub fn first_order(room: &RoomDesign, position: &Position) -> [Reflection; REFLECTIONS] {
+    let towards = position.direction();
+    let offset = towards.map(|c| c * position.distance_m);
+    let source = room.source_in_room(offset);
+    let listener = room.listener_m;
+    let direct = length(std::array::from_fn(|a| source[a] - listener[a]));
+    Surface::ALL.map(|surface| {
+        let (axis, far) = surface.axis();
+        let wall = if far { room.size_m[axis] } else { 0.0 };
+        let mut image = source;
+        image[axis] = 2.0 * wall - source[axis];
+        let to_image: [f32; 3] = std::array::from_fn(|a| image[a] - listener[a]);
+        let distance_m = length(to_image);
+        Reflection {
+            surface,
+            distance_m,
+            extra_path_m: (distance_m - direct).max(0.0),
+            direction: to_image.map(|c| c / distance_m.max(1e-6)),
+        }
+    })
+}
+
+fn length(v: [f32; 3]) -> f32 {
+    (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).sqrt()
+}
+
+/// What one path does at one ear: its delay (samples, counted as the direct sound's are) and
+/// the gains of the source and of its low-pass.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PathCue {
+    pub delay_samples: f32,
+    pub direct_gain: f32,
+    pub low_pass_gain: f32,
+}
+
+/// The cue of `reflection` at `ear`.
+pub fn path_cue(
+    room: &RoomDesign,
+    reflection: &Reflection,
+    ear: Ear,
+    head_radius_m: f32,
+    sample_rate: f32,
+) -> PathCue {
+    let theta = acos(ear_incidence_cos(reflection.direction, ear));
+    let [low, high] = room.reflection(reflection.surface);
+    let spread = distance_gain(reflection.distance_m);
+    let high_gain = spread * high * shadow_alpha(theta) * rear_shade_gain(reflection.direction);
+    PathCue {
+        delay_samples: (reflection.extra_path_m / SPEED_OF_SOUND
+            + head_model::ear_delay_s(theta, head_radius_m))
+            * sample_rate
+            + MARGIN,
+        direct_gain: high_gain,
+        low_pass_gain: spread * low - high_gain,
+    }
+}
+
+/// The early reflections of one source.
+#[derive(Debug, Clone)]
+pub struct EarlyReflections {
+    sample_rate: f32,
+    /// The source, and its low-pass at the head's shadow corner.
+    source: MirrorRing,
+    low_passed: MirrorRing,
+    low_pass: BlockLowpass,
+    cues: ControlRamp<CUES>,
+    /// Longest delay a path may ask for, samples.
+    max_delay: f32,
+}
+
+impl EarlyReflections {
+    /// Reflections at `sample_rate` Hz whose delays reach up to `max_delay_s` (allocates).
+    pub fn new(sample_rate: f32, max_delay_s: f32) -> Self {
+        let max_delay = (max_delay_s * sample_rate).ceil();
+        let capacity = max_delay as usize + 2 + CONTROL_PERIOD;
+        Self {
+            sample_rate,
+            source: MirrorRing::new(capacity),
+            low_passed: MirrorRing::new(capacity),
+            low_pass: BlockLowpass::new(shadow_corner(head_model::HEAD_RADIUS_M.min), sample_rate),
+            cues: ControlRamp::new(CUE_GLIDE_S, sample_rate, CONTROL_PERIOD),
+            max_delay,
+        }
+    }
+
+    /// Silence.
+    pub fn reset(&mut self) {
+        self.source.reset();
+        self.low_passed.reset();
+        self.low_pass.reset();
+    }
+
+    /// Heads for the reflections of a source at `position` in `room` (or sits on them when
+    /// `snap`), then renders `input`, the period just heard, into `out` (replacing it): one
+    /// period late, as the direct sound is.
+    pub fn render_period(
+        &mut self,
+        input: &[f32; CONTROL_PERIOD],
+        room: &RoomDesign,
+        position: &Position,
+        head_radius_m: f32,
+        snap: bool,
+        out: &mut [[f32; CONTROL_PERIOD]; 2],
+    ) {
+        let mut targets = [0.0; CUES];
+        for (r, reflection) in first_order(room, position).iter().enumerate() {
+            for (e, ear) in [Ear::Left, Ear::Right].into_iter().enumerate() {
+                let cue = path_cue(room, reflection, ear, head_radius_m, self.sample_rate);
+                let path = 2 * r + e;
+                targets[DELAY + path] = cue.delay_samples.clamp(0.0, self.max_delay);
+                targets[DIRECT + path] = cue.direct_gain;
+                targets[LOW + path] = cue.low_pass_gain;
+            }
+        }
+        self.cues.retarget(targets, snap);
+        self.low_pass
+            .set_corner(shadow_corner(head_radius_m), self.sample_rate);
+        let mut low = [0.0f32; CONTROL_PERIOD];
+        self.low_pass.process_block(input, &mut low);
+        self.low_pass.flush_tiny();
+        self.source.write(input);
+        self.low_passed.write(&low);
+        let len = self.source.capacity();
+        let source = self.source.recent(len);
+        let low_passed = self.low_passed.recent(len);
+        *out = [[0.0; CONTROL_PERIOD]; 2];
+        for path in 0..PATHS {
+            add_path(source, low_passed, &self.cues, path, &mut out[path % 2]);
+        }
+    }
+}
+
+/// Brown & Duda's head-shadow corner, `2c/a` rad/s.
+fn shadow_corner(head_radius_m: f32) -> f32 {
+    2.0 * SPEED_OF_SOUND / head_radius_m
+}
+
+/// Adds one path over the period to `out`: `source` and `low_passed` end with the period's
+/// last sample; sample `k` reads both `delay(k)` samples before its own, linearly between the
+/// two whole samples around it.
+///
+/// The delay ramps slowly, so a period nearly always reads one whole-sample delay: one run of
+/// contiguous reads that vectorises. When it crosses whole samples the period goes in runs, one
+/// per whole delay.
+#[inline(always)]
+fn add_path(
+    source: &[f32],
+    low_passed: &[f32],
+    cues: &ControlRamp<CUES>,
+    path: usize,
+    out: &mut [f32; CONTROL_PERIOD],
+) {
+    let delay: [f32; CONTROL_PERIOD] = cues.group(DELAY + path, 0);
+    let direct: [f32; CONTROL_PERIOD] = cues.group(DIRECT + path, 0);
+    let low: [f32; CONTROL_PERIOD] = cues.group(LOW + path, 0);
+    // The index of the period's first sample in the two lines.
+    let first = source.len() - CONTROL_PERIOD;
+    let whole_of = |k: usize| delay[k] as usize;
+    let mut start = 0;
+    while start < CONTROL_PERIOD {
+        let whole = whole_of(start);
+        let mut end = CONTROL_PERIOD;
+        if whole_of(CONTROL_PERIOD - 1) != whole {
+            end = start + 1;
+            while end < CONTROL_PERIOD && whole_of(end) == whole {
+                end += 1;
+            }
+        }
+        // Sample k reads the line at `first + k − whole` and the one before it.
+        let at = first + start - whole;
+        let n = end - start;
+        let (now_s, before_s) = (&source[at..at + n], &source[at - 1..at - 1 + n]);
+        let (now_l, before_l) = (&low_passed[at..at + n], &low_passed[at - 1..at - 1 + n]);
+        for j in 0..n {
+            let k = start + j;
+            let frac = delay[k] - whole as f32;
+            let s = now_s[j] + frac * (before_s[j] - now_s[j]);
+            let l = now_l[j] + frac * (before_l[j] - now_l[j]);
+            out[k] += direct[k] * s + low[k] * l;
+        }
+        start = end;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::room::design::{BEDROOM, LIVING_ROOM};
+
+    const FS: f32 = 48_000.0;
+
+    #[test]
+    fn image_sources_mirror_the_source_in_each_surface() {
+        // Bedroom 3.6 × 3.2 × 2.5 m, head at (1.7, 1.2, 1.0); a source 1 m to the right is at
+        // (2.7, 1.2, 1.0). Its images, worked by hand: left wall (−2.7, 1.2, 1.0), 4.4 m away;
+        // right wall (4.5, 1.2, 1.0), 2.8 m; back (2.7, −1.2, 1.0), √(1 + 2.4²) = 2.6 m; front
+        // (2.7, 5.2, 1.0), √(1 + 4²) = 4.123 m; floor (2.7, 1.2, −1.0), √(1 + 2²) = 2.236 m;
+        // ceiling (2.7, 1.2, 4.0), √(1 + 3²) = 3.162 m.
+        let right = Position {
+            azimuth_deg: 90.0,
+            elevation_deg: 0.0,
+            distance_m: 1.0,
+        };
+        let expected = [4.4, 2.8, 2.6, 4.123, 2.236, 3.162];
+        for (reflection, want) in first_order(&BEDROOM, &right).iter().zip(expected) {
+            assert!(
+                (reflection.distance_m - want).abs() < 1e-3,
+                "{reflection:?} vs {want}"
+            );
+            assert!((reflection.extra_path_m - (want - 1.0)).abs() < 1e-3);
+            let norm: f32 = reflection.direction.iter().map(|c| c * c).sum();
+            assert!((norm - 1.0).abs() < 1e-5);
+        }
+        // The left wall's image is to the left, the ceiling's above.
+        let images = first_order(&BEDROOM, &right);
+        assert!(images[0].direction[0] < -0.99);
+        assert!(images[5].direction[2] > 0.9);
+    }
+
+    #[test]
+    fn reflections_glide_when_the_source_moves() {
+        // A source jumping across the head: every path's delay and gains move continuously, the
+        // largest step between two samples a small fraction of the jump.
+        let mut early = EarlyReflections::new(FS, 0.05);
+        let input = [0.0; CONTROL_PERIOD];
+        let mut out = [[0.0; CONTROL_PERIOD]; 2];
+        let at = |azimuth_deg| Position {
+            azimuth_deg,
+            elevation_deg: 0.0,
+            distance_m: 2.0,
+        };
+        early.render_period(&input, &LIVING_ROOM, &at(-90.0), 0.0875, true, &mut out);
+        let before: [f32; CUES] = std::array::from_fn(|i| early.cues.at(i, CONTROL_PERIOD - 1));
+        let mut worst_step = [0.0f32; CUES];
+        let mut last = before;
+        for _ in 0..200 {
+            early.render_period(&input, &LIVING_ROOM, &at(90.0), 0.0875, false, &mut out);
+            for k in 0..CONTROL_PERIOD {
+                for i in 0..CUES {
+                    let v = early.cues.at(i, k);
+                    worst_step[i] = worst_step[i].max((v - last[i]).abs());
+                    last[i] = v;
+                }
+            }
+        }
+        for i in 0..CUES {
+            let jump = (last[i] - before[i]).abs();
+            if jump > 1e-3 {
+                assert!(
+                    worst_step[i] < jump / 100.0,
+                    "cue {i}: {} of {jump}",
+                    worst_step[i]
+                );
+            }
+        }
+    }
+}
