@@ -16,7 +16,8 @@
 //! are short, many and spread around the head, where the tail carries the room's size and
 //! character.
 //!
-//! Switching: turning the room on starts it from silence (it builds up as a real room does).
+//! Switching: turning the room on starts it from silence (it builds up as a real room does),
+//! its send opening over a few milliseconds.
 //! Turning it off stops feeding it and lets it ring out, then stops it (and from then on the
 //! output is Murmur's without a room, sample for sample). Changing rooms dips the room's output
 //! for a few tens of milliseconds, changes the room while it is silent, and brings it back.
@@ -156,11 +157,15 @@ impl Room {
             if wanted == RoomKind::Off {
                 return;
             }
-            // A room starts from silence: its ramps sit on their targets at once.
+            // A room starts from silence. Under playback its send opens over a few
+            // milliseconds: a voice that was already sounding would otherwise enter the room
+            // as a step. After a reset (`snap`) it is open from the first sample.
             self.start(wanted);
+            let level = self.level.gain(level_db);
             self.ramps
-                .retarget([1.0, 1.0, self.level.gain(level_db)], true);
-            self.render(voice, head_radius_m, true);
+                .retarget([if snap { 1.0 } else { 0.0 }, 1.0, level], true);
+            self.ramps.retarget([1.0, 1.0, level], false);
+            self.render(voice, head_radius_m, snap);
             return;
         }
         let switching = wanted != self.playing && wanted != RoomKind::Off;
@@ -173,9 +178,10 @@ impl Room {
         let played_dip = self.ramps.end(DIP);
         let played_send = self.ramps.end(SEND);
         if switching && played_dip == 0.0 {
-            // Silent: change rooms now, and come back from silence.
+            // Silent: change rooms now, and come back from silence, the send opening with the
+            // room (the new room's lines are empty: what enters them must enter softly).
             self.start(wanted);
-            self.ramps.retarget([1.0, 0.0, targets[LEVEL]], true);
+            self.ramps.retarget([0.0, 0.0, targets[LEVEL]], true);
             self.ramps.retarget([1.0, 1.0, targets[LEVEL]], false);
             self.render(voice, head_radius_m, true);
             return;

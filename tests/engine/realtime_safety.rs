@@ -5,6 +5,7 @@
 
 use murmur::engine::{Engine, InputChannels, Settings, Transport};
 use murmur::motion::{MotionMode, SyncDivision};
+use murmur::room::RoomKind;
 use nice_assert_no_alloc::assert_no_alloc;
 use testkit::signal::noise;
 
@@ -37,6 +38,9 @@ fn processing_never_allocates() {
                     block as f32 / 120.0
                 },
                 wind_down: (block % 11) as f32 / 10.0,
+                // Rooms switching (on, off, from one to another) and their level moving.
+                room: RoomKind::ALL[(block / 3) % RoomKind::ALL.len()],
+                room_level_db: (block % 13) as f32 - 12.0,
                 // Trigger layers playing, so that Animate and Wind-down move their scheduling.
                 layers: rain_layers,
                 ..Settings::default()

@@ -1,11 +1,17 @@
 //! The room through the whole engine: its reverberation time per octave band, the
-//! direct-to-reverberant ratio against distance, the tail's interaural coherence.
+//! direct-to-reverberant ratio against distance, the tail's interaural coherence; no clicks
+//! when it moves or switches, the same samples in any block size, the Calm Guard's ceiling,
+//! no allocation, and nothing of it left once it is off.
 
-use murmur::engine::Settings;
+use murmur::engine::{Engine, InputChannels, Settings};
+use murmur::motion::MotionMode;
 use murmur::room::RoomKind;
 use murmur::room::design::OCTAVE_BANDS_HZ;
-use testkit::measure::{band_passed, iacc, schroeder_decay_time_of};
-use testkit::render::{measuring_settings, render_mono};
+use testkit::measure::{
+    band_passed, iacc, max_abs_diff, peak, schroeder_decay_time_of, worst_hf_ratio_db,
+};
+use testkit::render::{CLICK_LIMIT_DB, measuring_settings, render_automated, render_mono};
+use testkit::signal::{noise, sine};
 
 const FS: f32 = 48_000.0;
 const ROOMS: [RoomKind; 4] = [
@@ -126,4 +132,173 @@ fn the_tail_is_coherent_low_and_decorrelated_high() {
         }
     }
     assert!(failures.is_empty(), "{failures:#?}");
+}
+
+#[test]
+fn a_room_switched_off_rings_out_and_then_leaves_the_output_as_without_one() {
+    // Bedroom for the first half second, then Off: once the room has rung out (1.5 × its
+    // longest decay), every sample is the room-less render's, bit for bit.
+    let input = noise((3.0 * FS) as usize, 0.1, 7);
+    let base = measuring_settings(-60.0, 0.0, 1.0);
+    let bedroom = Settings {
+        room: RoomKind::Bedroom,
+        ..base
+    };
+    let (l, r) = render_automated(
+        &input,
+        FS,
+        256,
+        &[(0, bedroom), ((0.5 * FS) as usize, base)],
+        None,
+    );
+    let (l0, r0) = render_mono(&input, FS, &base, 256);
+    let quiet_from = ((0.5 + 1.5 * 0.5 + 0.2) * FS) as usize;
+    let differing = |a: &[f32], b: &[f32]| a.iter().zip(b).filter(|(x, y)| x != y).count();
+    assert!(
+        differing(&l[..quiet_from], &l0[..quiet_from]) > 0,
+        "the room was heard"
+    );
+    assert_eq!(differing(&l[quiet_from..], &l0[quiet_from..]), 0);
+    assert_eq!(differing(&r[quiet_from..], &r0[quiet_from..]), 0);
+}
+
+/// A 500 Hz sine at 0.1 for `seconds`, faded in over 50 ms: an abrupt start is a click of the
+/// test signal's own, which a room rightly carries into its tail.
+fn soft_sine(seconds: f32) -> Vec<f32> {
+    let mut x = sine((seconds * FS) as usize, 500.0, 0.1, FS);
+    let fade = (0.05 * FS) as usize;
+    for (n, v) in x.iter_mut().take(fade).enumerate() {
+        *v *= 0.5 - 0.5 * (std::f32::consts::PI * n as f32 / fade as f32).cos();
+    }
+    x
+}
+
+#[test]
+fn no_motion_mode_clicks_in_a_room() {
+    // Every motion mode at 2 Hz, softness 0 and 100 %, in the live bathroom and the bedroom.
+    let input = soft_sine(2.0);
+    for room in [RoomKind::Bathroom, RoomKind::Bedroom] {
+        for mode in MotionMode::ALL {
+            for softness in [0.0, 1.0] {
+                let settings = Settings {
+                    room,
+                    motion: mode,
+                    motion_rate_hz: 2.0,
+                    softness,
+                    ..Settings::default()
+                };
+                let (l, r) = render_mono(&input, FS, &settings, 128);
+                for ear in [&l, &r] {
+                    let worst = worst_hf_ratio_db(ear, FS);
+                    assert!(
+                        worst <= CLICK_LIMIT_DB,
+                        "{room:?} {mode:?} softness {softness}: {worst:.1} dB above 4 kHz"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn switching_rooms_and_their_level_under_playback_does_not_click() {
+    let input = soft_sine(4.0);
+    let at = |s: f32| (s * FS) as usize;
+    let with = |room, room_level_db| Settings {
+        room,
+        room_level_db,
+        motion: MotionMode::Orbit,
+        motion_rate_hz: 0.5,
+        ..Settings::default()
+    };
+    let changes = [
+        (0, with(RoomKind::Off, 0.0)),
+        (at(0.3), with(RoomKind::Bedroom, 0.0)),
+        (at(0.8), with(RoomKind::Bathroom, 0.0)),
+        (at(1.3), with(RoomKind::Bathroom, -24.0)),
+        (at(1.6), with(RoomKind::Bathroom, 6.0)),
+        (at(2.0), with(RoomKind::Booth, 6.0)),
+        (at(2.4), with(RoomKind::Off, 6.0)),
+        (at(2.45), with(RoomKind::LivingRoom, 0.0)),
+        (at(3.0), with(RoomKind::Off, 0.0)),
+    ];
+    for block in [64, 333] {
+        let (l, r) = render_automated(&input, FS, block, &changes, None);
+        for ear in [&l, &r] {
+            let worst = worst_hf_ratio_db(ear, FS);
+            assert!(
+                worst <= CLICK_LIMIT_DB,
+                "block {block}: {worst:.1} dB above 4 kHz"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_room_renders_alike_in_any_block_size() {
+    // A moving voice and three trigger layers in the living room, its level automated.
+    let input = noise((1.5 * FS) as usize, 0.1, 11);
+    let mut layers = Settings::default().layers;
+    for layer in &mut layers {
+        layer.on = true;
+        layer.density_per_s = 10.0;
+    }
+    let settings = |room_level_db| Settings {
+        room: RoomKind::LivingRoom,
+        room_level_db,
+        motion: MotionMode::FigureEight,
+        motion_rate_hz: 1.0,
+        layers,
+        ..Settings::default()
+    };
+    let changes = [(0, settings(0.0)), ((0.7 * FS) as usize, settings(-9.0))];
+    let reference = render_automated(&input, FS, 4096, &changes, None);
+    for block in [1, 37, 64, 512] {
+        let other = render_automated(&input, FS, block, &changes, None);
+        let diff = max_abs_diff(&reference, &other);
+        assert!(diff <= 1e-6, "block {block}: {diff:e}");
+    }
+}
+
+#[test]
+fn the_calm_guard_holds_its_ceiling_in_a_live_room() {
+    // A loud close voice in the bathroom at +6 dB Room Level, ceiling −12 dBFS.
+    let input = noise((2.0 * FS) as usize, 0.9, 5);
+    let settings = Settings {
+        room: RoomKind::Bathroom,
+        room_level_db: 6.0,
+        distance_m: 0.1,
+        motion: MotionMode::EarToEar,
+        voice_level_db: 12.0,
+        ceiling_db: -12.0,
+        ..Settings::default()
+    };
+    let (l, r) = render_mono(&input, FS, &settings, 512);
+    let ceiling = 10f32.powf(-12.0 / 20.0);
+    let loudest = peak(&l).max(peak(&r));
+    assert!(loudest <= ceiling * 1.0001, "{loudest} over {ceiling}");
+}
+
+#[test]
+fn rooms_switching_under_playback_never_allocate() {
+    let mut engine = Engine::new(FS, 256).unwrap();
+    let mut layers = Settings::default().layers;
+    layers[0].on = true;
+    layers[0].density_per_s = 20.0;
+    let input = noise(256, 0.3, 2);
+    for block in 0..600 {
+        let settings = Settings {
+            room: RoomKind::ALL[(block / 40) % RoomKind::ALL.len()],
+            room_level_db: (block % 30) as f32 - 24.0,
+            motion: MotionMode::Orbit,
+            motion_rate_hz: 2.0,
+            layers,
+            ..Settings::default()
+        };
+        let mut left = input.clone();
+        let mut right = input.clone();
+        nice_assert_no_alloc::assert_no_alloc(|| {
+            engine.process(InputChannels::Mono, &mut left, &mut right, &settings, None);
+        });
+    }
 }

@@ -307,6 +307,8 @@ fn state_round_trips_and_bad_state_is_refused() {
         change("seed", 4242.0),
         change("ceil", 0.6),
         change("out", 0.45),
+        change("room", 3.0),
+        change("rlvl", -7.5),
     ];
     processor.process(BLOCK, &changes);
     processor.process(BLOCK, &[]);
