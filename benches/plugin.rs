@@ -17,6 +17,7 @@
 //! - `tapping_moving_voice`: the Tapping Around the Head preset (Wood Tap 3/s, Nail Tap 1.5/s);
 //! - `rain_moving_voice`: the Rain on the Window preset (Rain 20/s, Drops 1.5/s);
 //! - `three_layers_d10_moving_voice`: Rain, Crinkle and Wood Tap at 10 events/s each.
+//! - `three_layers_d10_moving_voice_bedroom`: the same in the Bedroom.
 //!
 //! The parameters reach the plugin as a host restoring a session sends them: `params.flush` with
 //! every parameter's CLAP value before activation. nice-plug's CLAP wrapper takes the step index
@@ -86,7 +87,7 @@ struct Case {
     also: &'static [&'static str],
 }
 
-const CASES: [Case; 4] = [
+const CASES: [Case; 5] = [
     Case {
         name: "tapping_moving_voice",
         preset: Some("Tapping Around the Head"),
@@ -104,6 +105,12 @@ const CASES: [Case; 4] = [
         preset: None,
         assignments: THREE_LAYERS_D10,
         also: &[],
+    },
+    Case {
+        name: "three_layers_d10_moving_voice_bedroom",
+        preset: None,
+        assignments: THREE_LAYERS_D10,
+        also: &["room=Bedroom"],
     },
     Case {
         name: "three_layers_d10_moving_voice_animate_wind_down",

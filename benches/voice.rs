@@ -4,7 +4,8 @@
 //!
 //! Three kinds of case, in one run so that they share the machine's state:
 //! - `engine_*`: the whole engine on a mono voice (cleanup at 0 %, the head, the voice mix, the
-//!   Calm Guard): every motion mode through the sphere model, a stereo voice, and the SOFA head;
+//!   Calm Guard): every motion mode through the sphere model, Orbit in the Bedroom, a stereo
+//!   voice, and the SOFA head;
 //! - `renderer_*`: Murmur's binaural renderers alone on the same moving voice (Orbit), the work
 //!   the references below do;
 //! - `ref_*`: the reference renderers (`benches/references/`): direct HRIR convolution with
@@ -166,6 +167,14 @@ fn voice(c: &mut Criterion) {
             InputChannels::Stereo,
             Settings {
                 width: 1.0,
+                ..orbit
+            },
+        ));
+        cases.push((
+            "engine_sphere_orbit_bedroom".into(),
+            InputChannels::Mono,
+            Settings {
+                room: murmur::room::RoomKind::Bedroom,
                 ..orbit
             },
         ));

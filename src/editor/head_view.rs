@@ -132,6 +132,10 @@ impl HeadView {
 
         let painter = ui.painter_at(rect);
         painter.rect_filled(rect, 6.0, theme::PANEL);
+        let room: crate::room::RoomKind = params.room.value().into();
+        if let Some(design) = room.design() {
+            draw_walls(&painter, centre, radius, design);
+        }
         self.draw_rings_and_head(&painter, centre, radius, params);
         draw_path(&painter, centre, radius, params);
         for &(t, event) in &self.dots {
@@ -355,4 +359,44 @@ mod tests {
         assert_eq!(from_screen(centre, 180.0, pos2(200.0, -500.0)).1, 3.0);
         assert_eq!(from_screen(centre, 180.0, centre), (0.0, 0.1));
     }
+}
+
+/// Points along each wall of the room's floor plan.
+const WALL_POINTS: usize = 48;
+
+/// The room's walls around the head, seen from above, in the view's own distance scale (the
+/// square root of `radius_share`, so a straight wall bows as the rings' spacing does): each wall
+/// drawn through points at their true azimuth and distance from the listener. Walls beyond the
+/// view's 3 m run along its edge.
+fn draw_walls(
+    painter: &egui::Painter,
+    centre: Pos2,
+    radius: f32,
+    design: &crate::room::RoomDesign,
+) {
+    let [width, depth, _] = design.size_m;
+    let [x0, y0, _] = design.listener_m;
+    let corners = [
+        (0.0, 0.0),
+        (width, 0.0),
+        (width, depth),
+        (0.0, depth),
+        (0.0, 0.0),
+    ];
+    let mut points = Vec::with_capacity(4 * WALL_POINTS + 1);
+    for pair in corners.windows(2) {
+        let ((xa, ya), (xb, yb)) = (pair[0], pair[1]);
+        for i in 0..WALL_POINTS {
+            let t = i as f32 / WALL_POINTS as f32;
+            let (dx, dy) = (xa + (xb - xa) * t - x0, ya + (yb - ya) * t - y0);
+            points.push(to_screen(
+                centre,
+                radius,
+                dx.atan2(dy).to_degrees(),
+                dx.hypot(dy),
+            ));
+        }
+    }
+    points.push(points[0]);
+    painter.add(egui::Shape::line(points, Stroke::new(2.0, theme::WALL)));
 }

@@ -645,6 +645,10 @@ fn voice_panel(
                 controls::slider(ui, setter, &p.deess, "deess", width);
                 controls::slider(ui, setter, &p.denoise, "dnoise", width);
             });
+            voice_grid(ui, "voice-room", |ui| {
+                controls::choice(ui, setter, &p.room, "room", width - 8.0);
+                controls::slider(ui, setter, &p.room_level, "rlvl", width);
+            });
         });
     load_pressed
 }

@@ -22,6 +22,8 @@ pub const BAR: Color32 = Color32::from_rgb(0x3b, 0x55, 0x78);
 /// The marker on a bar where Animate or Wind-down has moved its value: a pale amber, readable
 /// over the filled and the empty part of the bar.
 pub const MARKER: Color32 = Color32::from_rgb(0xfa, 0xd9, 0x94);
+/// The room's walls in the head view: a muted teal, quieter than the voice and the layers.
+pub const WALL: Color32 = Color32::from_rgb(0x5f, 0x8f, 0x8a);
 /// The voice: dot, trail and path.
 pub const VOICE: Color32 = Color32::from_rgb(0xf2, 0xb8, 0x6b);
 /// The head.

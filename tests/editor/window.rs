@@ -339,6 +339,8 @@ fn audio_runs_with_the_editor_open() {
         ("mrate".to_string(), 0.9),
         ("anim".to_string(), 1.0),
         ("wind".to_string(), 0.4),
+        // The living room (the fourth room): its walls are drawn round the head.
+        ("room".to_string(), 3.0),
     ];
     for layer in 1..=3 {
         preset.push((format!("t{layer}on"), 1.0));
@@ -452,6 +454,12 @@ fn audio_runs_with_the_editor_open() {
         voice >= 50,
         "only {voice} pixels of the voice colour while the voice moves"
     );
+    // The walls: none while the room is Off, a closed outline (four walls, each at least a
+    // hundred pixels long at this size) once it is on.
+    let walls = |image: &Image| image.count_near(rgb(theme::WALL), TOLERANCE, 0..strips_top(image));
+    assert_eq!(walls(&before_audio), 0, "walls drawn without a room");
+    let drawn = walls(&during_audio);
+    assert!(drawn >= 400, "only {drawn} pixels of the room's walls");
 
     plugin.close_editor(display, editor);
     assert_host_untouched(&plugin);

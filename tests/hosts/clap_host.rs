@@ -308,7 +308,7 @@ fn state_round_trips_and_bad_state_is_refused() {
         change("ceil", 0.6),
         change("out", 0.45),
         change("room", 3.0),
-        change("rlvl", -7.5),
+        change("rlvl", 0.25),
     ];
     processor.process(BLOCK, &changes);
     processor.process(BLOCK, &[]);
