@@ -155,6 +155,7 @@ impl EarlyReflections {
     /// Heads for the reflections of a source at `position` in `room` (or sits on them when
     /// `snap`), then renders `input`, the period just heard, into `out` (replacing it): one
     /// period late, as the direct sound is.
+    #[inline(always)]
     pub fn render_period(
         &mut self,
         input: &[f32; CONTROL_PERIOD],
@@ -228,17 +229,20 @@ fn add_path(
                 end += 1;
             }
         }
-        // Sample k reads the line at `first + k − whole` and the one before it.
+        // Sample k reads the line at `first + k − whole` and the one before it. Every slice is
+        // exactly the run's length, so the loop has no bounds checks and vectorises.
         let at = first + start - whole;
         let n = end - start;
         let (now_s, before_s) = (&source[at..at + n], &source[at - 1..at - 1 + n]);
         let (now_l, before_l) = (&low_passed[at..at + n], &low_passed[at - 1..at - 1 + n]);
+        let (delay, direct, low) = (&delay[start..end], &direct[start..end], &low[start..end]);
+        let out = &mut out[start..end];
+        let whole = whole as f32;
         for j in 0..n {
-            let k = start + j;
-            let frac = delay[k] - whole as f32;
+            let frac = delay[j] - whole;
             let s = now_s[j] + frac * (before_s[j] - now_s[j]);
             let l = now_l[j] + frac * (before_l[j] - now_l[j]);
-            out[k] += direct[k] * s + low[k] * l;
+            out[j] += direct[j] * s + low[j] * l;
         }
         start = end;
     }

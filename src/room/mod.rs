@@ -29,6 +29,7 @@ pub mod tail;
 pub use design::{RoomDesign, RoomKind};
 
 use crate::binaural::{CONTROL_PERIOD, Position};
+use crate::dsp::wide::{avx_dispatch, has_avx};
 use crate::dsp::{ControlRamp, DbToGain};
 use early::EarlyReflections;
 use tail::Tail;
@@ -58,6 +59,8 @@ pub struct Room {
     heard_events: [f32; CONTROL_PERIOD],
     /// The room's sound for this period, left and right.
     rendered: [[f32; CONTROL_PERIOD]; 2],
+    /// The CPU has AVX: use the wider build of the period's loops.
+    wide: bool,
 }
 
 impl Room {
@@ -85,6 +88,7 @@ impl Room {
             heard_voice: [0.0; CONTROL_PERIOD],
             heard_events: [0.0; CONTROL_PERIOD],
             rendered: [[0.0; CONTROL_PERIOD]; 2],
+            wide: has_avx(),
         }
     }
 
@@ -209,8 +213,18 @@ impl Room {
         }
     }
 
-    /// Renders the period heard into `rendered` and clears what was heard.
-    fn render(&mut self, voice: Option<&Position>, head_radius_m: f32, snap: bool) {
+    avx_dispatch! {
+        /// Renders the period heard into `rendered` and clears what was heard.
+        fn render, render_avx => render_any(
+            &mut self,
+            voice: Option<&Position>,
+            head_radius_m: f32,
+            snap: bool
+        )
+    }
+
+    #[inline(always)]
+    fn render_any(&mut self, voice: Option<&Position>, head_radius_m: f32, snap: bool) {
         let Some(design) = self.playing.design() else {
             return;
         };

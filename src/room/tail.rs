@@ -121,6 +121,7 @@ impl Tail {
     /// Takes one period of `input` and writes the period of the tail it sounds into `out`
     /// (left, right), at the design's level. Every line is longer than a period, so the lines'
     /// outputs for the whole period are already written.
+    #[inline(always)]
     pub fn render_period(
         &mut self,
         input: &[f32; CONTROL_PERIOD],
