@@ -324,18 +324,9 @@ mod tests {
     /// The response of `room`'s reflections to an impulse at the head's input, per ear.
     fn impulse_response(room: &RoomDesign, at: &Position, periods: usize) -> [Vec<f32>; 2] {
         let mut early = EarlyReflections::new(FS, 0.05);
-        let mut out = [Vec::new(), Vec::new()];
-        for p in 0..periods {
-            let mut input = [0.0; CONTROL_PERIOD];
-            if p == 0 {
-                input[0] = 1.0;
-            }
-            let mut period = [[0.0; CONTROL_PERIOD]; 2];
-            early.render_period(&input, room, at, 0.0875, p == 0, &mut period);
-            out[0].extend_from_slice(&period[0]);
-            out[1].extend_from_slice(&period[1]);
-        }
-        out
+        crate::room::impulse_response_of(periods, |input, first, out| {
+            early.render_period(input, room, at, 0.0875, first, out)
+        })
     }
 
     #[test]

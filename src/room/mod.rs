@@ -261,3 +261,24 @@ fn ring_out_samples(design: &RoomDesign, sample_rate: f32) -> usize {
     let longest = design.t60_low_s.max(design.t60_high_s);
     ((1.5 * longest + 0.05) * sample_rate) as usize
 }
+
+/// A unit impulse through `render` (given each period's input, whether it is the first, and
+/// the period to fill), `periods` long: the response, left and right.
+#[cfg(test)]
+fn impulse_response_of(
+    periods: usize,
+    mut render: impl FnMut(&[f32; CONTROL_PERIOD], bool, &mut [[f32; CONTROL_PERIOD]; 2]),
+) -> [Vec<f32>; 2] {
+    let mut out = [Vec::new(), Vec::new()];
+    for p in 0..periods {
+        let mut input = [0.0; CONTROL_PERIOD];
+        if p == 0 {
+            input[0] = 1.0;
+        }
+        let mut period = [[0.0; CONTROL_PERIOD]; 2];
+        render(&input, p == 0, &mut period);
+        out[0].extend_from_slice(&period[0]);
+        out[1].extend_from_slice(&period[1]);
+    }
+    out
+}

@@ -238,18 +238,7 @@ mod tests {
     fn impulse_response(room: &RoomDesign, seconds: f32) -> [Vec<f32>; 2] {
         let mut tail = Tail::new(FS, room);
         let periods = (seconds * FS) as usize / CONTROL_PERIOD;
-        let mut out = [Vec::new(), Vec::new()];
-        for p in 0..periods {
-            let mut input = [0.0; CONTROL_PERIOD];
-            if p == 0 {
-                input[0] = 1.0;
-            }
-            let mut period = [[0.0; CONTROL_PERIOD]; 2];
-            tail.render_period(&input, &mut period);
-            out[0].extend_from_slice(&period[0]);
-            out[1].extend_from_slice(&period[1]);
-        }
-        out
+        crate::room::impulse_response_of(periods, |input, _, out| tail.render_period(input, out))
     }
 
     /// T20 in the octave band around `band` Hz of both ears' energy.
