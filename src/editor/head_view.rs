@@ -334,33 +334,6 @@ fn set_place(setter: &ParamSetter, params: &MurmurParams, azimuth: f32, distance
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn screen_and_place_round_trip() {
-        let centre = pos2(200.0, 200.0);
-        for azimuth in [-179.0f32, -90.0, -30.0, 0.0, 45.0, 90.0, 135.0] {
-            for metres in [0.1f32, 0.25, 0.5, 1.0, 2.0, 3.0] {
-                let p = to_screen(centre, 180.0, azimuth, metres);
-                let (a, d) = from_screen(centre, 180.0, p);
-                assert!((a - azimuth).abs() < 0.01, "{azimuth} → {a}");
-                assert!(
-                    (d - metres).abs() < 1e-4 * metres.max(1.0),
-                    "{metres} → {d}"
-                );
-            }
-        }
-        // Front is up, the right ear to the right.
-        assert!(to_screen(centre, 180.0, 0.0, 1.0).y < centre.y);
-        assert!(to_screen(centre, 180.0, 90.0, 1.0).x > centre.x);
-        // Beyond the outer ring: 3 m; at the centre: the nearest distance.
-        assert_eq!(from_screen(centre, 180.0, pos2(200.0, -500.0)).1, 3.0);
-        assert_eq!(from_screen(centre, 180.0, centre), (0.0, 0.1));
-    }
-}
-
 /// Points along each wall of the room's floor plan.
 const WALL_POINTS: usize = 48;
 
@@ -399,4 +372,31 @@ fn draw_walls(
     }
     points.push(points[0]);
     painter.add(egui::Shape::line(points, Stroke::new(2.0, theme::WALL)));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn screen_and_place_round_trip() {
+        let centre = pos2(200.0, 200.0);
+        for azimuth in [-179.0f32, -90.0, -30.0, 0.0, 45.0, 90.0, 135.0] {
+            for metres in [0.1f32, 0.25, 0.5, 1.0, 2.0, 3.0] {
+                let p = to_screen(centre, 180.0, azimuth, metres);
+                let (a, d) = from_screen(centre, 180.0, p);
+                assert!((a - azimuth).abs() < 0.01, "{azimuth} → {a}");
+                assert!(
+                    (d - metres).abs() < 1e-4 * metres.max(1.0),
+                    "{metres} → {d}"
+                );
+            }
+        }
+        // Front is up, the right ear to the right.
+        assert!(to_screen(centre, 180.0, 0.0, 1.0).y < centre.y);
+        assert!(to_screen(centre, 180.0, 90.0, 1.0).x > centre.x);
+        // Beyond the outer ring: 3 m; at the centre: the nearest distance.
+        assert_eq!(from_screen(centre, 180.0, pos2(200.0, -500.0)).1, 3.0);
+        assert_eq!(from_screen(centre, 180.0, centre), (0.0, 0.1));
+    }
 }

@@ -5,7 +5,7 @@
 //! the front, z up. The listener faces the front wall, so a position's `(right, front, up)`
 //! direction (`Position::direction`) is the room's `(x, y, z)` seen from the head.
 
-use crate::dsp::math::{log10, pow};
+use crate::dsp::math::pow;
 
 /// The room setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -162,11 +162,6 @@ pub const WALL_CLEARANCE_M: f32 = 0.05;
 /// over `t60_s`, `10^(−3·delay/T60)`.
 pub fn decay_gain(delay_s: f32, t60_s: f32) -> f32 {
     pow(10.0, -3.0 * delay_s / t60_s)
-}
-
-/// Level in dB of a linear gain (for tests and reports).
-pub fn db(gain: f32) -> f32 {
-    20.0 * log10(gain)
 }
 
 // Absorption coefficients are typical published values (for example the tables in Cox &

@@ -104,11 +104,6 @@ impl Room {
         self.playing != RoomKind::Off
     }
 
-    /// The room that sounds now (`Off` once a room switched off has rung out).
-    pub fn playing(&self) -> RoomKind {
-        self.playing
-    }
-
     fn stop(&mut self) {
         self.playing = RoomKind::Off;
         self.early.reset();
@@ -122,20 +117,13 @@ impl Room {
     /// Adds `voice` to what the room hears from sample `k0` of the period.
     #[inline]
     pub fn hear_voice(&mut self, k0: usize, voice: &[f32]) {
-        for (h, x) in self.heard_voice[k0..k0 + voice.len()].iter_mut().zip(voice) {
-            *h += x;
-        }
+        add_into(&mut self.heard_voice[k0..], voice);
     }
 
     /// Adds trigger events (their mono sound, at their level) to what the tail hears.
     #[inline]
     pub fn hear_events(&mut self, k0: usize, events: &[f32]) {
-        for (h, x) in self.heard_events[k0..k0 + events.len()]
-            .iter_mut()
-            .zip(events)
-        {
-            *h += x;
-        }
+        add_into(&mut self.heard_events[k0..], events);
     }
 
     /// The room's sound for samples `k0..k0 + n` of the period (left, right).
@@ -251,6 +239,14 @@ impl Room {
         }
         self.heard_voice = [0.0; N];
         self.heard_events = [0.0; N];
+    }
+}
+
+/// Adds `x` to the start of `into`.
+#[inline(always)]
+fn add_into(into: &mut [f32], x: &[f32]) {
+    for (h, v) in into[..x.len()].iter_mut().zip(x) {
+        *h += v;
     }
 }
 

@@ -162,11 +162,9 @@ impl Tail {
         for stride in [4, 2, 1] {
             for block in (0..LINES).step_by(2 * stride) {
                 for a in block..block + stride {
-                    let b = a + stride;
-                    for j in 0..N {
-                        let (x, y) = (lines[a][j], lines[b][j]);
-                        lines[a][j] = x + y;
-                        lines[b][j] = x - y;
+                    let (low, high) = lines.split_at_mut(a + stride);
+                    for (x, y) in low[a].iter_mut().zip(high[0].iter_mut()) {
+                        (*x, *y) = (*x + *y, *x - *y);
                     }
                 }
             }

@@ -332,8 +332,7 @@ impl TriggerBank {
             }
             self.start_event(start);
         }
-        self.voices
-            .render_add(&levels, &mut buses, from, n, send.as_deref_mut());
+        self.voices.render_add(&levels, &mut buses, from, n, send);
         self.shelves.render_add(&buses, left, right);
         self.clock += n as u64;
         true
