@@ -7,7 +7,8 @@
 //!   Calm Guard): every motion mode through the sphere model, Orbit in the Bedroom, a stereo
 //!   voice, and the SOFA head;
 //! - `renderer_*`: Murmur's binaural renderers alone on the same moving voice (Orbit), the work
-//!   the references below do;
+//!   the references below do; `room_bedroom_orbit`: the room alone (the Bedroom's reflections of
+//!   that voice and its tail);
 //! - `ref_*`: the reference renderers (`benches/references/`): direct HRIR convolution with
 //!   `fft-convolver`, `sofar`'s renderer, and the sphere model computed naively per sample.
 
@@ -21,6 +22,7 @@ use murmur::binaural::sofa_renderer::SofaRenderer;
 use murmur::binaural::{BinauralRenderer, CONTROL_PERIOD};
 use murmur::engine::{Engine, HrtfModel, InputChannels, Settings};
 use murmur::motion::MotionMode;
+use murmur::room::{Room, RoomKind};
 use references::{
     FftConvolverVoice, NaiveSphere, SAMPLE_RATE, SofarVoice, VoicePath, VoiceRenderer,
     check_renders_sound, noise, orbit_settings,
@@ -108,6 +110,58 @@ impl VoiceRenderer for RendererVoice {
     }
 }
 
+/// The room alone (its reflections of the voice and its tail), driven as the engine drives it:
+/// at every control tick it follows the voice's position and renders the period it heard.
+struct RoomVoice {
+    room: Room,
+    path: VoicePath,
+    settings: Settings,
+    sample: u64,
+    /// Where the current period is.
+    in_period: usize,
+}
+
+impl RoomVoice {
+    fn new(kind: RoomKind) -> Self {
+        let settings = Settings {
+            room: kind,
+            ..orbit_settings()
+        };
+        Self {
+            room: Room::new(FS),
+            path: VoicePath::new(&settings, FS),
+            settings,
+            sample: 0,
+            in_period: 0,
+        }
+    }
+}
+
+impl VoiceRenderer for RoomVoice {
+    fn process(&mut self, input: &[f32], left: &mut [f32], right: &mut [f32]) {
+        left.fill(0.0);
+        right.fill(0.0);
+        let mut start = 0;
+        while start < input.len() {
+            if self.in_period == 0 {
+                let at = self.path.at(self.sample);
+                let s = &self.settings;
+                self.room
+                    .tick(s.room, s.room_level_db, Some(&at), s.head_radius_m, false);
+            }
+            let n = (CONTROL_PERIOD - self.in_period).min(input.len() - start);
+            self.room
+                .hear_voice(self.in_period, &input[start..start + n]);
+            let [l, r] = self.room.sound(self.in_period, n);
+            left[start..start + n].copy_from_slice(l);
+            right[start..start + n].copy_from_slice(r);
+            self.in_period = (self.in_period + n) % CONTROL_PERIOD;
+            self.sample += n as u64;
+            start += n;
+        }
+    }
+}
+
 /// One second of `source` through `voice` in host blocks of `block` samples.
 fn render_one_second(
     voice: &mut dyn VoiceRenderer,
@@ -174,7 +228,7 @@ fn voice(c: &mut Criterion) {
             "engine_sphere_orbit_bedroom".into(),
             InputChannels::Mono,
             Settings {
-                room: murmur::room::RoomKind::Bedroom,
+                room: RoomKind::Bedroom,
                 ..orbit
             },
         ));
@@ -211,6 +265,10 @@ fn voice(c: &mut Criterion) {
                 Box::new(SofaRenderer::new(FS)),
                 set.clone(),
             ))),
+        ));
+        voices.push((
+            "room_bedroom_orbit".into(),
+            Box::new(RoomVoice::new(RoomKind::Bedroom)),
         ));
         voices.push((
             "ref_fft_convolver".into(),

@@ -231,17 +231,11 @@ pub fn source_cues(position: &Position, head_radius_m: f32, sample_rate: f32) ->
     let sin_el = direction[2];
     let common_gain = distance_gain(position.distance_m);
     let rear = rear_shade_gain(direction);
-    // The ears face opposite ways, so the right ear's angle is π minus the left's, and its
-    // shadow cos(1.2(π − θ)) = cos 1.2π · cos 1.2θ + sin 1.2π · sin 1.2θ comes from the left
-    // ear's sine and cosine (`shadow_alpha` with one trig call for both ears).
-    let theta_left = acos(ear_incidence_cos(direction, Ear::Left));
-    let (sin_shadow, cos_shadow) = sin_cos(theta_left * SHADOW_ANGLE_SCALE);
-    let cos_shadow_right = COS_SHADOW_TURN * cos_shadow + SIN_SHADOW_TURN * sin_shadow;
-    let ear = |ear: Ear, theta: f32, cos_shadow: f32| {
+    let [left, right] = ear_delays_and_shadows(direction, head_radius_m);
+    let ear = |ear: Ear, (delay_s, alpha): (f32, f32)| {
         let cos_theta = ear_incidence_cos(direction, ear);
-        let alpha = 1.05 + 0.95 * cos_shadow;
         EarCues {
-            delay_s: ear_delay_from_angle(theta, cos_theta, head_radius_m),
+            delay_s,
             low_gain: common_gain * near_field_gain(position.distance_m, cos_theta, head_radius_m),
             high_gain: common_gain * alpha * rear,
         }
@@ -249,12 +243,34 @@ pub fn source_cues(position: &Position, head_radius_m: f32, sample_rate: f32) ->
     // The azimuth's cosine in the horizontal plane (where the elevation leaves one).
     let cos_azimuth = if cos_el > 1e-6 { cos_az } else { 1.0 };
     SourceCues {
-        ears: [
-            ear(Ear::Left, theta_left, cos_shadow),
-            ear(Ear::Right, PI - theta_left, cos_shadow_right),
-        ],
+        ears: [ear(Ear::Left, left), ear(Ear::Right, right)],
         pinna_delays: pinna_delays(cos_azimuth, sin_el, cos_el, sample_rate),
     }
+}
+
+/// Each ear's delay round the sphere (seconds, [`ear_delay_s`]) and head shadow
+/// ([`shadow_alpha`]) for a source in unit `direction` (left, right), from one inverse cosine
+/// and one sine and cosine.
+///
+/// The ears face opposite ways, so the right ear's angle is π minus the left's, and its shadow
+/// cos(1.2(π − θ)) = cos 1.2π · cos 1.2θ + sin 1.2π · sin 1.2θ comes from the left ear's sine
+/// and cosine.
+#[inline]
+pub fn ear_delays_and_shadows(direction: [f32; 3], head_radius_m: f32) -> [(f32, f32); 2] {
+    let cos_left = ear_incidence_cos(direction, Ear::Left);
+    let theta_left = acos(cos_left);
+    let (sin_shadow, cos_shadow) = sin_cos(theta_left * SHADOW_ANGLE_SCALE);
+    let cos_shadow_right = COS_SHADOW_TURN * cos_shadow + SIN_SHADOW_TURN * sin_shadow;
+    [
+        (
+            ear_delay_from_angle(theta_left, cos_left, head_radius_m),
+            1.05 + 0.95 * cos_shadow,
+        ),
+        (
+            ear_delay_from_angle(PI - theta_left, -cos_left, head_radius_m),
+            1.05 + 0.95 * cos_shadow_right,
+        ),
+    ]
 }
 
 /// The longest ear delay the model can ask for, seconds (largest head, source opposite).

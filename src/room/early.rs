@@ -9,22 +9,20 @@
 //!
 //! Each reflection and ear is one first-order shelf of the source, delayed:
 //!
-//! `y = g_hi·x(t − d) + (g_lo − g_hi)·LP(x)(t − d)`,
+//! `y = g_hi·x(t − d) + (g_lo − g_hi)·LP(x(t − d))`,
 //!
 //! with `g_lo` the path's gain times the surface's low-frequency reflection and `g_hi` times its
 //! high-frequency reflection, the head shadow α and the rear shading (Brown & Duda's shelf, whose
 //! corner `LP` is the head's `2c/a`). Both the surface and the head are first-order shelves; the
 //! surface shares the head's corner, so that the pair is one shelf, exact at low and at high
-//! frequencies. The low-pass is fixed for every path, so it runs once on the input, and every
-//! path is two reads of two delay lines, the delay and the gains ramping per sample from one
-//! control tick to the next: a moving source's reflections glide.
+//! frequencies. The low-pass is the same for every path, and linear, so each ear sums its six
+//! delayed reads twice (once at `g_hi`, once at `g_lo − g_hi`) and low-passes the second sum
+//! once: every path is one interpolated read of the source, its delay and gains ramping per
+//! sample from one control tick to the next, so a moving source's reflections glide.
 
 use super::design::{RoomDesign, Surface};
-use crate::binaural::head_model::{
-    self, Ear, SPEED_OF_SOUND, distance_gain, ear_incidence_cos, rear_shade_gain, shadow_alpha,
-};
+use crate::binaural::head_model::{self, SPEED_OF_SOUND, distance_gain, rear_shade_gain};
 use crate::binaural::{CONTROL_PERIOD, Position};
-use crate::dsp::math::acos;
 use crate::dsp::{BlockLowpass, ControlRamp, MirrorRing};
 
 /// First-order reflections: one per surface.
@@ -95,36 +93,37 @@ pub struct PathCue {
     pub low_pass_gain: f32,
 }
 
-/// The cue of `reflection` at `ear`.
-pub fn path_cue(
+/// The cues of `reflection` at the two ears (left, right).
+pub fn path_cues(
     room: &RoomDesign,
     reflection: &Reflection,
-    ear: Ear,
     head_radius_m: f32,
     sample_rate: f32,
-) -> PathCue {
-    let theta = acos(ear_incidence_cos(reflection.direction, ear));
+) -> [PathCue; 2] {
     let [low, high] = room.reflection(reflection.surface);
     let spread = distance_gain(reflection.distance_m);
-    let high_gain = spread * high * shadow_alpha(theta) * rear_shade_gain(reflection.direction);
-    PathCue {
-        delay_samples: (reflection.extra_path_m / SPEED_OF_SOUND
-            + head_model::ear_delay_s(theta, head_radius_m))
-            * sample_rate
-            + MARGIN,
-        direct_gain: high_gain,
-        low_pass_gain: spread * low - high_gain,
-    }
+    let surface_high = spread * high * rear_shade_gain(reflection.direction);
+    let extra_s = reflection.extra_path_m / SPEED_OF_SOUND;
+    let cue = |(ear_delay_s, alpha): (f32, f32)| {
+        let high_gain = surface_high * alpha;
+        PathCue {
+            delay_samples: (extra_s + ear_delay_s) * sample_rate + MARGIN,
+            direct_gain: high_gain,
+            low_pass_gain: spread * low - high_gain,
+        }
+    };
+    let [left, right] = head_model::ear_delays_and_shadows(reflection.direction, head_radius_m);
+    [cue(left), cue(right)]
 }
 
 /// The early reflections of one source.
 #[derive(Debug, Clone)]
 pub struct EarlyReflections {
     sample_rate: f32,
-    /// The source, and its low-pass at the head's shadow corner.
+    /// The source heard.
     source: MirrorRing,
-    low_passed: MirrorRing,
-    low_pass: BlockLowpass,
+    /// Each ear's low-pass at the head's shadow corner (left, right).
+    low_pass: [BlockLowpass; 2],
     cues: ControlRamp<CUES>,
     /// Longest delay a path may ask for, samples.
     max_delay: f32,
@@ -138,8 +137,9 @@ impl EarlyReflections {
         Self {
             sample_rate,
             source: MirrorRing::new(capacity),
-            low_passed: MirrorRing::new(capacity),
-            low_pass: BlockLowpass::new(shadow_corner(head_model::HEAD_RADIUS_M.min), sample_rate),
+            low_pass: [(); 2].map(|_| {
+                BlockLowpass::new(shadow_corner(head_model::HEAD_RADIUS_M.min), sample_rate)
+            }),
             cues: ControlRamp::new(CUE_GLIDE_S, sample_rate, CONTROL_PERIOD),
             max_delay,
         }
@@ -148,8 +148,9 @@ impl EarlyReflections {
     /// Silence.
     pub fn reset(&mut self) {
         self.source.reset();
-        self.low_passed.reset();
-        self.low_pass.reset();
+        for lp in &mut self.low_pass {
+            lp.reset();
+        }
     }
 
     /// Heads for the reflections of a source at `position` in `room` (or sits on them when
@@ -167,8 +168,8 @@ impl EarlyReflections {
     ) {
         let mut targets = [0.0; CUES];
         for (r, reflection) in first_order(room, position).iter().enumerate() {
-            for (e, ear) in [Ear::Left, Ear::Right].into_iter().enumerate() {
-                let cue = path_cue(room, reflection, ear, head_radius_m, self.sample_rate);
+            let cues = path_cues(room, reflection, head_radius_m, self.sample_rate);
+            for (e, cue) in cues.iter().enumerate() {
                 let path = 2 * r + e;
                 targets[DELAY + path] = cue.delay_samples.clamp(0.0, self.max_delay);
                 targets[DIRECT + path] = cue.direct_gain;
@@ -176,19 +177,37 @@ impl EarlyReflections {
             }
         }
         self.cues.retarget(targets, snap);
-        self.low_pass
-            .set_corner(shadow_corner(head_radius_m), self.sample_rate);
-        let mut low = [0.0f32; CONTROL_PERIOD];
-        self.low_pass.process_block(input, &mut low);
-        self.low_pass.flush_tiny();
         self.source.write(input);
-        self.low_passed.write(&low);
-        let len = self.source.capacity();
-        let source = self.source.recent(len);
-        let low_passed = self.low_passed.recent(len);
+        let source = self.source.recent(self.source.capacity());
+        // Each ear's two sums: at the paths' direct gains (into `out`), at their low-pass gains.
         *out = [[0.0; CONTROL_PERIOD]; 2];
+        let mut to_low_pass = [[0.0f32; CONTROL_PERIOD]; 2];
         for path in 0..PATHS {
-            add_path(source, low_passed, &self.cues, path, &mut out[path % 2]);
+            let ear = path % 2;
+            add_path(
+                source,
+                &self.cues,
+                path,
+                &mut out[ear],
+                &mut to_low_pass[ear],
+            );
+        }
+        let corner = shadow_corner(head_radius_m);
+        for lp in &mut self.low_pass {
+            lp.set_corner(corner, self.sample_rate);
+        }
+        let mut low_passed = [[0.0f32; CONTROL_PERIOD]; 2];
+        {
+            let [ll, lr] = &mut low_passed;
+            BlockLowpass::process_blocks(&mut self.low_pass, to_low_pass.each_ref(), [ll, lr]);
+        }
+        for (o, low) in out.iter_mut().zip(&low_passed) {
+            for j in 0..CONTROL_PERIOD {
+                o[j] += low[j];
+            }
+        }
+        for lp in &mut self.low_pass {
+            lp.flush_tiny();
         }
     }
 }
@@ -198,9 +217,10 @@ fn shadow_corner(head_radius_m: f32) -> f32 {
     2.0 * SPEED_OF_SOUND / head_radius_m
 }
 
-/// Adds one path over the period to `out`: `source` and `low_passed` end with the period's
-/// last sample; sample `k` reads both `delay(k)` samples before its own, linearly between the
-/// two whole samples around it.
+/// Adds one path over the period: `source` ends with the period's last sample; sample `k`
+/// reads it `delay(k)` samples before its own, linearly between the two whole samples around
+/// it, and adds the read times the path's direct gain to `direct`, times its low-pass gain to
+/// `to_low_pass`.
 ///
 /// The delay ramps slowly, so a period nearly always reads one whole-sample delay: one run of
 /// contiguous reads that vectorises. When it crosses whole samples the period goes in runs, one
@@ -208,15 +228,15 @@ fn shadow_corner(head_radius_m: f32) -> f32 {
 #[inline(always)]
 fn add_path(
     source: &[f32],
-    low_passed: &[f32],
     cues: &ControlRamp<CUES>,
     path: usize,
-    out: &mut [f32; CONTROL_PERIOD],
+    direct: &mut [f32; CONTROL_PERIOD],
+    to_low_pass: &mut [f32; CONTROL_PERIOD],
 ) {
     let delay: [f32; CONTROL_PERIOD] = cues.group(DELAY + path, 0);
-    let direct: [f32; CONTROL_PERIOD] = cues.group(DIRECT + path, 0);
-    let low: [f32; CONTROL_PERIOD] = cues.group(LOW + path, 0);
-    // The index of the period's first sample in the two lines.
+    let direct_gain: [f32; CONTROL_PERIOD] = cues.group(DIRECT + path, 0);
+    let low_gain: [f32; CONTROL_PERIOD] = cues.group(LOW + path, 0);
+    // The index of the period's first sample in the line.
     let first = source.len() - CONTROL_PERIOD;
     let whole_of = |k: usize| delay[k] as usize;
     let mut start = 0;
@@ -233,16 +253,19 @@ fn add_path(
         // exactly the run's length, so the loop has no bounds checks and vectorises.
         let at = first + start - whole;
         let n = end - start;
-        let (now_s, before_s) = (&source[at..at + n], &source[at - 1..at - 1 + n]);
-        let (now_l, before_l) = (&low_passed[at..at + n], &low_passed[at - 1..at - 1 + n]);
-        let (delay, direct, low) = (&delay[start..end], &direct[start..end], &low[start..end]);
-        let out = &mut out[start..end];
+        let (now, before) = (&source[at..at + n], &source[at - 1..at - 1 + n]);
+        let (delay, direct_gain, low_gain) = (
+            &delay[start..end],
+            &direct_gain[start..end],
+            &low_gain[start..end],
+        );
+        let (direct, to_low_pass) = (&mut direct[start..end], &mut to_low_pass[start..end]);
         let whole = whole as f32;
         for j in 0..n {
             let frac = delay[j] - whole;
-            let s = now_s[j] + frac * (before_s[j] - now_s[j]);
-            let l = now_l[j] + frac * (before_l[j] - now_l[j]);
-            out[j] += direct[j] * s + low[j] * l;
+            let read = now[j] + frac * (before[j] - now[j]);
+            direct[j] += direct_gain[j] * read;
+            to_low_pass[j] += low_gain[j] * read;
         }
         start = end;
     }

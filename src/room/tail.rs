@@ -34,10 +34,11 @@ const LINE_LENGTHS_48K: [usize; LINES] = [331, 409, 491, 577, 673, 769, 877, 997
 pub const COHERENCE_CROSSOVER_HZ: f32 = 550.0;
 /// 1/√8: the scale of the Hadamard matrix, the input spread and the output taps.
 const ONE_OVER_SQRT_8: f32 = 0.353_553_38;
-/// The output taps' signs: two rows of an 8 × 8 Hadamard matrix (orthogonal, so the two ears'
-/// raw signals are uncorrelated), neither the all-ones row the input feeds.
-const LEFT_TAP: [f32; LINES] = [1.0, -1.0, 1.0, -1.0, 1.0, -1.0, 1.0, -1.0];
-const RIGHT_TAP: [f32; LINES] = [1.0, 1.0, -1.0, -1.0, 1.0, 1.0, -1.0, -1.0];
+/// The output taps: two rows of the (Sylvester) 8 × 8 Hadamard matrix the feedback computes,
+/// `H[r][i] = (−1)^popcount(r & i)`: row 1 is `[1, −1, 1, −1, …]`, row 2 `[1, 1, −1, −1, …]`.
+/// Orthogonal, so the two ears' raw signals are uncorrelated, and neither is the all-ones row.
+const LEFT_TAP_ROW: usize = 1;
+const RIGHT_TAP_ROW: usize = 2;
 
 /// The network and its two-ear output.
 #[derive(Debug, Clone)]
@@ -45,7 +46,8 @@ pub struct Tail {
     sample_rate: f32,
     lines: [MirrorRing; LINES],
     lengths: [usize; LINES],
-    /// Each line's absorption: `direct[i]·x + low[i]·LP_i(x)`.
+    /// Each line's absorption: `direct[i]·x + low[i]·LP_i(x)`, with the feedback matrix's
+    /// scale 1/√8 folded in.
     absorb_lp: [BlockLowpass; LINES],
     absorb_direct: [f32; LINES],
     absorb_low: [f32; LINES],
@@ -97,8 +99,8 @@ impl Tail {
             // √(ωz·ωp) = ω_t (where a first-order shelf is halfway in dB).
             let pole = omega_t / (low / high).sqrt();
             self.absorb_lp[i].set_corner(pole, self.sample_rate);
-            self.absorb_direct[i] = high;
-            self.absorb_low[i] = low - high;
+            self.absorb_direct[i] = high * ONE_OVER_SQRT_8;
+            self.absorb_low[i] = (low - high) * ONE_OVER_SQRT_8;
         }
         self.level = self.level_for(room);
     }
@@ -128,37 +130,41 @@ impl Tail {
         out: &mut [[f32; CONTROL_PERIOD]; 2],
     ) {
         const N: usize = CONTROL_PERIOD;
-        let mut lines = [[0.0f32; N]; LINES];
-        for (i, line) in lines.iter_mut().enumerate() {
-            line.copy_from_slice(&self.lines[i].recent(self.lengths[i])[..N]);
-        }
+        // Each line's output for the period, read in place.
+        let output = |i: usize| -> &[f32; N] {
+            self.lines[i].recent(self.lengths[i])[..N]
+                .try_into()
+                .expect("a line is at least a period long")
+        };
+        let outputs = [
+            output(0),
+            output(1),
+            output(2),
+            output(3),
+            output(4),
+            output(5),
+            output(6),
+            output(7),
+        ];
         let mut low = [[0.0f32; N]; LINES];
         {
             let [l0, l1, l2, l3, l4, l5, l6, l7] = &mut low;
             BlockLowpass::process_blocks(
                 &mut self.absorb_lp,
-                lines.each_ref(),
+                outputs,
                 [l0, l1, l2, l3, l4, l5, l6, l7],
             );
         }
+        // Absorbed, and scaled by the Hadamard matrix's 1/√8 (folded into the gains).
+        let mut lines = [[0.0f32; N]; LINES];
         for i in 0..LINES {
             let (direct, lowg) = (self.absorb_direct[i], self.absorb_low[i]);
             for j in 0..N {
-                lines[i][j] = direct * lines[i][j] + lowg * low[i][j];
+                lines[i][j] = direct * outputs[i][j] + lowg * low[i][j];
             }
             self.absorb_lp[i].flush_tiny();
         }
-        // The ears' raw signals.
-        let mut ears = [[0.0f32; N]; 2];
-        for (ear, tap) in ears.iter_mut().zip([LEFT_TAP, RIGHT_TAP]) {
-            for i in 0..LINES {
-                let sign = tap[i] * ONE_OVER_SQRT_8;
-                for j in 0..N {
-                    ear[j] += sign * lines[i][j];
-                }
-            }
-        }
-        // Feedback: the Hadamard matrix (three butterfly stages), scaled, plus the input.
+        // The Hadamard matrix (three butterfly stages).
         for stride in [4, 2, 1] {
             for block in (0..LINES).step_by(2 * stride) {
                 for a in block..block + stride {
@@ -169,12 +175,16 @@ impl Tail {
                 }
             }
         }
+        // The ears' raw signals are two of its rows (the output taps), before the input joins.
+        let ears = [lines[LEFT_TAP_ROW], lines[RIGHT_TAP_ROW]];
+        // Feedback: the mixed lines plus the input.
+        let mut input_share = [0.0f32; N];
+        for j in 0..N {
+            input_share[j] = input[j] * ONE_OVER_SQRT_8;
+        }
         for (i, line) in lines.iter_mut().enumerate() {
             for j in 0..N {
-                line[j] = (line[j] + input[j]) * ONE_OVER_SQRT_8;
-            }
-            for x in line.iter_mut() {
-                *x = crate::dsp::flush_tiny(*x);
+                line[j] = crate::dsp::flush_tiny(line[j] + input_share[j]);
             }
             self.lines[i].write(line);
         }
