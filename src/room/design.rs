@@ -141,17 +141,21 @@ impl RoomDesign {
 
     /// Pressure reflection coefficient of `surface` at low and at high frequencies: `√(1 − α)`.
     pub fn reflection(&self, surface: Surface) -> [f32; 2] {
-        self.absorption[surface as usize].map(|alpha| (1.0 - alpha).max(0.0).sqrt())
+        let [low, high] = self.absorption[surface as usize];
+        let reflected = |alpha: f32| (1.0 - alpha).max(0.0).sqrt();
+        [reflected(low), reflected(high)]
     }
 
     /// Where a source at `offset` (metres from the head's centre, room axes) sits in the room:
     /// kept at least `WALL_CLEARANCE_M` inside every surface, so a source set beyond a wall is
     /// heard through the room as if at the wall.
     pub fn source_in_room(&self, offset: [f32; 3]) -> [f32; 3] {
-        std::array::from_fn(|axis| {
-            (self.listener_m[axis] + offset[axis])
-                .clamp(WALL_CLEARANCE_M, self.size_m[axis] - WALL_CLEARANCE_M)
-        })
+        let mut inside = [0.0f32; 3];
+        for (axis, at) in inside.iter_mut().enumerate() {
+            *at = (self.listener_m[axis] + offset[axis])
+                .clamp(WALL_CLEARANCE_M, self.size_m[axis] - WALL_CLEARANCE_M);
+        }
+        inside
     }
 }
 

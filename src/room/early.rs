@@ -59,25 +59,45 @@ pub struct Reflection {
 /// The six first-order image sources for a source at `position` (around the head, as the
 /// renderer takes it) in `room`.
 pub fn first_order(room: &RoomDesign, position: &Position) -> [Reflection; REFLECTIONS] {
+    // Plain loops: this runs at every control tick, and the closures of `array::map` and
+    // `from_fn` were not inlined into it.
     let towards = position.direction();
-    let offset = towards.map(|c| c * position.distance_m);
+    let mut offset = [0.0f32; 3];
+    for (o, t) in offset.iter_mut().zip(towards) {
+        *o = t * position.distance_m;
+    }
     let source = room.source_in_room(offset);
     let listener = room.listener_m;
-    let direct = length(std::array::from_fn(|a| source[a] - listener[a]));
-    Surface::ALL.map(|surface| {
+    let mut to_source = [0.0f32; 3];
+    for ((d, s), l) in to_source.iter_mut().zip(source).zip(listener) {
+        *d = s - l;
+    }
+    let direct = length(to_source);
+    let mut reflections = [Reflection {
+        surface: Surface::Left,
+        distance_m: 0.0,
+        extra_path_m: 0.0,
+        direction: [0.0; 3],
+    }; REFLECTIONS];
+    for (reflection, surface) in reflections.iter_mut().zip(Surface::ALL) {
         let (axis, far) = surface.axis();
         let wall = if far { room.size_m[axis] } else { 0.0 };
-        let mut image = source;
-        image[axis] = 2.0 * wall - source[axis];
-        let to_image: [f32; 3] = std::array::from_fn(|a| image[a] - listener[a]);
+        // The image: the source mirrored in the surface's plane.
+        let mut to_image = to_source;
+        to_image[axis] = 2.0 * wall - source[axis] - listener[axis];
         let distance_m = length(to_image);
-        Reflection {
+        let mut direction = [0.0f32; 3];
+        for (d, c) in direction.iter_mut().zip(to_image) {
+            *d = c / distance_m.max(1e-6);
+        }
+        *reflection = Reflection {
             surface,
             distance_m,
             extra_path_m: (distance_m - direct).max(0.0),
-            direction: to_image.map(|c| c / distance_m.max(1e-6)),
-        }
-    })
+            direction,
+        };
+    }
+    reflections
 }
 
 fn length(v: [f32; 3]) -> f32 {
