@@ -101,6 +101,35 @@ fn preset_files_and_set_values_are_what_is_rendered() {
     let (by_name, samples) = bed("by-name.wav", &["--preset", "Scratch & Tap"]);
     let (by_file, _) = bed("by-file.wav", &["--preset", file.to_str().unwrap()]);
     assert!(by_name == by_file, "the preset file renders differently");
+    // The same preset and an automation saved by Windows Notepad (a byte-order mark first, CRLF
+    // line ends) read as the plain files do.
+    let notepad = |name: &str, content: &str| {
+        let path = dir.join(name);
+        let saved = format!("\u{feff}{}", content.replace('\n', "\r\n"));
+        std::fs::write(&path, saved).unwrap();
+        path.to_str().unwrap().to_owned()
+    };
+    let listing_bom = notepad("notepad.txt", &listing);
+    let (by_notepad, _) = bed("by-notepad.wav", &["--preset", &listing_bom]);
+    assert!(
+        by_name == by_notepad,
+        "a preset file with a byte-order mark"
+    );
+    let sweep = "0 t1dens=2\n1.5 t1dens=9\n";
+    let plain_sweep = dir.join("sweep.txt");
+    std::fs::write(&plain_sweep, sweep).unwrap();
+    let notepad_sweep = notepad("sweep-notepad.txt", sweep);
+    let preset = ["--preset", "Scratch & Tap", "--automation"];
+    let (swept, _) = bed(
+        "swept.wav",
+        &[&preset[..], &[plain_sweep.to_str().unwrap()]].concat(),
+    );
+    let (swept_bom, _) = bed("swept-bom.wav", &[&preset[..], &[&*notepad_sweep]].concat());
+    assert!(
+        swept == swept_bom,
+        "an automation file with a byte-order mark"
+    );
+    assert!(swept != by_name, "the automation changed nothing");
     assert!(samples.iter().any(|s| s.abs() > 1_000), "silent bed");
     // Every layer switched off by name and by ID: the bed would be silent, so `generate`
     // refuses, names the presets that have layers, and writes nothing.

@@ -109,8 +109,7 @@ impl Session {
     /// Reads the session file at `path`. Every problem found is reported, one line each, with
     /// the line it is on.
     pub fn read(path: &Path) -> Result<Self, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read session {}: {e}", path.display()))?;
+        let text = crate::setup::read_text_file(path, "session")?;
         let folder = path.parent().unwrap_or(Path::new("."));
         Self::parse(&text, folder).map_err(|problems| {
             problems

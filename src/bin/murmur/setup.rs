@@ -83,8 +83,7 @@ impl Setup {
         let automation = match &args.automation {
             None => Automation::none(),
             Some(path) => {
-                let text = std::fs::read_to_string(path)
-                    .map_err(|e| format!("cannot read automation {}: {e}", path.display()))?;
+                let text = read_text_file(path, "automation")?;
                 Automation::parse(&text, &reference)
                     .map_err(|why| format!("automation {}: {why}", path.display()))?
             }
@@ -162,8 +161,7 @@ pub(crate) fn load_preset(
             "unknown preset `{name}`: not a factory preset (see `murmur presets`) nor a file"
         ));
     }
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read preset {}: {e}", path.display()))?;
+    let text = read_text_file(path, "preset")?;
     let mut assignments = Vec::new();
     for (n, line) in text.lines().enumerate() {
         let line = line.split('#').next().unwrap_or("").trim();
@@ -176,4 +174,15 @@ pub(crate) fn load_preset(
         assignments.push(assignment);
     }
     Ok((Settings::default(), assignments))
+}
+
+/// Reads a text file a user wrote (a preset, an automation, a session): a byte-order mark at its
+/// start, which Windows Notepad writes, is not part of the text.
+pub fn read_text_file(path: &Path, what: &str) -> Result<String, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {what} {}: {e}", path.display()))?;
+    Ok(match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_owned(),
+        None => text,
+    })
 }
