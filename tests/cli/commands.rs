@@ -248,6 +248,31 @@ fn existing_files_and_bad_arguments_are_refused_without_touching_anything() {
         48_000
     );
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+    // `-o FILE` names the output as `render`'s does; with a last argument as well, it is
+    // refused.
+    let bed = |extra: &[&str]| {
+        let mut args = vec!["generate", "--preset", "Brushing", "--duration", "1s"];
+        args.extend_from_slice(extra);
+        murmur(&args)
+    };
+    let flagged = dir.join("flagged.wav");
+    let run = bed(&["-o", flagged.to_str().unwrap()]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    assert_eq!(hound::WavReader::open(&flagged).unwrap().duration(), 48_000);
+    let also = dir.join("also.wav");
+    let twice = bed(&[
+        "--output",
+        missing.to_str().unwrap(),
+        also.to_str().unwrap(),
+    ]);
+    assert!(!twice.status.success());
+    assert!(
+        text(&twice.stderr).contains("cannot be used with"),
+        "{}",
+        text(&twice.stderr)
+    );
+    assert!(!missing.exists() && !also.exists());
+    let _ = std::fs::remove_file(&flagged);
     let _ = std::fs::remove_dir_all(dir);
 }
 

@@ -127,7 +127,7 @@ fn every_format_and_rate_comes_out_at_its_rate_with_the_tail() {
             let run = render_float(
                 &input,
                 &output,
-                &["--preset", "Slow Orbit", "--tail", "0.5"],
+                &["--preset", "Slow Orbit", "--tail", "500ms"],
             );
             assert!(
                 run.status.success(),
@@ -492,6 +492,23 @@ fn parallel_jobs_render_the_same_files() {
     }
     // No temporary files left anywhere.
     assert_eq!(std::fs::read_dir(&parallel).unwrap().count(), 5);
+    // No jobs at all is not a number of jobs.
+    let none = dir.join("none");
+    let run = murmur(&[
+        "render",
+        &inputs[0],
+        "--out-dir",
+        none.to_str().unwrap(),
+        "--jobs",
+        "0",
+    ]);
+    assert!(!run.status.success());
+    assert!(
+        text(&run.stderr).contains("--jobs"),
+        "{}",
+        text(&run.stderr)
+    );
+    assert!(!none.exists());
     // Two inputs that would share an output name are refused before anything is written.
     let other = dir.join("other");
     std::fs::create_dir_all(&other).unwrap();

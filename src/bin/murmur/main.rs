@@ -163,15 +163,16 @@ enum Command {
         out_dir: Option<PathBuf>,
         #[command(flatten)]
         sound: SoundArgs,
-        /// Seconds rendered after the input ends, for triggers and filters to ring out.
-        #[arg(long, default_value_t = 2.0)]
+        /// Time rendered after the input ends, for triggers and filters to ring out: seconds
+        /// or a time (`2s`, `500ms`, `1m`; `0` for none).
+        #[arg(long, value_name = "TIME", default_value = "2s", value_parser = parse_tail)]
         tail: f64,
         #[command(flatten)]
         file: FileArgs,
         #[command(flatten)]
         finish: FinishArgs,
-        /// Files rendered in parallel; the number of cores when absent.
-        #[arg(long)]
+        /// Files rendered in parallel (at least 1); the number of cores when absent.
+        #[arg(long, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
         jobs: Option<usize>,
     },
     /// Renders a 30 s binaural demo (default `target/demo/murmur-demo.wav`).
@@ -205,7 +206,16 @@ enum Command {
         #[command(flatten)]
         finish: FinishArgs,
         /// Output file: .wav (RF64 past 4 GiB) or .flac.
-        output: PathBuf,
+        #[arg(required_unless_present = "output_file", value_name = "OUTPUT")]
+        output: Option<PathBuf>,
+        /// The output file, as `render` takes it (instead of the last argument).
+        #[arg(
+            short = 'o',
+            long = "output",
+            value_name = "FILE",
+            conflicts_with = "output"
+        )]
+        output_file: Option<PathBuf>,
     },
     /// Checks finished files (WAV, RF64, FLAC; anyone's) for what wakes a listener: loudness
     /// jumps, hard stops, clipping, DC offset, broken samples.
@@ -287,8 +297,10 @@ fn main() -> ExitCode {
             file,
             finish,
             output,
+            output_file,
             ..
         } => session::Session::read(&session).and_then(|plan| {
+            let output = generate_output(output, output_file);
             let mut read_files = vec![session.clone()];
             read_files.extend(plan.files.iter().cloned());
             not_read_by_the_run(&output, &read_files)?;
@@ -307,7 +319,9 @@ fn main() -> ExitCode {
             file,
             finish,
             output,
+            output_file,
         } => {
+            let output = generate_output(output, output_file);
             if sound.preset.is_none() && sound.sets.is_empty() {
                 Err("say what to generate: --preset NAME (see `murmur presets`)".to_owned())
             } else {
@@ -428,6 +442,22 @@ fn parse_duration(text: &str) -> Result<f64, String> {
     }
 }
 
+/// What `render` plays after its input ends: a time as automation files write it, 0 or more.
+fn parse_tail(text: &str) -> Result<f64, String> {
+    match murmur::automation::parse_time(text) {
+        Some(seconds) if seconds >= 0.0 => Ok(seconds),
+        _ => Err(format!(
+            "`{}` is not a time (try 2s, 500ms or 0)",
+            text.trim()
+        )),
+    }
+}
+
+/// `generate`'s output, given as its last argument or with `-o` (clap asks for one of them).
+fn generate_output(last: Option<PathBuf>, flag: Option<PathBuf>) -> PathBuf {
+    last.or(flag).expect("clap asks for an output")
+}
+
 /// Seconds as `m:ss` (or `h:mm:ss`).
 fn clock(seconds: f64) -> String {
     let s = seconds.round() as u64;
@@ -451,5 +481,15 @@ mod tests {
         assert!(parse_duration("-3m").is_err());
         assert!(parse_duration("0s").is_err());
         assert!(parse_duration("soon").is_err());
+    }
+
+    #[test]
+    fn tails() {
+        assert_eq!(parse_tail("10s"), Ok(10.0));
+        assert_eq!(parse_tail("500ms"), Ok(0.5));
+        assert_eq!(parse_tail("2"), Ok(2.0));
+        assert_eq!(parse_tail("0"), Ok(0.0));
+        assert!(parse_tail("-1s").is_err());
+        assert!(parse_tail("long").is_err());
     }
 }
