@@ -115,13 +115,8 @@ impl ParamSheet {
         let entry = self.entry(index);
         let text = text.trim();
         let is_switch = matches!(ptr, ParamPtr::BoolParam(_));
-        // SAFETY (every `unsafe` here): the pointer points into `self.params`.
-        let choices: Vec<String> = match entry.steps {
-            Some(steps) if steps < 64 => (0..=steps)
-                .map(|k| unsafe { ptr.normalized_value_to_string(k as f32 / steps as f32, false) })
-                .collect(),
-            _ => Vec::new(),
-        };
+        let choices = self.choices(index);
+        // SAFETY (every `unsafe` below): the pointer points into `self.params`.
         let steps = entry.steps.unwrap_or(1) as f32;
         if let Some(k) = choices.iter().position(|c| c.eq_ignore_ascii_case(text)) {
             return Ok(k as f32 / steps);
@@ -153,6 +148,18 @@ impl ParamSheet {
             "`{text}` is not a value of {} ({}); expected {expected}",
             entry.id, entry.name
         ))
+    }
+
+    /// The names of a choice's or a switch's values, in order (empty for other parameters).
+    pub fn choices(&self, index: ParamIndex) -> Vec<String> {
+        let ptr = self.ptr(index);
+        match (ptr, self.entry(index).steps) {
+            (ParamPtr::EnumParam(_) | ParamPtr::BoolParam(_), Some(steps)) => (0..=steps)
+                // SAFETY: the pointer points into `self.params`.
+                .map(|k| unsafe { ptr.normalized_value_to_string(k as f32 / steps as f32, false) })
+                .collect(),
+            _ => Vec::new(),
+        }
     }
 
     /// Parses `NAME=VALUE` (ID or name, value in display units).

@@ -40,6 +40,15 @@ fn presets_and_params_are_listed() {
             "{id} {name}"
         );
     }
+    // A choice's values are listed in full, not as its first and last.
+    let lines: Vec<&str> = listing.lines().collect();
+    let layer_type = lines.iter().position(|l| l.starts_with("t1type ")).unwrap();
+    let listed = lines[layer_type + 1];
+    for model in [
+        "Wood Tap", "Nail Tap", "Crinkle", "Paper", "Brush", "Scratch", "Drops", "Rain", "Shh",
+    ] {
+        assert!(listed.contains(model), "{model}: {listed}");
+    }
 }
 
 #[test]

@@ -410,10 +410,13 @@ fn show_preset(name: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Every parameter: ID, name, range and default; a choice's values listed in full on the line
+/// after it.
 fn print_params(out: &mut impl Write) -> std::io::Result<()> {
     let params = MurmurParams::default();
+    let sheet = ParamSheet::new();
     writeln!(out, "{:<8} {:<22} {:<28} Default", "ID", "Name", "Range")?;
-    for (id, ptr, _group) in params.param_map() {
+    for (i, (id, ptr, _group)) in params.param_map().into_iter().enumerate() {
         // SAFETY: the pointers point into `params`, alive for this whole function.
         let (name, unit, lo, hi, default) = unsafe {
             (
@@ -424,8 +427,22 @@ fn print_params(out: &mut impl Write) -> std::io::Result<()> {
                 ptr.normalized_value_to_string(ptr.default_normalized_value(), false),
             )
         };
-        let range = format!("{lo} … {hi}{unit}");
+        let index = ParamIndex(i);
+        debug_assert_eq!(
+            sheet.entry(index).id,
+            id,
+            "the sheet lists the parameters in order"
+        );
+        let choices = sheet.choices(index);
+        let range = if choices.len() > 2 {
+            format!("one of {} (below)", choices.len())
+        } else {
+            format!("{lo} … {hi}{unit}")
+        };
         writeln!(out, "{id:<8} {name:<22} {range:<28} {default}{unit}")?;
+        if choices.len() > 2 {
+            writeln!(out, "{:<8} {}", "", choices.join(", "))?;
+        }
     }
     Ok(())
 }
