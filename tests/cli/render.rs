@@ -71,6 +71,32 @@ fn write_wav(path: &Path, channels: &[Vec<f32>], rate: u32, bits: &str) {
     writer.finalize().unwrap();
 }
 
+/// Writes `channels` as a WAV of 64-bit floats (hound writes none): a plain `fmt ` chunk of
+/// format 3 (IEEE float), by hand.
+fn write_wav_f64(path: &Path, channels: &[Vec<f32>], rate: u32) {
+    let count = channels.len() as u16;
+    let data_len = (channels[0].len() * channels.len() * 8) as u32;
+    let mut bytes = Vec::new();
+    bytes.extend(b"RIFF");
+    bytes.extend((36 + data_len).to_le_bytes());
+    bytes.extend(b"WAVEfmt ");
+    bytes.extend(16u32.to_le_bytes());
+    bytes.extend(3u16.to_le_bytes());
+    bytes.extend(count.to_le_bytes());
+    bytes.extend(rate.to_le_bytes());
+    bytes.extend((rate * 8 * u32::from(count)).to_le_bytes());
+    bytes.extend((8 * count).to_le_bytes());
+    bytes.extend(64u16.to_le_bytes());
+    bytes.extend(b"data");
+    bytes.extend(data_len.to_le_bytes());
+    for i in 0..channels[0].len() {
+        for channel in channels {
+            bytes.extend(f64::from(channel[i]).to_le_bytes());
+        }
+    }
+    std::fs::write(path, bytes).unwrap();
+}
+
 /// Writes `channels` as a FLAC file of `bits` integer bits.
 fn write_flac(path: &Path, channels: &[Vec<f32>], rate: u32, bits: u16) {
     let full = ((1i64 << (bits - 1)) - 1) as f32;
@@ -148,6 +174,35 @@ fn every_format_and_rate_comes_out_at_its_rate_with_the_tail() {
             );
         }
     }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn wavs_of_64_bit_floats_and_of_8_bits_render_as_their_samples_do() {
+    // hound reads neither; the render reads them as the 32-bit float file of the same values.
+    let dir = temp_dir("wide-and-narrow");
+    let render = |input: &Path, name: &str| {
+        let out = dir.join(name);
+        let run = render_float(input, &out, &["--preset", "Slow Orbit", "--tail", "0"]);
+        assert!(run.status.success(), "{name}: {}", text(&run.stderr));
+        std::fs::read(out).unwrap()
+    };
+    let input = signal(24_000, 2);
+    let float = dir.join("float.wav");
+    write_wav(&float, &input, 48_000, "32f");
+    let double = dir.join("double.wav");
+    write_wav_f64(&double, &input, 48_000);
+    assert!(render(&float, "float-out.wav") == render(&double, "double-out.wav"));
+    // 8-bit samples are unsigned bytes, `(b − 128)/128`: the same values as 32-bit floats.
+    let bytes = dir.join("bytes.wav");
+    write_wav(&bytes, &input, 48_000, "8");
+    let quantized: Vec<Vec<f32>> = input
+        .iter()
+        .map(|c| c.iter().map(|x| (x * 127.0).round() / 128.0).collect())
+        .collect();
+    let float_of_bytes = dir.join("float-of-bytes.wav");
+    write_wav(&float_of_bytes, &quantized, 48_000, "32f");
+    assert!(render(&bytes, "bytes-out.wav") == render(&float_of_bytes, "fb-out.wav"));
     let _ = std::fs::remove_dir_all(dir);
 }
 

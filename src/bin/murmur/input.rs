@@ -147,7 +147,7 @@ fn wav_error(e: hound::Error, part: &str) -> String {
         hound::Error::IoError(e) => cannot_read(e),
         hound::Error::FormatError(reason) => format!("damaged {part} ({reason})"),
         hound::Error::Unsupported => {
-            "unsupported WAV encoding (use 16/24/32-bit integer or 32-bit float)".to_owned()
+            "unsupported WAV encoding (use 8/16/24/32-bit integer or 32/64-bit float)".to_owned()
         }
         e => format!("damaged {part} ({e})"),
     }
@@ -155,7 +155,10 @@ fn wav_error(e: hound::Error, part: &str) -> String {
 
 fn read_wav(path: &Path, mut input: BufReader<File>, size: u64) -> Result<Audio, String> {
     // hound checks the header (and names what is wrong with it) ...
-    let reader = hound::WavReader::new(&mut input).map_err(|e| wav_error(e, "WAV header"))?;
+    let reader = match hound::WavReader::new(&mut input) {
+        Ok(reader) => reader,
+        Err(e) => return read_what_hound_does_not(path).unwrap_or(Err(wav_error(e, "WAV header"))),
+    };
     let spec = reader.spec();
     let samples = u64::from(reader.len());
     check_layout(spec.channels.into(), spec.sample_rate)?;
@@ -169,9 +172,9 @@ fn read_wav(path: &Path, mut input: BufReader<File>, size: u64) -> Result<Audio,
         (hound::SampleFormat::Int, 24) => Pcm::I24,
         (hound::SampleFormat::Int, 32) => Pcm::I32,
         (format, bits) => {
-            return Err(format!(
-                "unsupported sample format ({bits}-bit {format:?}; use 16/24/32-bit integer or 32-bit float)"
-            ));
+            return read_what_hound_does_not(path).unwrap_or(Err(format!(
+                "unsupported sample format ({bits}-bit {format:?}; use 8/16/24/32-bit integer or 32/64-bit float)"
+            )));
         }
     };
     // ... then the samples are decoded a block at a time by Murmur's own reader where each
@@ -213,7 +216,18 @@ fn read_wav(path: &Path, mut input: BufReader<File>, size: u64) -> Result<Audio,
 
 /// Reads an RF64 file with Murmur's own reader (hound reads plain WAV only).
 fn read_rf64(path: &Path) -> Result<Audio, String> {
-    let mut reader = crate::reader::Reader::open(path)?;
+    read_all(crate::reader::Reader::open(path)?)
+}
+
+/// A WAV file of 64-bit floats or 8-bit samples, which hound does not read and Murmur's own
+/// reader does: read whole (`None` for any other file, whose error hound's names).
+fn read_what_hound_does_not(path: &Path) -> Option<Result<Audio, String>> {
+    let reader = crate::reader::Reader::open(path).ok()?;
+    matches!(reader.bytes_per_sample(), Some(1 | 8)).then(|| read_all(reader))
+}
+
+/// Reads the rest of a file open in Murmur's own reader.
+fn read_all(mut reader: crate::reader::Reader) -> Result<Audio, String> {
     check_layout(reader.channels as u32, reader.sample_rate)?;
     let count = reader.channels;
     let mut channels = vec![Vec::new(); count];
