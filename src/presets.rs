@@ -194,13 +194,21 @@ pub fn factory() -> Vec<Preset> {
 
 /// The factory preset called `name` (case and spacing ignored).
 pub fn find(name: &str) -> Option<Preset> {
-    let key = |s: &str| {
-        s.chars()
-            .filter(|c| c.is_alphanumeric())
-            .flat_map(char::to_lowercase)
-            .collect::<String>()
-    };
     factory().into_iter().find(|p| key(p.name) == key(name))
+}
+
+/// The factory preset whose name is nearest `name`, if one is near enough to be what was meant
+/// (for "did you mean" when `name` is none of them).
+pub fn nearest(name: &str) -> Option<&'static str> {
+    crate::params::nearest_name(&key(name), factory().iter().map(|p| (key(p.name), p.name)))
+}
+
+/// A name as presets are matched: letters and digits only, lower case.
+fn key(name: &str) -> String {
+    name.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 #[cfg(test)]

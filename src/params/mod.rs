@@ -28,6 +28,22 @@ pub use layer::LayerParams;
 pub use sheet::{ParamEntry, ParamIndex, ParamSheet};
 pub use sofa_choice::SofaChoice;
 
+/// Of `candidates` (each a key to compare and what to show), the one whose key is nearest
+/// `wanted`, when it is near enough to be a typo of it: at least 70 % alike (Damerau–Levenshtein
+/// distance over the longer length: one slip in a four-letter ID passes, another word does not).
+pub fn nearest_name<S>(
+    wanted: &str,
+    candidates: impl IntoIterator<Item = (String, S)>,
+) -> Option<S> {
+    const ALIKE: f64 = 0.7;
+    candidates
+        .into_iter()
+        .map(|(key, shown)| (strsim::normalized_damerau_levenshtein(wanted, &key), shown))
+        .filter(|(alike, _)| *alike >= ALIKE)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, shown)| shown)
+}
+
 use crate::settings::Settings;
 use crate::settings::ranges::*;
 use crate::sofa_loader::SofaLoader;

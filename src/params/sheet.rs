@@ -168,10 +168,17 @@ impl ParamSheet {
             .split_once('=')
             .ok_or_else(|| format!("`{text}` is not NAME=VALUE"))?;
         let index = self.find(name).ok_or_else(|| {
-            format!(
-                "no parameter is called `{}` (see `murmur params`)",
-                name.trim()
-            )
+            let wanted = name.trim();
+            let candidates = self.entries.iter().flat_map(|e| {
+                [
+                    (e.id.to_lowercase(), e.id.to_owned()),
+                    (e.name.to_lowercase(), e.name.clone()),
+                ]
+            });
+            match super::nearest_name(&wanted.to_lowercase(), candidates) {
+                Some(near) => format!("no parameter is called `{wanted}`: did you mean `{near}`?"),
+                None => format!("no parameter is called `{wanted}` (see `murmur params`)"),
+            }
         })?;
         Ok((index, self.parse(index, value)?))
     }

@@ -219,6 +219,21 @@ fn existing_files_and_bad_arguments_are_refused_without_touching_anything() {
             "unknown preset",
         ),
         (
+            vec!["--preset", "Rain on the Windw", "--duration", "3s"],
+            "did you mean `Rain on the Window`?",
+        ),
+        (
+            vec![
+                "--preset",
+                "Brushing",
+                "--set",
+                "azm=30",
+                "--duration",
+                "3s",
+            ],
+            "did you mean `azim`?",
+        ),
+        (
             vec!["--preset", "Brushing", "--duration", "soon"],
             "bad duration",
         ),

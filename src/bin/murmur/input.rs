@@ -715,8 +715,14 @@ mod tests {
     }
 
     #[test]
-    fn unsupported_wav_depth_is_named() {
-        let e = error("8bit.wav", &wav(&signal(100, 1), 48_000, "8"));
-        assert!(e.starts_with("unsupported sample format (8-bit Int"), "{e}");
+    fn unsupported_wav_encoding_is_named() {
+        // 8-bit samples read (Murmur's own reader takes what hound does not) ...
+        let audio = read_bytes("8bit.wav", &wav(&signal(100, 1), 48_000, "8")).unwrap();
+        assert_eq!(audio.channels[0].len(), 100);
+        // ... a compressed encoding (format 2, Microsoft ADPCM) is named as unsupported.
+        let mut adpcm = wav(&signal(100, 1), 48_000, "16");
+        adpcm[20..22].copy_from_slice(&2u16.to_le_bytes());
+        let e = error("adpcm.wav", &adpcm);
+        assert!(e.starts_with("unsupported WAV encoding"), "{e}");
     }
 }

@@ -396,8 +396,10 @@ impl FileChoice {
 
 /// Prints a factory preset as a preset file: every parameter as `ID=VALUE`.
 fn show_preset(name: &str) -> Result<(), String> {
-    let preset = presets::find(name)
-        .ok_or_else(|| format!("unknown preset `{name}` (see `murmur presets`)"))?;
+    let preset = presets::find(name).ok_or_else(|| match presets::nearest(name) {
+        Some(near) => format!("unknown preset `{name}`: did you mean `{near}`?"),
+        None => format!("unknown preset `{name}` (see `murmur presets`)"),
+    })?;
     let sheet = ParamSheet::with_settings(&preset.settings);
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "# {}: {}", preset.name, preset.description);

@@ -637,10 +637,7 @@ fn scene_sheet(
         if file.as_ref().is_some_and(|f| f.is_file()) {
             why
         } else {
-            format!(
-                "unknown preset `{preset}`: not a factory preset (see `murmur presets`) nor a \
-                 file"
-            )
+            crate::setup::unknown_preset(preset)
         }
     })?;
     let mut scene = Scene {

@@ -157,9 +157,7 @@ pub(crate) fn load_preset(
     }
     let path = Path::new(name);
     if !path.is_file() {
-        return Err(format!(
-            "unknown preset `{name}`: not a factory preset (see `murmur presets`) nor a file"
-        ));
+        return Err(unknown_preset(name));
     }
     let text = read_text_file(path, "preset")?;
     let mut assignments = Vec::new();
@@ -185,4 +183,17 @@ pub fn read_text_file(path: &Path, what: &str) -> Result<String, String> {
         Some(rest) => rest.to_owned(),
         None => text,
     })
+}
+
+/// Why `name` names no preset: no factory preset is called so and no file is there; with the
+/// factory preset it is likely a typo of, when there is one.
+pub fn unknown_preset(name: &str) -> String {
+    match presets::nearest(name) {
+        Some(near) => format!("unknown preset `{name}`: did you mean `{near}`?"),
+        None => {
+            format!(
+                "unknown preset `{name}`: not a factory preset (see `murmur presets`) nor a file"
+            )
+        }
+    }
 }
