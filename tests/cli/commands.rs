@@ -52,6 +52,24 @@ fn presets_and_params_are_listed() {
 }
 
 #[test]
+fn the_help_carries_the_automation_format() {
+    for command in ["render", "generate"] {
+        let help = murmur(&[command, "--help"]);
+        assert!(help.status.success());
+        let help = text(&help.stdout);
+        for shown in ["0:30      azim=90°", "TIME is seconds", "as for --set"] {
+            assert!(help.contains(shown), "{command}: {shown}");
+        }
+        let option = help.split("--automation <FILE>").nth(1).unwrap();
+        let option = option.split("\n      --").next().unwrap();
+        assert!(
+            !option.contains("README"),
+            "{command} sends the reader elsewhere"
+        );
+    }
+}
+
+#[test]
 fn the_same_seed_gives_the_same_bytes_and_another_seed_does_not() {
     let dir = temp_dir("seed");
     let (a, b, c) = (dir.join("a.wav"), dir.join("b.wav"), dir.join("c.wav"));

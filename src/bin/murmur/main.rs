@@ -52,8 +52,21 @@ struct SoundArgs {
     /// `motion=Orbit`. May be given many times; applied after the preset.
     #[arg(long = "set", value_name = "NAME=VALUE")]
     sets: Vec<String>,
-    /// Automation file: `TIME NAME=VALUE` lines, ramped between points (see the README).
-    #[arg(long, value_name = "FILE")]
+    /// Automation file: `TIME NAME=VALUE` lines, ramped between points (`--help` shows how)
+    ///
+    /// One point per line, `#` starting a comment:
+    ///
+    ///     0         azim=-90°
+    ///     0:30      azim=90°          # ramps from -90° to 90° over the first 30 s
+    ///     45s       motion=Orbit      # choices and switches jump at their point
+    ///     2:00.5    t1dens=4
+    ///
+    /// TIME is seconds (`12.5`, `12.5s`, `250ms`, `2m`) or a clock (`1:30`, `1:02:03.5`);
+    /// NAME=VALUE is as for --set. Continuous parameters ramp linearly, in display units, from
+    /// each point to the next of the same parameter; switches and choices jump. Before its first
+    /// point a parameter holds that point's value, after its last point the last one, as in a
+    /// DAW's lane; a parameter's points must be in time order.
+    #[arg(long, value_name = "FILE", verbatim_doc_comment)]
     automation: Option<PathBuf>,
     /// Seed of every random choice (1–65535); the preset's when absent.
     #[arg(long)]
