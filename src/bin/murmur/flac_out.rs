@@ -9,7 +9,7 @@ use flacenc::component::{BitRepr, Stream, StreamInfo};
 use flacenc::error::Verify;
 use flacenc::source::{Context, Fill, FrameBuf};
 
-use crate::output::Encoding;
+use crate::output::{Encoding, Quantizer};
 
 /// Samples per channel in one FLAC frame: libFLAC's default for 44.1/48 kHz.
 pub const FRAME_LEN: usize = 4096;
@@ -22,7 +22,7 @@ pub struct FlacWriter<W: Write + Seek> {
     config: flacenc::error::Verified<flacenc::config::Encoder>,
     info: StreamInfo,
     channels: usize,
-    full_scale: f32,
+    quantizer: Quantizer,
     /// Interleaved samples of the frame being filled.
     pending: Vec<i32>,
     frame: FrameBuf,
@@ -59,7 +59,7 @@ impl<W: Write + Seek> FlacWriter<W> {
             config,
             info,
             channels,
-            full_scale: encoding.full_scale(),
+            quantizer: Quantizer::new(encoding),
             pending: Vec::with_capacity(FRAME_LEN * channels),
             frame: FrameBuf::with_size(channels, FRAME_LEN).map_err(|e| e.to_string())?,
             context: Context::new(bits, channels),
@@ -73,9 +73,9 @@ impl<W: Write + Seek> FlacWriter<W> {
         let mut rest = samples;
         while !rest.is_empty() {
             let take = (frame_samples - self.pending.len()).min(rest.len());
-            let full = self.full_scale;
+            let quantizer = &mut self.quantizer;
             self.pending
-                .extend(rest[..take].iter().map(|&x| Encoding::quantize(x, full)));
+                .extend(rest[..take].iter().map(|&x| quantizer.quantize(x)));
             rest = &rest[take..];
             if self.pending.len() == frame_samples {
                 self.encode_pending()?;
@@ -162,11 +162,8 @@ mod tests {
             let (info, decoded) = decode(&bytes);
             assert_eq!(info.samples, Some(frames as u64), "{encoding:?}");
             assert_eq!(info.bits_per_sample, 8 * encoding.bytes() as u32);
-            let full = encoding.full_scale();
-            let expected: Vec<i32> = samples
-                .iter()
-                .map(|&x| Encoding::quantize(x, full))
-                .collect();
+            let mut quantizer = Quantizer::new(encoding);
+            let expected: Vec<i32> = samples.iter().map(|&x| quantizer.quantize(x)).collect();
             assert_eq!(decoded, expected, "{encoding:?}");
             assert_ne!(info.md5sum, [0; 16]);
         }

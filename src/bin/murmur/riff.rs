@@ -11,7 +11,7 @@
 
 use std::io::{Seek, SeekFrom, Write};
 
-use crate::output::Encoding;
+use crate::output::{Encoding, Quantizer};
 
 /// Bytes of the `ds64` chunk's body (RIFF size, data size, sample count: 64 bits each; an empty
 /// table of other chunk sizes), which the `JUNK` chunk reserves.
@@ -128,6 +128,7 @@ pub struct RiffWriter<W: Write + Seek> {
     rf64: bool,
     /// The block's bytes, reused.
     bytes: Vec<u8>,
+    quantizer: Quantizer,
 }
 
 impl<W: Write + Seek> RiffWriter<W> {
@@ -150,13 +151,15 @@ impl<W: Write + Seek> RiffWriter<W> {
             frames: 0,
             rf64,
             bytes: Vec::new(),
+            quantizer: Quantizer::new(encoding),
         })
     }
 
     /// Appends interleaved samples (a whole number of frames).
     pub fn write_interleaved(&mut self, samples: &[f32]) -> std::io::Result<()> {
         self.bytes.clear();
-        self.encoding.append_le(samples, &mut self.bytes);
+        self.encoding
+            .append_le(samples, &mut self.quantizer, &mut self.bytes);
         self.out.write_all(&self.bytes)?;
         self.frames += (samples.len() / usize::from(self.channels)) as u64;
         Ok(())
@@ -272,9 +275,11 @@ mod tests {
                         .collect()
                 }
             };
+            // Rounding, and at 16 bits up to one step of dither.
             let step = match encoding {
                 Encoding::Float32 => 0.0,
-                _ => 1.0 / encoding.full_scale(),
+                Encoding::Int16 => 1.5 / encoding.full_scale(),
+                Encoding::Int24 => 1.0 / encoding.full_scale(),
             };
             for (a, b) in read.iter().zip(&samples) {
                 assert!((a - b).abs() <= step, "{encoding:?}: {a} {b}");
