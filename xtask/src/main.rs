@@ -15,15 +15,46 @@ fn main() -> nice_plug_xtask::Result<()> {
         Some("demo") => demo(),
         Some("windows") => windows::bundle().map(|_| ()),
         Some("windows-test") => windows::test(),
-        _ => nice_plug_xtask::main(),
+        _ => {
+            nice_plug_xtask::main()?;
+            only_plugin_bundles()
+        }
     }
 }
 
-fn demo() -> nice_plug_xtask::Result<()> {
+/// Builds the release bundles into `target/bundled/`.
+fn bundle_release() -> nice_plug_xtask::Result<()> {
     nice_plug_xtask::main_with_args(
         "cargo xtask",
         ["bundle", "murmur", "--release"].map(String::from),
     )?;
+    only_plugin_bundles()
+}
+
+/// nice-plug-xtask also copies a binary named after the package into `target/bundled/` as a
+/// "standalone" plugin; Murmur's is the command line, not a plugin, so the folder keeps only
+/// the two plugin bundles (the command line is `target/release/murmur`).
+fn only_plugin_bundles() -> nice_plug_xtask::Result<()> {
+    let bundled = windows::target_dir().join("bundled");
+    for standalone in ["Murmur", "Murmur.exe"] {
+        let path = bundled.join(standalone);
+        if path.is_file() {
+            std::fs::remove_file(&path)?;
+            eprintln!(
+                "Removed '{}': the command line is not a plugin (it is target/release/murmur)",
+                path.display()
+            );
+        }
+    }
+    let app = bundled.join("Murmur.app");
+    if app.is_dir() {
+        std::fs::remove_dir_all(&app)?;
+    }
+    Ok(())
+}
+
+fn demo() -> nice_plug_xtask::Result<()> {
+    bundle_release()?;
     let status = cargo()
         .args([
             "run",

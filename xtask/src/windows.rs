@@ -29,7 +29,7 @@ use super::{cargo, run};
 pub const TARGET: &str = "x86_64-pc-windows-gnu";
 
 /// Cargo's target folder (`CARGO_TARGET_DIR`, else `target/` in the workspace).
-fn target_dir() -> PathBuf {
+pub fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("target"))
@@ -81,10 +81,7 @@ fn copy(from: &Path, to: &Path) -> nice_plug_xtask::Result<()> {
 /// documentation).
 pub fn test() -> nice_plug_xtask::Result<()> {
     let windows = bundle()?;
-    nice_plug_xtask::main_with_args(
-        "cargo xtask",
-        ["bundle", "murmur", "--release"].map(String::from),
-    )?;
+    crate::bundle_release()?;
     let linux = target_dir().join("bundled");
     let portraits = target_dir().join("portrait");
     let linux_portrait = portraits.join("linux");
