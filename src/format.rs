@@ -58,27 +58,37 @@ pub fn s2v_percent() -> StringToValue {
     })
 }
 
-/// Distances in metres: `"0.50"`; accepts `"50 cm"` and `"0.5 m"`.
+/// Distances in metres: `"0.50"`; accepts any length unit (`"50 cm"`, `"0.5 m"`, `"500 mm"`).
 pub fn s2v_metres() -> StringToValue {
-    Arc::new(|text| {
-        let (value, rest) = split_number(text)?;
-        match rest.as_str() {
-            "" | "m" => Some(value),
-            "cm" => Some(value / 100.0),
-            _ => None,
-        }
-    })
+    s2v_length(0)
 }
 
-/// Head radius in centimetres: `"8.75"`; accepts `"87.5 mm"`.
+/// Head radius in centimetres: `"8.75"`; accepts any length unit (`"87.5 mm"`, `"0.0875 m"`).
 pub fn s2v_centimetres() -> StringToValue {
-    Arc::new(|text| {
+    s2v_length(-2)
+}
+
+/// A length shown in the unit of `shown` (its power of ten in metres: 0 for m, −2 for cm), typed
+/// in that unit (no unit), or in m, cm or mm: one parser for every length, so that what works for
+/// one parameter works for the other.
+fn s2v_length(shown: i32) -> StringToValue {
+    Arc::new(move |text| {
         let (value, rest) = split_number(text)?;
-        match rest.as_str() {
-            "" | "cm" => Some(value),
-            "mm" => Some(value / 10.0),
-            _ => None,
-        }
+        let typed = match rest.as_str() {
+            "" => shown,
+            "m" => 0,
+            "cm" => -2,
+            "mm" => -3,
+            _ => return None,
+        };
+        // Multiplied or divided by a power of ten, whichever keeps the conversion exact for
+        // round numbers ("25 cm" is exactly 0.25 m as an f32 division, not as 25 × 0.01).
+        let shift = typed - shown;
+        Some(if shift >= 0 {
+            value * 10f32.powi(shift)
+        } else {
+            value / 10f32.powi(-shift)
+        })
     })
 }
 
@@ -115,6 +125,10 @@ mod tests {
         assert_eq!(s2v_metres()("50 cm"), Some(0.5));
         assert_eq!(s2v_metres()("1.5m"), Some(1.5));
         assert_eq!(s2v_centimetres()("90 mm"), Some(9.0));
+        assert_eq!(s2v_centimetres()("0.09 m"), Some(9.0));
+        assert_eq!(s2v_centimetres()("8.75 cm"), Some(8.75));
+        assert_eq!(s2v_metres()("250 mm"), Some(0.25));
+        assert_eq!(s2v_metres()("25 cm"), Some(0.25));
         assert_eq!(s2v_hertz()("4 s"), Some(0.25));
         assert_eq!(s2v_percent()("75%"), Some(0.75));
         assert_eq!(s2v_number(&["db"])("-6dB"), Some(-6.0));

@@ -320,6 +320,7 @@ mod tests {
             ("t3reg=75%", "75 %"),
             ("seed=77", "77"),
             ("azim=500", "180.0 °"),
+            ("head=0.09 m", "9.00 cm"),
         ] {
             let (index, normalized) = sheet.parse_assignment(text).unwrap();
             sheet.set_normalized(index, normalized);
