@@ -150,6 +150,58 @@ impl ParamSheet {
         ))
     }
 
+    /// What to tell a user about a value they typed for `index` that [`parse`](Self::parse)
+    /// took: that it lay beyond the range and was clamped to its end (as a host clamps), or that
+    /// a bare number under 1 on a percentage is that many percent, not a fraction. `None` when
+    /// the value was taken as written.
+    pub fn parse_notice(&self, index: ParamIndex, text: &str) -> Option<String> {
+        let entry = self.entry(index);
+        let text = text.trim();
+        let (value, unit) = crate::format::split_number(text)?;
+        let normalized = self.parse(index, text).ok()?;
+        // SAFETY: the pointer points into `self.params`.
+        let shown_unit = unsafe { self.ptr(index).unit() }.trim().to_owned();
+        if shown_unit == "%" && unit.is_empty() && value > 0.0 && value < 1.0 {
+            return Some(format!(
+                "{}={text} is {text} % (a percentage; {:.0}% is what a fraction of {text} would be)",
+                entry.id,
+                value * 100.0
+            ));
+        }
+        if normalized != 0.0 && normalized != 1.0 {
+            return None;
+        }
+        // At an end of the range: beyond it if a value a little further inside, in the same
+        // unit, lands on the same end.
+        let inside = if normalized == 0.0 { 1.0 } else { -1.0 };
+        let nudged = if matches!(self.ptr(index), ParamPtr::IntParam(_)) {
+            value + inside
+        } else {
+            value + inside * (value.abs() * 1e-3 + 1e-6)
+        };
+        let nudged_text = format!("{nudged}{}", if unit.is_empty() { "" } else { " " }) + &unit;
+        if self.parse(index, &nudged_text).ok()? != normalized {
+            return None;
+        }
+        Some(format!(
+            "{}={text} is beyond {}'s range: {} (its {})",
+            entry.id,
+            entry.name,
+            self.display_normalized(index, normalized),
+            if normalized == 0.0 {
+                "lowest"
+            } else {
+                "highest"
+            }
+        ))
+    }
+
+    /// A normalized value of `index` as text with its unit.
+    fn display_normalized(&self, index: ParamIndex, normalized: f32) -> String {
+        // SAFETY: the pointer points into `self.params`.
+        unsafe { self.ptr(index).normalized_value_to_string(normalized, true) }
+    }
+
     /// The names of a choice's or a switch's values, in order (empty for other parameters).
     pub fn choices(&self, index: ParamIndex) -> Vec<String> {
         let ptr = self.ptr(index);
@@ -331,6 +383,43 @@ mod tests {
         assert_eq!(settings.seed, 77);
         assert!(close(settings.distance_m, 0.25));
         assert!(settings.layers[0].on && !settings.calm_guard);
+    }
+
+    #[test]
+    fn clamped_values_and_fractions_of_percentages_are_told() {
+        let sheet = ParamSheet::new();
+        let notice = |text: &str| {
+            let (id, value) = text.split_once('=').unwrap();
+            sheet.parse_notice(sheet.find(id).unwrap(), value)
+        };
+        for (text, says) in [
+            ("seed=70000", "beyond Seed's range: 65535 (its highest)"),
+            ("seed=0", "beyond Seed's range: 1 (its lowest)"),
+            ("azim=-500", "beyond Azimuth's range: -180.0 ° (its lowest)"),
+            (
+                "dist=500 cm",
+                "beyond Distance's range: 3.00 m (its highest)",
+            ),
+            ("width=0.5", "width=0.5 is 0.5 % (a percentage; 50% is what"),
+        ] {
+            let told = notice(text).unwrap_or_default();
+            assert!(told.contains(says), "{text}: {told}");
+        }
+        // Values at the ends, inside the range, in any unit, and choices: nothing to tell.
+        for text in [
+            "seed=65535",
+            "seed=1",
+            "azim=-180",
+            "dist=300 cm",
+            "dist=0.1",
+            "wind=0",
+            "width=50%",
+            "width=1",
+            "motion=Orbit",
+            "vgain=-6 dB",
+        ] {
+            assert_eq!(notice(text), None, "{text}");
+        }
     }
 
     #[test]

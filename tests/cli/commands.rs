@@ -52,6 +52,35 @@ fn presets_and_params_are_listed() {
 }
 
 #[test]
+fn values_beyond_a_range_are_clamped_and_said() {
+    // One rule, the README's: a value beyond a parameter's range is clamped to its end, as a
+    // host does, for --seed as for --set; and the run says so.
+    let dir = temp_dir("clamped");
+    let bed = |name: &str, extra: &[&str]| {
+        let out = dir.join(name);
+        let mut args = vec!["generate", "--preset", "Scratch & Tap", "--duration", "1s"];
+        args.extend_from_slice(extra);
+        args.push(out.to_str().unwrap());
+        let run = murmur(&args);
+        assert!(run.status.success(), "{name}: {}", text(&run.stderr));
+        (std::fs::read(out).unwrap(), text(&run.stderr))
+    };
+    let (lowest, _) = bed("one.wav", &["--seed", "1"]);
+    let (zero, said) = bed("zero.wav", &["--seed", "0"]);
+    assert!(zero == lowest, "--seed 0 is not --seed 1");
+    assert!(said.contains("seed=0 is beyond Seed's range: 1"), "{said}");
+    let (_, said) = bed("far.wav", &["--set", "seed=70000", "--set", "t1reg=0.5"]);
+    assert!(
+        said.contains("seed=70000 is beyond Seed's range: 65535"),
+        "{said}"
+    );
+    assert!(said.contains("t1reg=0.5 is 0.5 %"), "{said}");
+    let (_, said) = bed("plain.wav", &["--set", "seed=7", "--set", "t1reg=50%"]);
+    assert!(!said.contains("murmur:"), "{said}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
 fn the_help_carries_the_automation_format() {
     for command in ["render", "generate"] {
         let help = murmur(&[command, "--help"]);

@@ -369,7 +369,6 @@ fn bad_inputs_are_named_the_rest_is_rendered_and_nothing_is_overwritten() {
             "cannot read automation",
         ),
         ("--bits", "12", "bad --bits"),
-        ("--seed", "0", "bad --seed 0"),
     ] {
         let run = murmur(&[
             "render",

@@ -64,21 +64,11 @@ impl Setup {
             assignments.push((index, 1.0));
         }
         for text in &args.sets {
-            assignments.push(
-                reference
-                    .parse_assignment(text)
-                    .map_err(|why| format!("bad --set: {why}"))?,
-            );
+            assignments.push(assign(&reference, text).map_err(|why| format!("bad --set: {why}"))?);
         }
         if let Some(seed) = args.seed {
-            let (lo, hi) = murmur::settings::ranges::SEED;
-            if !(lo..=hi).contains(&seed) {
-                return Err(format!(
-                    "bad --seed {seed} (a whole number from {lo} to {hi})"
-                ));
-            }
-            let index = reference.find("seed").expect("the seed parameter");
-            assignments.push((index, reference.plain_to_normalized(index, seed as f32)));
+            // As `--set seed=N`: beyond the range it is clamped, and said so.
+            assignments.push(assign(&reference, &format!("seed={seed}"))?);
         }
         let automation = match &args.automation {
             None => Automation::none(),
@@ -166,8 +156,7 @@ pub(crate) fn load_preset(
         if line.is_empty() {
             continue;
         }
-        let assignment = reference
-            .parse_assignment(line)
+        let assignment = assign(reference, line)
             .map_err(|why| format!("preset {} line {}: {why}", path.display(), n + 1))?;
         assignments.push(assignment);
     }
@@ -196,4 +185,17 @@ pub fn unknown_preset(name: &str) -> String {
             )
         }
     }
+}
+
+/// Parses `NAME=VALUE` as `--set` and preset files give it. A value beyond the parameter's range
+/// is clamped to it (as a host clamps), and a bare fraction on a percentage is that many
+/// percent: both are taken, and said on stderr.
+fn assign(reference: &ParamSheet, text: &str) -> Result<(ParamIndex, f32), String> {
+    let (index, normalized) = reference.parse_assignment(text)?;
+    if let Some((_, value)) = text.split_once('=')
+        && let Some(notice) = reference.parse_notice(index, value)
+    {
+        eprintln!("murmur: {notice}");
+    }
+    Ok((index, normalized))
 }
