@@ -28,6 +28,10 @@ pub use layer::LayerParams;
 pub use sheet::{ParamEntry, ParamIndex, ParamSheet};
 pub use sofa_choice::SofaChoice;
 
+use crate::settings::Settings;
+use crate::settings::ranges::*;
+use crate::sofa_loader::SofaLoader;
+
 /// Of `candidates` (each a key to compare and what to show), the one whose key is nearest
 /// `wanted`, when it is near enough to be a typo of it: at least 70 % alike (Damerau–Levenshtein
 /// distance over the longer length: one slip in a four-letter ID passes, another word does not).
@@ -43,10 +47,6 @@ pub fn nearest_name<S>(
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, shown)| shown)
 }
-
-use crate::settings::Settings;
-use crate::settings::ranges::*;
-use crate::sofa_loader::SofaLoader;
 
 /// The editor window's size when a project has none saved, logical pixels.
 pub const DEFAULT_EDITOR_SIZE: (u32, u32) = (960, 640);

@@ -163,9 +163,9 @@ impl ParamSheet {
         let shown_unit = unsafe { self.ptr(index).unit() }.trim().to_owned();
         if shown_unit == "%" && unit.is_empty() && value > 0.0 && value < 1.0 {
             return Some(format!(
-                "{}={text} is {text} % (a percentage; {:.0}% is what a fraction of {text} would be)",
+                "{}={text} is {text} % (for {percent} %, write {percent}%)",
                 entry.id,
-                value * 100.0
+                percent = value * 100.0
             ));
         }
         if normalized != 0.0 && normalized != 1.0 {
@@ -400,7 +400,7 @@ mod tests {
                 "dist=500 cm",
                 "beyond Distance's range: 3.00 m (its highest)",
             ),
-            ("width=0.5", "width=0.5 is 0.5 % (a percentage; 50% is what"),
+            ("width=0.5", "width=0.5 is 0.5 % (for 50 %, write 50%)"),
         ] {
             let told = notice(text).unwrap_or_default();
             assert!(told.contains(says), "{text}: {told}");
