@@ -130,7 +130,7 @@ impl FinishArgs {
     /// The finishing asked for, with `default_fades_s` (in, out) where no fade is given.
     fn finishing(&self, default_fades_s: (f64, f64)) -> Result<Finishing, String> {
         let fade = |text: &Option<String>, option: &str, default: f64| match text {
-            Some(t) => pipeline::parse_fade(t, option),
+            Some(t) => pipeline::parse_time_option(t, option),
             None => Ok(default),
         };
         if self.loudness.is_none() && self.true_peak != -1.0 {
@@ -409,9 +409,9 @@ impl FileChoice {
 
 /// Prints a factory preset as a preset file: every parameter as `ID=VALUE`.
 fn show_preset(name: &str) -> Result<(), String> {
-    let preset = presets::find(name).ok_or_else(|| match presets::nearest(name) {
-        Some(near) => format!("unknown preset `{name}`: did you mean `{near}`?"),
-        None => format!("unknown preset `{name}` (see `murmur presets`)"),
+    let preset = presets::find(name).ok_or_else(|| {
+        setup::did_you_mean_preset(name)
+            .unwrap_or_else(|| format!("unknown preset `{name}` (see `murmur presets`)"))
     })?;
     let sheet = ParamSheet::with_settings(&preset.settings);
     let mut out = std::io::stdout().lock();
@@ -474,15 +474,9 @@ fn parse_duration(text: &str) -> Result<f64, String> {
     }
 }
 
-/// What `render` plays after its input ends: a time as automation files write it, 0 or more.
+/// What `render` plays after its input ends: a time, 0 or more, as a fade's.
 fn parse_tail(text: &str) -> Result<f64, String> {
-    match murmur::automation::parse_time(text) {
-        Some(seconds) if seconds >= 0.0 => Ok(seconds),
-        _ => Err(format!(
-            "`{}` is not a time (try 2s, 500ms or 0)",
-            text.trim()
-        )),
-    }
+    pipeline::parse_time_option(text, "--tail")
 }
 
 /// `generate`'s output, given as its last argument or with `-o` (clap asks for one of them).

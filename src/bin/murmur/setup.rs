@@ -177,14 +177,14 @@ pub fn read_text_file(path: &Path, what: &str) -> Result<String, String> {
 /// Why `name` names no preset: no factory preset is called so and no file is there; with the
 /// factory preset it is likely a typo of, when there is one.
 pub fn unknown_preset(name: &str) -> String {
-    match presets::nearest(name) {
-        Some(near) => format!("unknown preset `{name}`: did you mean `{near}`?"),
-        None => {
-            format!(
-                "unknown preset `{name}`: not a factory preset (see `murmur presets`) nor a file"
-            )
-        }
-    }
+    did_you_mean_preset(name).unwrap_or_else(|| {
+        format!("unknown preset `{name}`: not a factory preset (see `murmur presets`) nor a file")
+    })
+}
+
+/// "Did you mean" for a preset `name` that is none, when a factory preset is near it.
+pub fn did_you_mean_preset(name: &str) -> Option<String> {
+    presets::nearest(name).map(|near| format!("unknown preset `{name}`: did you mean `{near}`?"))
 }
 
 /// Parses `NAME=VALUE` as `--set` and preset files give it. A value beyond the parameter's range
