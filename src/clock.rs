@@ -65,8 +65,19 @@ pub struct FreeClocks {
     motion_phase: f64,
     /// Beat-grid position, quarter notes.
     grid_quarters: f64,
-    /// Animate's time, samples from the song's start (or from `reset` without a song).
-    wander_samples: i64,
+    /// The song's time, samples from its start (or from `reset` without a song): Animate's
+    /// time, and where a free motion lands after a relocation.
+    song_samples: i64,
+}
+
+/// The song's time at one control tick.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SongTime {
+    /// Seconds from the song's start.
+    pub seconds: f64,
+    /// Whether the transport has just moved the song elsewhere (a start away from where the
+    /// clock was, a relocation, a loop).
+    pub relocated: bool,
 }
 
 impl FreeClocks {
@@ -76,9 +87,14 @@ impl FreeClocks {
 
     /// The motion's phase at this tick (cycles) and the length of one cycle (seconds), and the
     /// free phase advanced by one control period.
+    ///
+    /// A free motion runs on its own rate, but when the song relocates it lands where it would
+    /// be had it run at today's rate from the song's start: playing from 1:23 puts it at the
+    /// same place every time, in a host as in `murmur render --start 1:23`.
     pub fn motion(
         &mut self,
         time: &TickTime,
+        song: SongTime,
         timing: MotionTiming,
         sample_rate: f32,
     ) -> (f64, f64) {
@@ -95,6 +111,9 @@ impl FreeClocks {
             }
             MotionTiming::Free { rate_hz } => {
                 let rate = rate_hz as f64;
+                if song.relocated {
+                    self.motion_phase = rate * song.seconds;
+                }
                 (
                     self.motion_phase,
                     CONTROL_PERIOD as f64 * rate / sample_rate as f64,
@@ -106,23 +125,25 @@ impl FreeClocks {
         (phase, cycle_s)
     }
 
-    /// Animate's time at this tick, seconds; advanced by one control period.
+    /// The song's time at this tick (Animate's time), advanced by one control period.
     ///
     /// It counts samples, and takes the song position (at the current tempo) whenever the
     /// transport plays more than a control period away from the count: after a relocation or a
-    /// loop it lands on the wander the song had there, while between jumps the count, not the
-    /// position the host reports at each block, keeps the time, so that no rounding of the
-    /// host's can move it and any block size renders the same. Stopped, it runs on.
-    pub fn wander(&mut self, time: &TickTime, sample_rate: f32) -> f64 {
+    /// loop it lands on the song's time there, while between jumps the count, not the position
+    /// the host reports at each block, keeps the time, so that no rounding of the host's can
+    /// move it and any block size renders the same. Stopped, it runs on.
+    pub fn song(&mut self, time: &TickTime, sample_rate: f32) -> SongTime {
+        let mut relocated = false;
         if let Some(quarters) = time.song_position {
             let song = (quarters * 60.0 / time.tempo_bpm * sample_rate as f64).round() as i64;
-            if song.abs_diff(self.wander_samples) > CONTROL_PERIOD as u64 {
-                self.wander_samples = song;
+            if song.abs_diff(self.song_samples) > CONTROL_PERIOD as u64 {
+                self.song_samples = song;
+                relocated = true;
             }
         }
-        let t = self.wander_samples as f64 / sample_rate as f64;
-        self.wander_samples += CONTROL_PERIOD as i64;
-        t
+        let seconds = self.song_samples as f64 / sample_rate as f64;
+        self.song_samples += CONTROL_PERIOD as i64;
+        SongTime { seconds, relocated }
     }
 
     /// The trigger grid at this tick: the song position while the transport plays, else a free
@@ -142,6 +163,10 @@ mod tests {
     use super::*;
 
     const FS: f32 = 48_000.0;
+    const STILL: SongTime = SongTime {
+        seconds: 0.0,
+        relocated: false,
+    };
 
     fn playing_at(quarters: f64) -> Transport {
         Transport {
@@ -164,8 +189,12 @@ mod tests {
             8.0 + 480.0 * quarters_per_sample
         );
         // Synced to one bar of 3/4: the phase is the position in bars.
-        let (phase, cycle_s) =
-            clocks.motion(&time, MotionTiming::Synced(SyncDivision::Bars(1)), FS);
+        let (phase, cycle_s) = clocks.motion(
+            &time,
+            STILL,
+            MotionTiming::Synced(SyncDivision::Bars(1)),
+            FS,
+        );
         assert_eq!(phase, time.song_position.unwrap() / 3.0);
         assert!(
             (cycle_s - 2.0).abs() < 1e-12,
@@ -188,7 +217,13 @@ mod tests {
             let grid: Vec<f64> = (0..3).map(|_| clocks.grid(&time).quarters).collect();
             assert_eq!(grid, [0.0, per_tick, 2.0 * per_tick]);
             let timing = MotionTiming::Free { rate_hz: 0.5 };
-            let phases: Vec<f64> = (0..3).map(|_| clocks.motion(&time, timing, FS).0).collect();
+            let phases: Vec<f64> = (0..3)
+                .map(|_| {
+                    let song = clocks.song(&time, FS);
+                    assert!(!song.relocated, "a stopped song never relocates");
+                    clocks.motion(&time, song, timing, FS).0
+                })
+                .collect();
             let per_tick = CONTROL_PERIOD as f64 * 0.5 / FS as f64;
             assert_eq!(phases, [0.0, per_tick, 2.0 * per_tick]);
         }
@@ -206,5 +241,36 @@ mod tests {
         assert_eq!(time.tempo_bpm, DEFAULT_TEMPO_BPM);
         assert_eq!(time.quarters_per_bar, DEFAULT_QUARTERS_PER_BAR);
         assert_eq!(time.song_position, None);
+    }
+
+    #[test]
+    fn a_free_motion_lands_where_the_song_is_after_a_relocation() {
+        // 90 BPM: quarter 124.5 is 83 s into the song.
+        let timing = MotionTiming::Free { rate_hz: 0.08 };
+        let mut clocks = FreeClocks::default();
+        let mut phases = Vec::new();
+        for tick in 0..3 {
+            let offset = tick * CONTROL_PERIOD;
+            let time = TickTime::read(Some(&playing_at(124.5)), offset, FS);
+            let song = clocks.song(&time, FS);
+            assert_eq!(song.relocated, tick == 0, "tick {tick}");
+            phases.push(clocks.motion(&time, song, timing, FS).0);
+        }
+        let per_tick = CONTROL_PERIOD as f64 * f64::from(0.08f32) / FS as f64;
+        assert!(
+            (phases[0] - f64::from(0.08f32) * 83.0).abs() < 1e-12,
+            "{}",
+            phases[0]
+        );
+        for pair in phases.windows(2) {
+            assert!((pair[1] - pair[0] - per_tick).abs() < 1e-12);
+        }
+
+        // A loop back to the start lands on the song's start, wherever the clock had run to.
+        let time = TickTime::read(Some(&playing_at(0.0)), 0, FS);
+        let song = clocks.song(&time, FS);
+        assert!(song.relocated);
+        assert_eq!(song.seconds, 0.0);
+        assert_eq!(clocks.motion(&time, song, timing, FS).0, 0.0);
     }
 }

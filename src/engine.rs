@@ -669,11 +669,11 @@ impl Engine {
         offset: usize,
     ) {
         let time = TickTime::read(transport, offset, self.sample_rate);
-        let wander_s = self.clocks.wander(&time, self.sample_rate);
+        let song = self.clocks.song(&time, self.sample_rate);
         // At 0 % the settings go through untouched: the output is what it was without Animate.
         let animated;
         let settings = if settings.animate > 0.0 {
-            animated = *self.animation.apply(settings, wander_s);
+            animated = *self.animation.apply(settings, song.seconds);
             &animated
         } else {
             settings
@@ -715,7 +715,7 @@ impl Engine {
                 rate_hz: settings.motion_rate_hz,
             }
         };
-        let (phase, cycle_s) = self.clocks.motion(&time, timing, self.sample_rate);
+        let (phase, cycle_s) = self.clocks.motion(&time, song, timing, self.sample_rate);
 
         let centre = Position {
             azimuth_deg: settings.azimuth_deg,

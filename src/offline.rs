@@ -13,9 +13,14 @@ use crate::binaural::CONTROL_PERIOD;
 use crate::binaural::hrtf_set::HrtfSet;
 use crate::engine::{Engine, EngineError, InputChannels, Settings};
 use crate::params::ParamSheet;
+use crate::settings::Transport;
 
 /// Samples between updates of automated values: one engine control period.
 pub const AUTOMATION_STEP: usize = CONTROL_PERIOD;
+
+/// The tempo of the song a render started with [`OfflineRender::start_at`] plays in, BPM (the
+/// tempo a host reports when nobody set one).
+pub const SONG_TEMPO_BPM: f64 = 120.0;
 
 /// One render in progress.
 pub struct OfflineRender {
@@ -25,6 +30,8 @@ pub struct OfflineRender {
     settings: Settings,
     /// Samples rendered so far.
     position: u64,
+    /// Where in the song the render starts, samples (see [`OfflineRender::start_at`]).
+    song_start: Option<u64>,
 }
 
 impl OfflineRender {
@@ -43,40 +50,70 @@ impl OfflineRender {
             automation,
             settings,
             position: 0,
+            song_start: None,
         })
+    }
+
+    /// Renders from `seconds` into the song (before the first block), as a host playing from
+    /// there at 120 BPM in 4/4 does: the motion, Animate and the synced trigger grid are where
+    /// the song is, and the automation's times are song times. Without it the clocks run free
+    /// from zero, as with a host's transport stopped.
+    pub fn start_at(&mut self, seconds: f64) {
+        debug_assert_eq!(self.position, 0, "the start is set before the first block");
+        let rate = f64::from(self.engine.sample_rate());
+        self.song_start = Some((seconds.max(0.0) * rate).round() as u64);
+    }
+
+    /// The transport a host playing the song would report at the next sample.
+    fn transport(&self) -> Option<Transport> {
+        let start = self.song_start?;
+        let rate = f64::from(self.engine.sample_rate());
+        let seconds = (start + self.position) as f64 / rate;
+        Some(Transport {
+            playing: true,
+            tempo_bpm: SONG_TEMPO_BPM,
+            position_quarters: Some(seconds * SONG_TEMPO_BPM / 60.0),
+            quarters_per_bar: 4.0,
+        })
+    }
+
+    /// The song's time at the next sample, seconds.
+    fn song_seconds(&self) -> f64 {
+        let rate = f64::from(self.engine.sample_rate());
+        (self.song_start.unwrap_or(0) + self.position) as f64 / rate
     }
 
     /// Processes one block in place (see [`Engine::process`] for the buffers).
     pub fn process(&mut self, input: InputChannels, left: &mut [f32], right: &mut [f32]) {
         let len = left.len().min(right.len());
         if self.automation.is_empty() {
+            let transport = self.transport();
             self.engine.process(
                 input,
                 &mut left[..len],
                 &mut right[..len],
                 &self.settings,
-                None,
+                transport.as_ref(),
             );
             self.position += len as u64;
             return;
         }
-        let rate = self.engine.sample_rate() as f64;
         let mut start = 0;
         while start < len {
             let step = AUTOMATION_STEP as u64;
             if self.position.is_multiple_of(step) {
-                self.automation
-                    .apply(self.position as f64 / rate, &mut self.sheet);
+                self.automation.apply(self.song_seconds(), &mut self.sheet);
                 self.settings = self.sheet.settings();
             }
             let until_step = (step - self.position % step) as usize;
             let end = (start + until_step).min(len);
+            let transport = self.transport();
             self.engine.process(
                 input,
                 &mut left[start..end],
                 &mut right[start..end],
                 &self.settings,
-                None,
+                transport.as_ref(),
             );
             self.position += (end - start) as u64;
             start = end;
@@ -137,5 +174,66 @@ mod tests {
         let (l1, r1) = energy(&a[16_000..20_000]);
         assert!(l0 > 1.3 * r0, "early: left {l0} right {r0}");
         assert!(r1 > 1.3 * l1, "late: left {l1} right {r1}");
+    }
+
+    /// A render started 3 s into the song places the moving voice where a render from the
+    /// song's start has it at 3 s: the ears' level difference, window by window, agrees.
+    #[test]
+    fn a_render_started_into_the_song_continues_the_motion() {
+        const FS: u32 = 48_000;
+        let take = |start: Option<f64>, from: usize, frames: usize| {
+            let mut sheet = ParamSheet::with_settings(&Settings::default());
+            for assignment in ["motion=Ear to Ear", "mrate=0.25 Hz", "width=0%"] {
+                let (index, value) = sheet.parse_assignment(assignment).unwrap();
+                sheet.set_normalized(index, value);
+            }
+            let mut render = OfflineRender::new(FS, 1024, sheet, Automation::none()).unwrap();
+            if let Some(seconds) = start {
+                render.start_at(seconds);
+            }
+            // The same voice at the same song time, whichever take plays it.
+            let mut voice = crate::dsp::noise::WhiteNoise::new(7);
+            let mut out = Vec::with_capacity(frames);
+            for _ in 0..from {
+                voice.next();
+            }
+            for _ in (0..frames).step_by(1024) {
+                let mut left: Vec<f32> = (0..1024).map(|_| 0.1 * voice.next()).collect();
+                let mut right = vec![0.0; 1024];
+                render.process(InputChannels::Mono, &mut left, &mut right);
+                out.extend(left.into_iter().zip(right));
+            }
+            out
+        };
+        // Level difference, right over left, dB, in 100 ms windows.
+        let ilds = |take: &[(f32, f32)]| -> Vec<f64> {
+            take.chunks_exact(4_800)
+                .map(|w| {
+                    let (l, r) = w.iter().fold((0.0f64, 0.0f64), |(l, r), (a, b)| {
+                        (l + f64::from(*a).powi(2), r + f64::from(*b).powi(2))
+                    });
+                    10.0 * (r / l).log10()
+                })
+                .collect()
+        };
+        let whole = ilds(&take(None, 0, 5 * FS as usize));
+        let started = ilds(&take(Some(3.0), 3 * FS as usize, 2 * FS as usize));
+        let unstarted = ilds(&take(None, 3 * FS as usize, 2 * FS as usize));
+        // Past the first window (the ears' filters filling), the started take follows the
+        // whole one; the take that starts its motion afresh does not.
+        let worst = |take: &[f64]| {
+            take.iter()
+                .zip(&whole[30..])
+                .skip(1)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0f64, f64::max)
+        };
+        println!(
+            "started: {:.2} dB off, unstarted: {:.2} dB off",
+            worst(&started),
+            worst(&unstarted)
+        );
+        assert!(worst(&started) < 0.5, "{:?} vs {:?}", started, &whole[30..]);
+        assert!(worst(&unstarted) > 6.0);
     }
 }

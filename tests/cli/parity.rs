@@ -28,6 +28,14 @@ const AUTOMATION: &str = "# ear to ear, then an orbit\n\
 const ANIMATE_AND_WIND_DOWN: &str = "0       anim=100%\n\
                                      1s      wind=0%\n\
                                      4s      wind=60%\n";
+/// [`AUTOMATION`] in song time for a render started at 1:23 (83 s).
+const AUTOMATION_FROM_1_23: &str = "1:23      azim=-80°\n\
+                                    1:23      motion=Static\n\
+                                    84.5s     azim=80\n\
+                                    85        motion=Orbit\n\
+                                    1:24.0    Layer 1 Density=1 /s\n\
+                                    1:26      t1dens=12\n\
+                                    86500ms   dist=0.2 m\n";
 const TAIL_S: f64 = 1.0;
 
 /// A mono 16-bit fixture as the CLI reads it.
@@ -50,13 +58,21 @@ fn clap_value(steps: Option<usize>, normalized: f32) -> f64 {
     }
 }
 
-/// The fixture through the plugin, in the test host's 512-sample blocks.
-fn render_in_host(rate: u32, voice: &[f32], automation: &str) -> (Vec<f32>, Vec<f32>) {
+/// The fixture through the plugin, in the test host's 512-sample blocks; with `start_s`, the
+/// host plays the song from there at 120 BPM.
+fn render_in_host(
+    rate: u32,
+    voice: &[f32],
+    automation: &str,
+    start_s: Option<f64>,
+) -> (Vec<f32>, Vec<f32>) {
+    let song_start = start_s.map_or(0, |s| (s * rate as f64).round() as usize);
+    let song_s = |frame: usize| (song_start + frame) as f64 / rate as f64;
     let mut sheet = ParamSheet::with_settings(&murmur::presets::find(PRESET).unwrap().settings);
     let (index, value) = sheet.parse_assignment(SET).unwrap();
     sheet.set_normalized(index, value);
     let automation = Automation::parse(automation, &sheet).unwrap();
-    automation.apply(0.0, &mut sheet);
+    automation.apply(song_s(0), &mut sheet);
 
     let mut murmur = Murmur::new();
     murmur.select_layout(1, 2);
@@ -96,7 +112,7 @@ fn render_in_host(rate: u32, voice: &[f32], automation: &str) -> (Vec<f32>, Vec<
         }
         // Automation on every control tick in this block, only where a value moved.
         for offset in (0..frames).filter(|o| (done + o) % AUTOMATION_STEP == 0) {
-            automation.apply((done + offset) as f64 / rate as f64, &mut sheet);
+            automation.apply(song_s(done + offset), &mut sheet);
             for lane in automation.lanes() {
                 let ParamIndex(i) = lane.param;
                 let normalized = sheet.normalized(lane.param);
@@ -110,7 +126,20 @@ fn render_in_host(rate: u32, voice: &[f32], automation: &str) -> (Vec<f32>, Vec<
                 }
             }
         }
-        processor.process(frames, &changes);
+        let transport = start_s.map(|_| Transport {
+            playing: true,
+            beats: song_s(done) * 2.0,
+            seconds: song_s(done),
+            ..Transport::default()
+        });
+        processor.process_block(
+            frames,
+            &BlockEvents {
+                changes: &changes,
+                transport: transport.as_ref(),
+                ..BlockEvents::default()
+            },
+        );
         changes.clear();
         let (l, r) = processor.output(frames);
         left.extend_from_slice(l);
@@ -123,7 +152,14 @@ fn render_in_host(rate: u32, voice: &[f32], automation: &str) -> (Vec<f32>, Vec<
 
 #[test]
 fn the_cli_renders_what_the_plugin_renders() {
-    renders_alike(AUTOMATION);
+    renders_alike(AUTOMATION, None);
+}
+
+/// `--start 1:23` renders what the plugin renders in a host playing from 1:23: the motion, the
+/// grid and the automation (in song time) where the song is.
+#[test]
+fn a_render_from_a_song_position_is_the_plugin_playing_from_there() {
+    renders_alike(AUTOMATION_FROM_1_23, Some("1:23"));
 }
 
 /// Animate at full depth and a Wind-down ramp on top of the same automation: the wander, the
@@ -132,8 +168,8 @@ fn the_cli_renders_what_the_plugin_renders() {
 /// without it).
 #[test]
 fn animate_and_wind_down_render_as_in_the_plugin() {
-    let wound = renders_alike(&(AUTOMATION.to_owned() + ANIMATE_AND_WIND_DOWN));
-    let plain = renders_alike(AUTOMATION);
+    let wound = renders_alike(&(AUTOMATION.to_owned() + ANIMATE_AND_WIND_DOWN), None);
+    let plain = renders_alike(AUTOMATION, None);
     for (wound, plain) in wound.iter().zip(&plain) {
         let db = 10.0 * (wound / plain).log10();
         println!("after 4.2 s: {db:.1} dB against the render without Animate and Wind-down");
@@ -141,9 +177,10 @@ fn animate_and_wind_down_render_as_in_the_plugin() {
     }
 }
 
-/// Renders the fixtures on the command line and in the host with `automation`, asserts they
-/// agree, and gives each render's energy from 4.2 s to its end.
-fn renders_alike(automation: &str) -> Vec<f64> {
+/// Renders the fixtures on the command line and in the host with `automation` (from song
+/// position `start`, when given), asserts they agree, and gives each render's energy from 4.2 s
+/// to its end.
+fn renders_alike(automation: &str, start: Option<&str>) -> Vec<f64> {
     let mut late_energy = Vec::new();
     let dir = temp_dir("parity-clap");
     let automation_file = dir.join("sweep.txt");
@@ -153,7 +190,8 @@ fn renders_alike(automation: &str) -> Vec<f64> {
         let input = fixtures.join(fixture);
         let (rate, voice) = read_fixture(&input);
         let output = dir.join(format!("{fixture}-cli.wav"));
-        let run = murmur(&[
+        let tail = TAIL_S.to_string();
+        let mut args = vec![
             "render",
             input.to_str().unwrap(),
             "-o",
@@ -165,10 +203,14 @@ fn renders_alike(automation: &str) -> Vec<f64> {
             "--automation",
             automation_file.to_str().unwrap(),
             "--tail",
-            &TAIL_S.to_string(),
+            &tail,
             "--bits",
             "32f",
-        ]);
+        ];
+        if let Some(start) = start {
+            args.extend(["--start", start]);
+        }
+        let run = murmur(&args);
         assert!(run.status.success(), "{}", text(&run.stderr));
         let cli: Vec<f32> = hound::WavReader::open(&output)
             .unwrap()
@@ -176,7 +218,8 @@ fn renders_alike(automation: &str) -> Vec<f64> {
             .map(Result::unwrap)
             .collect();
 
-        let (left, right) = render_in_host(rate, &voice, automation);
+        let start_s = start.map(|s| murmur::automation::parse_time(s).unwrap());
+        let (left, right) = render_in_host(rate, &voice, automation, start_s);
         assert_eq!(cli.len(), 2 * left.len(), "{fixture}: length");
         let mut worst = 0.0f32;
         let mut peak = 0.0f32;

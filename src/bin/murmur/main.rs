@@ -71,6 +71,12 @@ struct SoundArgs {
     /// Seed of every random choice (1–65535); the preset's when absent.
     #[arg(long)]
     seed: Option<u32>,
+    /// Where in the song the render starts: a time (`1:23`, `83s`, `1:02:03`). The motion,
+    /// Animate, the synced trigger grid and the automation's times are where a host playing
+    /// from there at 120 BPM has them, so takes rendered one after another continue one motion.
+    /// Without it every render starts its motion afresh, as with a host's transport stopped.
+    #[arg(long, value_name = "TIME")]
+    start: Option<String>,
     /// A measured head for the voice: a SOFA file (AES69 SimpleFreeFieldHRIR). Sets HRTF to
     /// SOFA (a `--set HRTF=Sphere` after it still wins).
     #[arg(long, value_name = "FILE")]
@@ -208,7 +214,7 @@ enum Command {
         #[arg(
             long,
             value_name = "FILE",
-            conflicts_with_all = ["preset", "sets", "automation", "seed", "sofa", "duration"]
+            conflicts_with_all = ["preset", "sets", "automation", "seed", "start", "sofa", "duration"]
         )]
         session: Option<PathBuf>,
         /// Sample rate, Hz.

@@ -73,12 +73,13 @@ pub fn parse_target(text: &str, true_peak_dbtp: f64) -> Result<Target, String> {
     })
 }
 
-/// A length `option` takes (a fade, `render`'s tail) as seconds or a time (`3s`, `1m`, `0`).
+/// A time `option` takes (a fade, `render`'s tail, `--start`) as seconds or a time (`3s`, `1m`,
+/// `1:23`, `0`).
 pub fn parse_time_option(text: &str, option: &str) -> Result<f64, String> {
     match murmur::automation::parse_time(text) {
         Some(seconds) if seconds >= 0.0 => Ok(seconds),
         _ => Err(format!(
-            "bad {option} `{}` (seconds or a time: 0, 3s, 1m)",
+            "bad {option} `{}` (seconds or a time: 0, 3s, 1m, 1:23)",
             text.trim()
         )),
     }

@@ -23,6 +23,8 @@ pub(crate) struct Setup {
     automation: Automation,
     /// The `--sofa` file, prepared once per sample rate the inputs have.
     sofa: Option<SofaFile>,
+    /// `--start`: where in the song every render starts, seconds.
+    song_start_s: Option<f64>,
 }
 /// A SOFA file and its sets, prepared at each rate as inputs at that rate come up.
 pub(crate) struct SofaFile {
@@ -78,11 +80,17 @@ impl Setup {
                     .map_err(|why| format!("automation {}: {why}", path.display()))?
             }
         };
+        let song_start_s = args
+            .start
+            .as_deref()
+            .map(|text| crate::pipeline::parse_time_option(text, "--start"))
+            .transpose()?;
         let setup = Self {
             preset,
             assignments,
             automation,
             sofa,
+            song_start_s,
         };
         if setup.sofa.is_none() && setup.sheet().settings().hrtf == HrtfModel::Sofa {
             eprintln!(
@@ -130,6 +138,9 @@ impl Setup {
             .map_err(|e| e.to_string())?;
         if let Some(sofa) = &self.sofa {
             render.use_hrtf_set(sofa.at(rate)?);
+        }
+        if let Some(seconds) = self.song_start_s {
+            render.start_at(seconds);
         }
         Ok(render)
     }
