@@ -44,8 +44,9 @@ const _: () = assert!(crate::binaural::renderer::LATENCY == sofa_renderer::LATEN
 
 /// Lowest sample rate the engine accepts, Hz.
 pub const MIN_SAMPLE_RATE: f32 = 1_000.0;
-/// Highest sample rate the engine accepts, Hz.
-pub const MAX_SAMPLE_RATE: f32 = 768_000.0;
+/// Highest sample rate the engine accepts, Hz: 32 × 48 kHz, above the 1 234 567.8 Hz that
+/// Steinberg's VST3 validator activates every plugin at.
+pub const MAX_SAMPLE_RATE: f32 = 1_536_000.0;
 /// Half the angle between the two sources of a stereo input at 100 % width, degrees.
 pub const STEREO_SPREAD_DEG: f32 = 45.0;
 /// Time constant of each of the two stages of the gain and mix smoothers, seconds.
@@ -63,7 +64,7 @@ const SWITCH_FADE_S: f32 = 0.010;
 /// Why an engine could not be made.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum EngineError {
-    /// The sample rate is outside 1 kHz…768 kHz (or not a number).
+    /// The sample rate is outside 1 kHz…1.536 MHz (or not a number).
     UnsupportedSampleRate(f32),
     /// The maximum block size is zero.
     ZeroBlockSize,

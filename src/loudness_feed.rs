@@ -14,8 +14,8 @@ use crate::loudness::{HopReading, Meter};
 
 /// Seconds of audio the ring holds: many editor frames...
 const RING_S: f32 = 0.5;
-/// ...but no more frames than this: 1 MiB of stereo samples, reached above 262 kHz (at 768 kHz
-/// it holds 170 ms, still ten editor frames).
+/// ...but no more frames than this: 1 MiB of stereo samples, reached above 262 kHz (at the
+/// highest rate, 1.536 MHz, it holds 85 ms, still five editor frames).
 const RING_MAX_FRAMES: usize = 1 << 17;
 
 /// The reading end of the ring, with the rate its samples are at.

@@ -433,11 +433,10 @@ fn create_instance<I: Interface>(factory: &ComPtr<IPluginFactory>, cid: &TUID) -
 // Host-side process() inputs
 // ---------------------------------------------------------------------------------------------
 
-/// A parameter queue with a single point.
+/// A parameter's queue of points (sample offset, normalized value), in time order.
 struct PointQueue {
     id: ParamID,
-    sample_offset: int32,
-    value: ParamValue,
+    points: Vec<(int32, ParamValue)>,
 }
 
 impl Class for PointQueue {
@@ -450,7 +449,7 @@ impl IParamValueQueueTrait for PointQueue {
     }
 
     unsafe fn getPointCount(&self) -> int32 {
-        1
+        self.points.len() as int32
     }
 
     unsafe fn getPoint(
@@ -459,12 +458,18 @@ impl IParamValueQueueTrait for PointQueue {
         sample_offset: *mut int32,
         value: *mut ParamValue,
     ) -> tresult {
-        if index != 0 || sample_offset.is_null() || value.is_null() {
+        let point = usize::try_from(index)
+            .ok()
+            .and_then(|index| self.points.get(index));
+        let Some(&(offset, normalized)) = point else {
+            return kInvalidArgument;
+        };
+        if sample_offset.is_null() || value.is_null() {
             return kInvalidArgument;
         }
         unsafe {
-            *sample_offset = self.sample_offset;
-            *value = self.value;
+            *sample_offset = offset;
+            *value = normalized;
         }
         kResultOk
     }
@@ -557,12 +562,28 @@ impl ParamChanges {
     ) -> ComWrapper<ParamChanges> {
         let queue = ComWrapper::new(PointQueue {
             id,
-            sample_offset,
-            value,
+            points: vec![(sample_offset, value)],
         });
         ComWrapper::new(ParamChanges {
             queues: vec![queue],
         })
+    }
+
+    /// A point for every parameter in `ids` at every sample of a `block_len`-sample block, as
+    /// the validator's densest automation test sends ("All Parameters, Change every 1
+    /// Samples"): values spread over the range, different for each parameter and sample.
+    pub fn every_sample(ids: &[ParamID], block_len: usize) -> ComWrapper<ParamChanges> {
+        let queues = ids
+            .iter()
+            .enumerate()
+            .map(|(p, &id)| {
+                let points = (0..block_len)
+                    .map(|n| (n as int32, ((p * 7 + n * 13) % 101) as f64 / 100.0))
+                    .collect();
+                ComWrapper::new(PointQueue { id, points })
+            })
+            .collect();
+        ComWrapper::new(ParamChanges { queues })
     }
 }
 

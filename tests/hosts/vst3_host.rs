@@ -332,3 +332,93 @@ fn host_bypass_passes_the_input_through() {
         }
     }
 }
+
+/// Block length of the VST3 validator's automation tests (its `defaultBlockSize`).
+const VALIDATOR_BLOCK: usize = 64;
+/// Set in the child process that [`the_densest_automation_fits_the_event_queue`] starts.
+const DENSE_BLOCK_ENV: &str = "MURMUR_TEST_DENSE_BLOCK";
+
+/// Runs in a child process (see below): every automatable parameter changed at every sample of
+/// one block of `MURMUR_TEST_DENSE_BLOCK` samples, with the plugin's log going to `NICE_LOG`.
+#[test]
+#[ignore = "run by the_densest_automation_fits_the_event_queue in a process of its own"]
+fn every_parameter_at_every_sample() {
+    let block: usize = std::env::var(DENSE_BLOCK_ENV)
+        .expect("started by the_densest_automation_fits_the_event_queue")
+        .parse()
+        .unwrap();
+    let _guard = lock_module();
+    let module = Module::load();
+    let instance = Instance::create(&module.factory());
+    instance.start_stereo();
+    let ids: Vec<_> = instance
+        .parameter_infos()
+        .iter()
+        .filter(|info| info.flags & kCanAutomate as i32 != 0)
+        .map(|info| info.id)
+        .collect();
+    let changes = ParamChanges::every_sample(&ids, block);
+    let mut runner = StereoRunner::new();
+    let [left, right] = runner.run(
+        &instance.processor,
+        &sine(block as f64 / SAMPLE_RATE),
+        |_| changes.clone(),
+    );
+    instance.stop();
+    instance.terminate();
+    assert!(left.iter().chain(&right).all(|x| x.is_finite()));
+    println!("{} parameters × {block} samples", ids.len());
+}
+
+/// The VST3 validator's densest automation ("Accuracy: Block, All Parameters, Change every 1
+/// Samples": a point for every parameter at every one of 64 samples) fits the plugin's event
+/// queue: nice-plug warns "Input event buffer filled up! This will cause an allocation." when it
+/// does not (and then allocates, permitted, on the audio thread). The log is read from a child
+/// process whose `NICE_LOG` names a file; a block eight times as dense must fill the queue, or
+/// the check could not fail.
+#[test]
+fn the_densest_automation_fits_the_event_queue() {
+    let module = module_path!().split_once("::").map_or("", |(_, path)| path);
+    let name = format!("{module}::every_parameter_at_every_sample");
+    let log_for = |block: usize| {
+        let log =
+            std::env::temp_dir().join(format!("murmur-dense-{}-{block}.log", std::process::id()));
+        let child = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                &name,
+                "--ignored",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env("NICE_LOG", &log)
+            .env(DENSE_BLOCK_ENV, block.to_string())
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&child.stdout);
+        assert!(
+            child.status.success() && stdout.contains("1 passed"),
+            "{name} with {block}-sample blocks: {stdout}{}",
+            String::from_utf8_lossy(&child.stderr)
+        );
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        let _ = std::fs::remove_file(&log);
+        (
+            stdout
+                .lines()
+                .find(|l| l.contains("parameters ×"))
+                .unwrap_or("")
+                .to_owned(),
+            text,
+        )
+    };
+    const FILLED: &str = "Input event buffer filled up";
+    let (what, log) = log_for(VALIDATOR_BLOCK);
+    println!("{what}: {} log lines", log.lines().count());
+    assert!(!log.contains(FILLED), "{what}: {log}");
+    let (what, log) = log_for(8 * VALIDATOR_BLOCK);
+    assert!(
+        log.contains(FILLED),
+        "{what}: the queue never filled, so the check is blind"
+    );
+}
