@@ -247,6 +247,7 @@ macro_rules! shared_plugin_items {
             Some(editor::MurmurEditor::new(
                 self.core.params.clone(),
                 self.core.feed.clone(),
+                Self::EDITOR,
             ))
         }
 
@@ -327,6 +328,10 @@ impl ClapPlugin for Murmur {
     ];
 }
 
+impl Murmur {
+    const EDITOR: editor::EditorKind = editor::EditorKind::Effect;
+}
+
 impl Vst3Plugin for Murmur {
     const VST3_CLASS_ID: [u8; 16] = *b"MurmurBinauralFx";
     const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] =
@@ -345,6 +350,10 @@ impl Default for MurmurTriggers {
             core: PluginCore::new(InputChannels::None),
         }
     }
+}
+
+impl MurmurTriggers {
+    const EDITOR: editor::EditorKind = editor::EditorKind::Triggers;
 }
 
 impl Plugin for MurmurTriggers {

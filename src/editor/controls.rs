@@ -18,6 +18,36 @@ const WHEEL_STEP: f32 = 0.02;
 /// Points of smooth scrolling egui reports per wheel notch.
 const POINTS_PER_NOTCH: f32 = 50.0;
 
+/// Sends `normalized` for `param` to the host (inside a gesture the caller opened) and holds it
+/// in the parameter at once, so the editor shows it on its next frame.
+///
+/// A CLAP host applies an editor's change only when it next processes or flushes parameters,
+/// and some (Qtractor with its transport stopped) do neither until playback starts: without
+/// this, a choice made in the editor would not show in it until then. The host's later echo
+/// sets the same value again; the audio thread reads the parameters once per block, so it sees
+/// the value at most one block before the host's own event would bring it.
+pub fn set_normalized<P: Param>(setter: &ParamSetter, param: &P, normalized: f32) {
+    setter.set_parameter_normalized(param, normalized);
+    // SAFETY: the pointer points into the plugin's parameters, which outlive the editor.
+    unsafe { hold_normalized(param.as_ptr(), normalized) };
+}
+
+/// [`set_normalized`] with a plain value.
+pub fn set_plain<P: Param>(setter: &ParamSetter, param: &P, plain: P::Plain) {
+    set_normalized(setter, param, param.preview_normalized(plain));
+}
+
+/// Holds `normalized` in the parameter behind `param` until the host's own update arrives (see
+/// [`set_normalized`]).
+///
+/// # Safety
+/// `param` must point into parameters that are still alive.
+pub unsafe fn hold_normalized(param: ParamPtr, normalized: f32) {
+    // The parameters are atomics: writing one from the editor's thread is what a VST3 wrapper
+    // does for every editor change.
+    unsafe { param._internal_set_normalized_value(normalized) };
+}
+
 /// The parameter's name without the "Layer N " prefix the layer strips already show.
 pub fn short_name(name: &str) -> &str {
     match name.strip_prefix("Layer ") {
@@ -138,7 +168,7 @@ pub fn value_bar<P: Param>(
         if enter {
             if let Some(normalized) = param.string_to_normalized_value(&text) {
                 setter.begin_set_parameter(param);
-                setter.set_parameter_normalized(param, normalized);
+                set_normalized(setter, param, normalized);
                 setter.end_set_parameter(param);
             }
         } else if !escape && (response.has_focus() || !memory.focused) {
@@ -163,7 +193,7 @@ pub fn value_bar<P: Param>(
         let delta = response.drag_delta().x / rect.width() * scale;
         if delta != 0.0 {
             let target = (param.unmodulated_normalized_value() + delta).clamp(0.0, 1.0);
-            setter.set_parameter_normalized(param, target);
+            set_normalized(setter, param, target);
         }
     }
     if response.drag_stopped() {
@@ -171,7 +201,7 @@ pub fn value_bar<P: Param>(
     }
     let reset = |setter: &ParamSetter| {
         setter.begin_set_parameter(param);
-        setter.set_parameter_normalized(param, param.default_normalized_value());
+        set_normalized(setter, param, param.default_normalized_value());
         setter.end_set_parameter(param);
     };
     if response.double_clicked() {
@@ -246,7 +276,7 @@ fn wheel<P: Param>(ui: &Ui, response: &Response, setter: &ParamSetter, param: &P
     let target =
         (param.unmodulated_normalized_value() + scroll / POINTS_PER_NOTCH * step).clamp(0.0, 1.0);
     setter.begin_set_parameter(param);
-    setter.set_parameter_normalized(param, target);
+    set_normalized(setter, param, target);
     setter.end_set_parameter(param);
     // The notch is this control's: a panel scrolling under the pointer as well would move
     // another control under it mid-turn.
@@ -261,6 +291,32 @@ pub fn toggle(ui: &mut Ui, setter: &ParamSetter, param: &BoolParam, id: &str) {
     });
 }
 
+/// A layer's Sync switch and its Division in one grid row `width` wide, named Sync: the
+/// division is what the switch locks the events to.
+pub fn sync_row<T: Enum + PartialEq + 'static>(
+    ui: &mut Ui,
+    setter: &ParamSetter,
+    sync: &BoolParam,
+    sync_id: &str,
+    division: &EnumParam<T>,
+    division_id: &str,
+    width: f32,
+) {
+    row(
+        ui,
+        short_name(sync.name()),
+        params::tooltip(sync_id),
+        |ui| {
+            ui.horizontal(|ui| {
+                let switch = toggle_button(ui, setter, sync, sync_id);
+                let rest = width - switch.rect.width() - ui.spacing().item_spacing.x;
+                switch | choice_box(ui, setter, division, division_id, rest)
+            })
+            .inner
+        },
+    );
+}
+
 /// An on/off button showing its state; click to switch, double-click for the default.
 pub fn toggle_button(ui: &mut Ui, setter: &ParamSetter, param: &BoolParam, id: &str) -> Response {
     let on = param.value();
@@ -272,12 +328,12 @@ pub fn toggle_button(ui: &mut Ui, setter: &ParamSetter, param: &BoolParam, id: &
     );
     if response.clicked() {
         setter.begin_set_parameter(param);
-        setter.set_parameter(param, !on);
+        set_plain(setter, param, !on);
         setter.end_set_parameter(param);
     }
     if response.double_clicked() {
         setter.begin_set_parameter(param);
-        setter.set_parameter(param, param.default_plain_value());
+        set_plain(setter, param, param.default_plain_value());
         setter.end_set_parameter(param);
     }
     let tooltip = params::tooltip(id);
@@ -320,7 +376,7 @@ pub fn choice_box<T: Enum + PartialEq + 'static>(
         .response;
     if chosen != current {
         setter.begin_set_parameter(param);
-        setter.set_parameter(param, T::from_index(chosen));
+        set_plain(setter, param, T::from_index(chosen));
         setter.end_set_parameter(param);
     }
     response.on_hover_text(format!(
@@ -349,14 +405,14 @@ pub fn vertical_slider(
         let delta = -response.drag_delta().y / rect.height();
         let scale = if fine { 0.1 } else { 1.0 };
         let target = (param.unmodulated_normalized_value() + delta * scale).clamp(0.0, 1.0);
-        setter.set_parameter_normalized(param, target);
+        set_normalized(setter, param, target);
     }
     if response.drag_stopped() {
         setter.end_set_parameter(param);
     }
     if response.double_clicked() {
         setter.begin_set_parameter(param);
-        setter.set_parameter(param, param.default_plain_value());
+        set_plain(setter, param, param.default_plain_value());
         setter.end_set_parameter(param);
     }
     wheel(ui, &response, setter, param);

@@ -208,8 +208,8 @@ impl HeadView {
             drag.pointer = now_at;
             drag.target += if fine { delta * FINE_DRAG } else { delta };
             let (azimuth, distance) = from_screen(centre, radius, drag.target);
-            set_normalized(setter, &params.azimuth, azimuth);
-            set_normalized(setter, &params.distance, distance);
+            super::controls::set_plain(setter, &params.azimuth, azimuth);
+            super::controls::set_plain(setter, &params.distance, distance);
             if response.drag_stopped() || !response.dragged() {
                 setter.end_set_parameter(&params.azimuth);
                 setter.end_set_parameter(&params.distance);
@@ -321,15 +321,11 @@ fn draw_path(painter: &egui::Painter, centre: Pos2, radius: f32, params: &Murmur
     ));
 }
 
-fn set_normalized(setter: &ParamSetter, param: &FloatParam, plain: f32) {
-    setter.set_parameter_normalized(param, param.preview_normalized(plain));
-}
-
 /// Puts the voice at `azimuth` and `distance` as one gesture per parameter.
 fn set_place(setter: &ParamSetter, params: &MurmurParams, azimuth: f32, distance: f32) {
     for (param, value) in [(&params.azimuth, azimuth), (&params.distance, distance)] {
         setter.begin_set_parameter(param);
-        set_normalized(setter, param, value);
+        super::controls::set_plain(setter, param, value);
         setter.end_set_parameter(param);
     }
 }

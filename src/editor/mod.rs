@@ -55,6 +55,13 @@ pub const MAX_SIZE: (u32, u32) = (8192, 8192);
 pub const MARGIN: f32 = 10.0;
 /// Height of the layer strips along the bottom, points.
 pub const STRIPS_HEIGHT: f32 = 212.0;
+/// The layer strips' left column's share of their width (the right one has the rest).
+/// What a layer strip's column keeps for its names and gaps beside the bars, points.
+const STRIP_NAME_WIDTH: f32 = 66.0;
+/// The layer strips' left column's share of their width (the right one has the rest).
+const LEFT_COLUMN_SHARE: f32 = 0.6;
+/// Width of a layer strip's Placement menu: its longest choice in full.
+const PLACEMENT_WIDTH: f32 = 140.0;
 /// How long an activity light glows after an event, seconds.
 const LIGHT_S: f64 = 0.25;
 /// Width of the voice panel's controls column, points.
@@ -67,10 +74,32 @@ const VOICE_NAME_WIDTH: f32 = 84.0;
 const VOICE_ROW_HEIGHT: f32 = 18.0;
 const VOICE_ROW_GAP: f32 = 2.0;
 
+/// Which plugin the editor belongs to: the layout follows what it plays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EditorKind {
+    /// Murmur, the effect: the voice panel, the head view, output and layers.
+    Effect,
+    /// Murmur Triggers, the instrument: no voice, so its left panel holds only what the layers'
+    /// Follow Voice placement and the room use (the motion, the followed point, the head and
+    /// the room).
+    Triggers,
+}
+
+impl EditorKind {
+    /// The name in the top bar and the window's title.
+    pub fn title(self) -> &'static str {
+        match self {
+            EditorKind::Effect => "Murmur",
+            EditorKind::Triggers => "Murmur Triggers",
+        }
+    }
+}
+
 /// The editor the host opens: a fresh egui window each time, at the size saved with the project.
 pub struct MurmurEditor {
     params: Arc<MurmurParams>,
     feed: Arc<VisualFeed>,
+    kind: EditorKind,
     /// The window of the latest `spawn` (or one not yet opened), for its current size.
     current: Mutex<EguiEditor<EditorApp>>,
     /// The window threads of every window this instance has opened that have not ended.
@@ -78,12 +107,13 @@ pub struct MurmurEditor {
 }
 
 impl MurmurEditor {
-    pub fn new(params: Arc<MurmurParams>, feed: Arc<VisualFeed>) -> Self {
+    pub fn new(params: Arc<MurmurParams>, feed: Arc<VisualFeed>, kind: EditorKind) -> Self {
         let window_threads = Arc::new(WindowThreads::default());
-        let current = Mutex::new(Self::window(&params, &feed, &window_threads));
+        let current = Mutex::new(Self::window(&params, &feed, kind, &window_threads));
         Self {
             params,
             feed,
+            kind,
             current,
             window_threads,
         }
@@ -92,6 +122,7 @@ impl MurmurEditor {
     fn window(
         params: &Arc<MurmurParams>,
         feed: &Arc<VisualFeed>,
+        kind: EditorKind,
         window_threads: &Arc<WindowThreads>,
     ) -> EguiEditor<EditorApp> {
         let (width, height) = *params
@@ -102,7 +133,7 @@ impl MurmurEditor {
         let height = height.clamp(MIN_SIZE.1, MAX_SIZE.1);
         let state = EguiEditorState::from_size(LogicalSize::new(width as f32, height as f32), 1.0);
         let settings = EguiNiceSettings::new()
-            .with_tile("Murmur")
+            .with_tile(kind.title())
             .with_resize_hint(ResizeHint {
                 size_constraints: SizeConstraints::min_logical_size(LogicalSize::new(
                     MIN_SIZE.0 as f32,
@@ -114,7 +145,7 @@ impl MurmurEditor {
             state,
             RepaintNotifier::new(),
             settings,
-            EditorApp::new(params.clone(), feed.clone())
+            EditorApp::new(params.clone(), feed.clone(), kind)
                 .counting_window_threads(window_threads.clone()),
         )
         .expect("an egui editor")
@@ -132,7 +163,7 @@ impl Editor for MurmurEditor {
         gui_context: GuiContext,
         host: Option<HostMethods>,
     ) -> Result<SpawnedEditor<Self::Handle>, Box<dyn std::error::Error>> {
-        let window = Self::window(&self.params, &self.feed, &self.window_threads);
+        let window = Self::window(&self.params, &self.feed, self.kind, &self.window_threads);
         let spawned = window.spawn(
             parent,
             wait_for_parent,
@@ -275,6 +306,7 @@ unsafe impl Send for ShownPreset {}
 pub struct EditorApp {
     params: Arc<MurmurParams>,
     feed: Arc<VisualFeed>,
+    kind: EditorKind,
     gui: Option<GuiContext>,
     head: HeadView,
     meters: Meters,
@@ -291,10 +323,11 @@ pub struct EditorApp {
 }
 
 impl EditorApp {
-    pub fn new(params: Arc<MurmurParams>, feed: Arc<VisualFeed>) -> Self {
+    pub fn new(params: Arc<MurmurParams>, feed: Arc<VisualFeed>, kind: EditorKind) -> Self {
         Self {
             params,
             feed,
+            kind,
             gui: None,
             head: HeadView::default(),
             meters: Meters::default(),
@@ -334,7 +367,7 @@ impl EditorApp {
         if hrtf.value() != HrtfParam::Sofa {
             let setter = gui.param_setter();
             setter.begin_set_parameter(hrtf);
-            setter.set_parameter(hrtf, HrtfParam::Sofa);
+            controls::set_plain(&setter, hrtf, HrtfParam::Sofa);
             setter.end_set_parameter(hrtf);
         }
     }
@@ -365,6 +398,7 @@ impl EditorApp {
             unsafe {
                 gui.raw_begin_set_parameter(*ptr);
                 gui.raw_set_parameter_normalized(*ptr, normalized);
+                controls::hold_normalized(*ptr, normalized);
                 gui.raw_end_set_parameter(*ptr);
             }
         }
@@ -424,9 +458,14 @@ impl EditorApp {
             pos2(output.left() - 8.0, middle.bottom()),
         );
         let mut load_pressed = false;
-        panel(ui, voice, "Voice", |ui| {
-            load_pressed = voice_panel(ui, &setter, &params, self.feed.live());
-        });
+        match self.kind {
+            EditorKind::Effect => panel(ui, voice, "Voice", |ui| {
+                load_pressed = voice_panel(ui, &setter, &params, self.feed.live());
+            }),
+            EditorKind::Triggers => panel(ui, voice, "Follow Voice", |ui| {
+                follow_panel(ui, &setter, &params);
+            }),
+        }
         let elevation_width = 34.0;
         let side = (view_area.width() - elevation_width - 6.0).min(view_area.height());
         let view = Rect::from_min_size(
@@ -509,7 +548,7 @@ impl EditorApp {
         ui.scope_builder(egui::UiBuilder::new().max_rect(rect), |ui| {
             ui.horizontal_centered(|ui| {
                 ui.label(
-                    RichText::new("Murmur")
+                    RichText::new(self.kind.title())
                         .size(20.0)
                         .strong()
                         .color(theme::VOICE),
@@ -540,12 +579,12 @@ impl EditorApp {
                     })
                     .response
                     .on_hover_text("Factory presets: every parameter at once (as automation).");
+                let hint = match self.kind {
+                    EditorKind::Effect => "Drag the dot to place the voice",
+                    EditorKind::Triggers => "Drag the dot: Follow Voice layers follow it",
+                };
                 ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
-                    ui.label(
-                        RichText::new("Drag the dot to place the voice")
-                            .size(12.0)
-                            .color(theme::DIM_TEXT),
-                    );
+                    ui.label(RichText::new(hint).size(12.0).color(theme::DIM_TEXT));
                 });
             });
         });
@@ -651,6 +690,40 @@ fn voice_panel(
             });
         });
     load_pressed
+}
+
+/// Murmur Triggers' left panel: what the layers use of the voice's rows. Follow Voice places
+/// events around the moving point (the motion, its centre and distance), the sphere head
+/// renders every event, and the room hears them.
+fn follow_panel(ui: &mut Ui, setter: &ParamSetter, p: &MurmurParams) {
+    let width = VOICE_CONTROL_WIDTH;
+    let spacing = ui.spacing_mut();
+    spacing.interact_size.y = VOICE_ROW_HEIGHT;
+    spacing.item_spacing.y = VOICE_ROW_GAP;
+    spacing.scroll = egui::style::ScrollStyle::thin();
+    egui::ScrollArea::vertical()
+        .id_salt("follow")
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            voice_grid(ui, "follow", |ui| {
+                controls::choice(ui, setter, &p.motion, "motion", width - 8.0);
+                if p.motion_sync.value() {
+                    controls::choice(ui, setter, &p.sync_division, "mdiv", width - 8.0);
+                } else {
+                    controls::slider(ui, setter, &p.motion_rate, "mrate", width);
+                }
+                controls::toggle(ui, setter, &p.motion_sync, "msync");
+                controls::slider(ui, setter, &p.motion_depth, "mdepth", width);
+                controls::slider(ui, setter, &p.softness, "msoft", width);
+                controls::slider(ui, setter, &p.azimuth, "azim", width);
+                controls::slider(ui, setter, &p.distance, "dist", width);
+                controls::slider(ui, setter, &p.head_size, "head", width);
+            });
+            voice_grid(ui, "follow-room", |ui| {
+                controls::choice(ui, setter, &p.room, "room", width - 8.0);
+                controls::slider(ui, setter, &p.room_level, "rlvl", width);
+            });
+        });
 }
 
 /// A two-column grid of voice rows, its columns as wide as every other voice grid's.
@@ -760,14 +833,15 @@ fn layer_strip(
             });
         });
     });
-    let column_width = (inner.width() - 10.0) / 2.0;
-    let bar = column_width - 66.0;
+    // Placement gets the strip's whole width on the last row, so that every choice ("Around
+    // Head", "Follow Voice") reads in full; the two columns of bars stand above it, the left
+    // one wider for its Sync row (the switch and the division side by side).
+    let placement = Rect::from_min_max(pos2(inner.left(), inner.bottom() - 22.0), inner.max);
+    let left_width = (inner.width() - 10.0) * LEFT_COLUMN_SHARE;
+    let right_width = inner.width() - 10.0 - left_width;
     let top = header.bottom() + 6.0;
-    let column = |n: f32| {
-        Rect::from_min_size(
-            pos2(inner.left() + n * (column_width + 10.0), top),
-            vec2(column_width, inner.bottom() - top),
-        )
+    let column = |left: f32, width: f32| {
+        Rect::from_min_max(pos2(left, top), pos2(left + width, placement.top() - 4.0))
     };
     let small = |ui: &mut Ui| {
         let style = ui.style_mut();
@@ -777,24 +851,37 @@ fn layer_strip(
             }
         }
     };
-    ui.scope_builder(egui::UiBuilder::new().max_rect(column(0.0)), |ui| {
-        small(ui);
-        egui::Grid::new(ids("left"))
-            .num_columns(2)
-            .min_col_width(58.0)
-            .spacing([6.0, 5.0])
-            .show(ui, |ui| {
-                let level = live.map(|l| l.level_db);
-                controls::marked_slider(ui, setter, &layer.level, &ids("lvl"), bar, level);
-                let density = live.map(|l| l.density_per_s);
-                controls::marked_slider(ui, setter, &layer.density, &ids("dens"), bar, density);
-                controls::slider(ui, setter, &layer.regularity, &ids("reg"), bar);
-                controls::toggle(ui, setter, &layer.sync, &ids("sync"));
-                controls::choice(ui, setter, &layer.division, &ids("div"), bar - 8.0);
-                controls::slider(ui, setter, &layer.variation, &ids("var"), bar);
-            });
-    });
-    ui.scope_builder(egui::UiBuilder::new().max_rect(column(1.0)), |ui| {
+    let bar = left_width - STRIP_NAME_WIDTH;
+    ui.scope_builder(
+        egui::UiBuilder::new().max_rect(column(inner.left(), left_width)),
+        |ui| {
+            small(ui);
+            egui::Grid::new(ids("left"))
+                .num_columns(2)
+                .min_col_width(58.0)
+                .spacing([6.0, 5.0])
+                .show(ui, |ui| {
+                    let level = live.map(|l| l.level_db);
+                    controls::marked_slider(ui, setter, &layer.level, &ids("lvl"), bar, level);
+                    let density = live.map(|l| l.density_per_s);
+                    controls::marked_slider(ui, setter, &layer.density, &ids("dens"), bar, density);
+                    controls::slider(ui, setter, &layer.regularity, &ids("reg"), bar);
+                    controls::sync_row(
+                        ui,
+                        setter,
+                        &layer.sync,
+                        &ids("sync"),
+                        &layer.division,
+                        &ids("div"),
+                        bar,
+                    );
+                    controls::slider(ui, setter, &layer.variation, &ids("var"), bar);
+                });
+        },
+    );
+    let bar = right_width - STRIP_NAME_WIDTH;
+    let right = column(inner.right() - right_width, right_width);
+    ui.scope_builder(egui::UiBuilder::new().max_rect(right), |ui| {
         small(ui);
         egui::Grid::new(ids("right"))
             .num_columns(2)
@@ -805,11 +892,20 @@ fn layer_strip(
                 controls::marked_slider(ui, setter, &layer.tone, &ids("tone"), bar, tone);
                 controls::slider(ui, setter, &layer.size, &ids("size"), bar);
                 controls::slider(ui, setter, &layer.decay, &ids("dec"), bar);
-                controls::choice(ui, setter, &layer.placement, &ids("plc"), bar - 8.0);
                 let spread = live.map(|l| l.spread_deg);
                 controls::marked_slider(ui, setter, &layer.spread, &ids("sprd"), bar, spread);
                 let distance = live.map(|l| l.distance_m);
                 controls::marked_slider(ui, setter, &layer.distance, &ids("dist"), bar, distance);
+            });
+    });
+    ui.scope_builder(egui::UiBuilder::new().max_rect(placement), |ui| {
+        small(ui);
+        egui::Grid::new(ids("placement"))
+            .num_columns(2)
+            .min_col_width(58.0)
+            .spacing([6.0, 5.0])
+            .show(ui, |ui| {
+                controls::choice(ui, setter, &layer.placement, &ids("plc"), PLACEMENT_WIDTH);
             });
     });
 }
@@ -827,7 +923,7 @@ mod tests {
     fn reported_size(saved: (u32, u32)) -> (u32, u32) {
         let params = Arc::new(MurmurParams::default());
         *params.editor_size.write().unwrap() = saved;
-        let editor = MurmurEditor::new(params, Arc::new(VisualFeed::default()));
+        let editor = MurmurEditor::new(params, Arc::new(VisualFeed::default()), EditorKind::Effect);
         let size = editor.size();
         (size.width, size.height)
     }

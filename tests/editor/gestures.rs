@@ -347,12 +347,136 @@ fn the_loaded_sofa_set_is_named_in_the_voice_panel() {
     assert!(line.rect.top() > hrtf.rect.bottom() && line.rect.top() < hrtf.rect.bottom() + 10.0);
 }
 
+/// Murmur Triggers has no voice: its editor names itself, keeps the rows the layers use (the
+/// motion Follow Voice follows, the point and its distance, the head, the room) and drops the
+/// voice's own (HRTF, proximity, width, level, mix, de-ess, denoise) under a panel named for
+/// what the layers do with it; the rest is as in Murmur.
+#[test]
+fn murmur_triggers_has_its_own_layout() {
+    let _serial = testkit::exclusive();
+    let h = Harness::triggers();
+    let shown: Vec<String> = h.texts().into_iter().map(|t| t.shown).collect();
+    h.text("Murmur Triggers");
+    h.text("Follow Voice");
+    for kept in [
+        "Motion Rate",
+        "Motion Depth",
+        "Softness",
+        "Azimuth",
+        "Distance",
+        "Head Size",
+        "Room",
+        "Room Level",
+    ] {
+        assert!(
+            shown.iter().any(|t| t == kept),
+            "{kept} is missing: {shown:?}"
+        );
+    }
+    for dropped in [
+        "Voice",
+        "HRTF",
+        "Load…",
+        "Proximity",
+        "Stereo Width",
+        "Voice Level",
+        "Voice Mix",
+        "De-ess",
+        "Denoise",
+    ] {
+        assert!(
+            !shown.iter().any(|t| t == dropped),
+            "{dropped} is drawn: {shown:?}"
+        );
+    }
+    for layer in ["Layer 1", "Layer 2", "Layer 3", "Output"] {
+        assert!(
+            shown.iter().any(|t| t.starts_with(layer)),
+            "{layer}: {shown:?}"
+        );
+    }
+    // Murmur's own editor still has its voice panel.
+    let effect = Harness::new();
+    effect.text("Voice");
+    effect.text("HRTF");
+}
+
+/// At the default size every choice in the layer strips reads in full, whichever trigger kind
+/// and placement each layer has: nothing drawn there is cut short with "…".
+#[test]
+fn the_layer_strips_show_every_choice_in_full() {
+    let _serial = testkit::exclusive();
+    let mut h = Harness::new();
+    let kinds = h.params.layer1.kind.step_count().unwrap() + 1;
+    let placements = h.params.layer1.placement.step_count().unwrap() + 1;
+    let strips_top = h.size.y - murmur::editor::STRIPS_HEIGHT - murmur::editor::MARGIN;
+    let set = |param: ParamPtr, index: usize, count: usize| {
+        // SAFETY: the parameters outlive the test.
+        unsafe { param._internal_set_normalized_value(index as f32 / (count - 1) as f32) };
+    };
+    let params = h.params.clone();
+    let layers = [&params.layer1, &params.layer2, &params.layer3];
+    for round in 0..kinds.max(placements) {
+        for (n, layer) in layers.iter().enumerate() {
+            set(layer.kind.as_ptr(), (round + n) % kinds, kinds);
+            set(
+                layer.placement.as_ptr(),
+                (round + n) % placements,
+                placements,
+            );
+        }
+        h.frame(vec![]);
+        let cut: Vec<String> = h
+            .texts()
+            .into_iter()
+            .filter(|t| t.rect.top() >= strips_top && t.shown.ends_with('…'))
+            .map(|t| t.shown)
+            .collect();
+        assert!(cut.is_empty(), "cut short: {cut:?}");
+    }
+}
+
 /// HRTF set to SOFA, as the host records it.
 fn sofa_set(h: &Harness) -> Gesture {
     Gesture::Set(
         "hrtf".into(),
         h.params.hrtf.preview_normalized(HrtfParam::Sofa),
     )
+}
+
+/// A CLAP host that is not processing (Qtractor with its transport stopped) applies nothing
+/// the editor sends until it next processes or flushes: the editor still shows its own changes
+/// on the next frame.
+#[test]
+fn edits_show_at_once_while_the_host_is_not_processing() {
+    let _serial = testkit::exclusive();
+    let mut h = Harness::new();
+    h.host
+        .applies_values
+        .store(false, std::sync::atomic::Ordering::Relaxed);
+    h.host.take();
+    // A motion chosen from its menu is drawn on the next frame.
+    let menu = h.text("Static").rect.center();
+    h.click(menu);
+    h.idle(3);
+    let orbit = h.text("Orbit").rect.center();
+    h.click(orbit);
+    h.frame(vec![]);
+    h.text("Orbit");
+    assert!(
+        h.texts().iter().all(|t| t.shown != "Static"),
+        "the menu still reads Static"
+    );
+    assert_eq!(sets_of(&h.host.take(), "motion").len(), 1);
+    // A dragged voice stays where it was dropped, and is drawn there.
+    let to = h.place(90.0, 1.0);
+    h.drag(h.place(0.0, 0.5), to, 12);
+    h.frame(vec![]);
+    let (azimuth, distance) = (h.params.azimuth.value(), h.params.distance.value());
+    assert!((azimuth - 90.0).abs() < 1.0, "azimuth {azimuth}");
+    assert!((distance - 1.0).abs() < 0.02, "distance {distance}");
+    h.text("1.00 m");
+    assert!(!sets_of(&h.host.take(), "azim").is_empty());
 }
 
 #[test]

@@ -23,10 +23,11 @@
 //!    editor open: its loudness meter reads it while the audio runs (the numbers are checked in
 //!    the `gestures` tests, where the app's state can be read; here the screenshot shows them).
 //!
-//! With `MURMUR_SCREENSHOTS=<folder>`, tests 1, 3 and 6 also write `murmur-default.png` and
-//! `murmur-orbit-layers.png` (and `murmur-loudness-tone.png`) into that folder, for the
-//! documentation (and test 4
-//! `murmur-minimum.png`, to look at).
+//! 7. Murmur Triggers' editor opens through its own plugin and draws its own layout.
+//!
+//! With `MURMUR_SCREENSHOTS=<folder>`, tests 1, 3, 6 and 7 also write `murmur-default.png`,
+//! `murmur-orbit-layers.png`, `murmur-loudness-tone.png` and `murmur-triggers.png` into that
+//! folder, for the documentation (and test 4 `murmur-minimum.png`, to look at).
 //!
 //! These tests need Xvfb and Mesa's DRI drivers (Debian/Ubuntu: `xvfb libgl1-mesa-dri`) and fail
 //! without them rather than pass silently. They share one Xvfb and run one at a time.
@@ -163,6 +164,29 @@ fn editor_opens_at_its_size_and_draws_the_ui() {
         "before any audio, the head view shows no trigger events"
     );
 
+    plugin.close_editor(display, editor);
+    assert_host_untouched(&plugin);
+}
+
+/// Murmur Triggers' editor, through its own CLAP plugin: it opens at the same size and draws
+/// its own layout (what that layout holds is read as text in the `gestures` tests).
+#[test]
+fn murmur_triggers_editor_opens_and_draws() {
+    let _serial = exclusive();
+    let display = display();
+    let mut plugin = Murmur::new_triggers();
+    let editor = plugin.open_editor(display);
+    assert_eq!((editor.size.width, editor.size.height), DEFAULT_SIZE);
+    let (image, _) = plugin.wait_for_steady_frame(display, &editor);
+    save_screenshot(&image, "murmur-triggers.png");
+    let colours = image.distinct_colours();
+    let voice = image.count_near(rgb(theme::VOICE), TOLERANCE, 0..image.height);
+    println!("Murmur Triggers: {colours} colours, {voice} pixels of the voice colour");
+    assert!(colours > MIN_COLOURS, "only {colours} colours: no UI drawn");
+    assert!(
+        voice >= 50,
+        "only {voice} pixels of the voice colour: no title, no dot"
+    );
     plugin.close_editor(display, editor);
     assert_host_untouched(&plugin);
 }

@@ -3,13 +3,14 @@
 //! input events; what it drew, read back as text and shapes.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use egui::epaint::ClippedShape;
 use egui::{Color32, Event, Modifiers, PointerButton, Pos2, RawInput, Rect, Shape, Vec2, vec2};
 use murmur::editor::head_view::to_screen;
-use murmur::editor::{DEFAULT_SIZE, EditorApp};
+use murmur::editor::{DEFAULT_SIZE, EditorApp, EditorKind};
 use murmur::params::MurmurParams;
 use murmur::sofa_loader::{SofaLoader, SofaStatus};
 use murmur::visual_feed::VisualFeed;
@@ -28,6 +29,10 @@ pub(super) enum Gesture {
 pub(super) struct RecordingHost {
     pub(super) ids: Vec<(ParamPtr, String)>,
     pub(super) log: Mutex<Vec<Gesture>>,
+    /// Whether a change is applied as it is sent, as a VST3 wrapper does. Off, the host is a
+    /// CLAP host that is not processing and never flushes: nice-plug applies an editor's change
+    /// only when the host next processes or flushes, so nothing reaches the parameter.
+    pub(super) applies_values: AtomicBool,
 }
 
 impl RecordingHost {
@@ -56,8 +61,10 @@ impl GuiContextInner for RecordingHost {
 
     unsafe fn raw_set_parameter_normalized(&self, param: ParamPtr, normalized: f32) {
         let id = self.id(param);
-        // SAFETY: the parameters outlive the test's editor.
-        unsafe { param._internal_set_normalized_value(normalized) };
+        if self.applies_values.load(Ordering::Relaxed) {
+            // SAFETY: the parameters outlive the test's editor.
+            unsafe { param._internal_set_normalized_value(normalized) };
+        }
         self.log.lock().unwrap().push(Gesture::Set(id, normalized));
     }
 
@@ -100,7 +107,17 @@ impl Harness {
     }
 
     /// The editor in a window of `(width, height)` logical pixels.
-    pub(super) fn sized((width, height): (u32, u32)) -> Self {
+    pub(super) fn sized(size: (u32, u32)) -> Self {
+        Self::of(EditorKind::Effect, size)
+    }
+
+    /// Murmur Triggers' editor at the default size.
+    pub(super) fn triggers() -> Self {
+        Self::of(EditorKind::Triggers, DEFAULT_SIZE)
+    }
+
+    /// `kind`'s editor in a window of `(width, height)` logical pixels.
+    pub(super) fn of(kind: EditorKind, (width, height): (u32, u32)) -> Self {
         let params = Arc::new(MurmurParams::default());
         let ids = params
             .param_map()
@@ -110,10 +127,11 @@ impl Harness {
         let host = Arc::new(RecordingHost {
             ids,
             log: Mutex::new(Vec::new()),
+            applies_values: AtomicBool::new(true),
         });
         let gui = GuiContext::new(host.clone());
         let feed = Arc::new(VisualFeed::default());
-        let app = EditorApp::new(params.clone(), feed.clone());
+        let app = EditorApp::new(params.clone(), feed.clone(), kind);
         let mut harness = Self {
             ctx: egui::Context::default(),
             size: vec2(width as f32, height as f32),
