@@ -29,6 +29,7 @@ pub mod room;
 pub mod settings;
 pub mod sofa_loader;
 pub mod triggers;
+pub mod user_presets;
 pub mod visual_feed;
 pub mod wind_down;
 

@@ -34,6 +34,7 @@ pub mod window_threads;
 use crate::loudness_feed::EditorMeter;
 use crate::params::{HrtfParam, LayerParams, MotionParam, MurmurParams, ParamSheet};
 use crate::presets::{self, Preset};
+use crate::user_presets::{self, UserPreset};
 use crate::visual_feed::{LiveLayer, LiveValues, VisualFeed};
 use head_view::HeadView;
 use hrtf::SofaDialog;
@@ -86,6 +87,14 @@ pub enum EditorKind {
 }
 
 impl EditorKind {
+    /// The top bar's hint, on the right.
+    pub fn hint(self) -> &'static str {
+        match self {
+            EditorKind::Effect => "Drag the dot to place the voice",
+            EditorKind::Triggers => "Drag the dot: Follow Voice layers follow it",
+        }
+    }
+
     /// The name in the top bar and the window's title.
     pub fn title(self) -> &'static str {
         match self {
@@ -293,7 +302,9 @@ impl EditorHandle for MurmurEditorHandle {
 
 /// The preset last chosen, shown until a parameter moves away from it.
 struct ShownPreset {
-    name: &'static str,
+    name: String,
+    /// The file, for a preset of the user's (which can be renamed and deleted).
+    user: Option<UserPreset>,
     /// Every parameter's normalized value right after it was applied.
     values: Vec<(ParamPtr, f32)>,
 }
@@ -301,6 +312,31 @@ struct ShownPreset {
 // SAFETY: the pointers point into the plugin's parameters, which outlive the editor; they are
 // only read on the GUI thread.
 unsafe impl Send for ShownPreset {}
+
+/// One A/B slot: every parameter's normalized value (in the host's order) and the preset name
+/// shown with them.
+#[derive(Clone)]
+struct Slot {
+    name: Option<(String, Option<UserPreset>)>,
+    values: Vec<f32>,
+}
+
+/// The top bar's own state: a name being typed, a delete waiting for its confirmation, the last
+/// message, and the A/B slots.
+#[derive(Default)]
+struct PresetBar {
+    /// The user's presets as last listed, and when (editor time, seconds).
+    saved: Vec<UserPreset>,
+    listed_at: Option<f64>,
+    /// A name being typed, to save under (`None` in it) or to rename that preset to.
+    naming: Option<(Option<UserPreset>, String)>,
+    /// Delete was clicked once: a second click deletes.
+    confirm_delete: bool,
+    /// What the last save, load, rename or delete said, and whether it failed.
+    message: Option<(String, bool)>,
+    slots: [Option<Slot>; 2],
+    active: usize,
+}
 
 /// Everything the editor draws, and its memory between frames.
 pub struct EditorApp {
@@ -313,6 +349,8 @@ pub struct EditorApp {
     /// The loudness of the output since the editor opened (or the last reset).
     loudness: EditorMeter,
     preset: Option<ShownPreset>,
+    /// Saving, renaming and deleting the user's presets, and the A/B slots.
+    presets: PresetBar,
     /// Per layer: the event count last seen and when it last changed.
     lights: [(u32, f64); 3],
     factory: Vec<Preset>,
@@ -333,6 +371,7 @@ impl EditorApp {
             meters: Meters::default(),
             loudness: EditorMeter::default(),
             preset: None,
+            presets: PresetBar::default(),
             lights: [(0, f64::NEG_INFINITY); 3],
             factory: presets::factory(),
             sofa_dialog: SofaDialog::default(),
@@ -378,22 +417,58 @@ impl EditorApp {
     }
 
     /// The name of the preset shown in the top bar, if the parameters still hold it.
-    pub fn preset_name(&self) -> Option<&'static str> {
-        self.preset.as_ref().map(|p| p.name)
+    pub fn preset_name(&self) -> Option<&str> {
+        self.preset.as_ref().map(|p| p.name.as_str())
     }
 
     /// Applies a factory preset as host gestures, one per parameter (Bypass is left alone).
     pub fn apply_preset(&mut self, gui: &GuiContext, preset: &Preset) {
         let sheet = ParamSheet::with_settings(&preset.settings);
-        let live = self.params.param_map();
-        for (index, entry) in sheet.params().iter().enumerate() {
-            if entry.id == "bypass" {
+        self.apply_sheet(gui, &sheet);
+        self.preset = Some(self.shown(preset.name.to_owned(), None));
+    }
+
+    /// Loads a preset of the user's, on top of the defaults as the command line does, as host
+    /// gestures. A file that cannot be used (damaged, of a newer format) changes nothing: the
+    /// reason is returned.
+    pub fn apply_user_preset(
+        &mut self,
+        gui: &GuiContext,
+        preset: &UserPreset,
+    ) -> Result<(), String> {
+        let mut sheet = ParamSheet::new();
+        let text = std::fs::read_to_string(&preset.path)
+            .map_err(|e| format!("{}: cannot read it ({e})", preset.name))?;
+        let values =
+            user_presets::parse(&text, &sheet).map_err(|why| format!("{}: {why}", preset.name))?;
+        for (index, normalized) in values {
+            sheet.set_normalized(index, normalized);
+        }
+        self.apply_sheet(gui, &sheet);
+        self.preset = Some(self.shown(preset.name.clone(), Some(preset.clone())));
+        Ok(())
+    }
+
+    /// Sends every value of `sheet` but Bypass as a host gesture, one per parameter.
+    fn apply_sheet(&self, gui: &GuiContext, sheet: &ParamSheet) {
+        let values: Vec<f32> = (0..sheet.params().len())
+            .map(|i| sheet.normalized(crate::params::ParamIndex(i)))
+            .collect();
+        let ids: Vec<&str> = sheet.params().iter().map(|e| e.id.as_str()).collect();
+        self.send_values(gui, &ids, &values);
+    }
+
+    /// Sends `values` (normalized, by parameter ID) as host gestures, one per parameter but
+    /// Bypass, so that the host records the whole set.
+    fn send_values(&self, gui: &GuiContext, ids: &[&str], values: &[f32]) {
+        for (id, (_, ptr, _)) in self.params.param_map().iter().map(|e| (e.0.clone(), e)) {
+            if id == "bypass" {
                 continue;
             }
-            let Some((_, ptr, _)) = live.iter().find(|(id, ..)| *id == entry.id) else {
+            let Some(k) = ids.iter().position(|i| *i == id) else {
                 continue;
             };
-            let normalized = sheet.normalized(crate::params::ParamIndex(index));
+            let normalized = values[k];
             // SAFETY: `ptr` points into `self.params`, alive as long as the editor.
             unsafe {
                 gui.raw_begin_set_parameter(*ptr);
@@ -402,15 +477,76 @@ impl EditorApp {
                 gui.raw_end_set_parameter(*ptr);
             }
         }
-        let values = live
+    }
+
+    /// Every parameter's current normalized value, by ID, in the host's order.
+    fn live_values(&self) -> (Vec<String>, Vec<f32>) {
+        self.params
+            .param_map()
+            .into_iter()
+            // SAFETY: the pointers point into `self.params`.
+            .map(|(id, ptr, _)| (id, unsafe { ptr.unmodulated_normalized_value() }))
+            .unzip()
+    }
+
+    /// The parameters as they are now, as a sheet (what a saved preset holds).
+    pub fn live_sheet(&self) -> ParamSheet {
+        let mut sheet = ParamSheet::new();
+        let (ids, values) = self.live_values();
+        for (id, normalized) in ids.iter().zip(values) {
+            if let Some(index) = sheet.find(id) {
+                sheet.set_normalized(index, normalized);
+            }
+        }
+        sheet
+    }
+
+    /// `name` shown for the values the parameters hold now.
+    fn shown(&self, name: String, user: Option<UserPreset>) -> ShownPreset {
+        let values = self
+            .params
+            .param_map()
             .iter()
-            // SAFETY: as above.
+            // SAFETY: the pointers point into `self.params`.
             .map(|(_, ptr, _)| (*ptr, unsafe { ptr.unmodulated_normalized_value() }))
             .collect();
-        self.preset = Some(ShownPreset {
-            name: preset.name,
-            values,
+        ShownPreset { name, user, values }
+    }
+
+    /// Saves the parameters as the user's preset `name` (replacing one of that name) in
+    /// `folder`, and shows it.
+    pub fn save_user_preset(&mut self, folder: &Path, name: &str) -> Result<UserPreset, String> {
+        let saved = user_presets::save_in(folder, name, &self.live_sheet())?;
+        self.preset = Some(self.shown(saved.name.clone(), Some(saved.clone())));
+        Ok(saved)
+    }
+
+    /// Which A/B slot edits go to (0 is A).
+    pub fn ab_slot(&self) -> usize {
+        self.presets.active
+    }
+
+    /// Switches to A/B slot `slot`: the values now are kept in the slot being left, and the
+    /// other slot's are sent as host gestures (a slot never used takes the values as they are).
+    pub fn switch_ab(&mut self, gui: &GuiContext, slot: usize) {
+        if slot == self.presets.active {
+            return;
+        }
+        let (ids, now) = self.live_values();
+        let leaving = self.presets.active;
+        self.presets.slots[leaving] = Some(Slot {
+            name: self
+                .preset
+                .as_ref()
+                .map(|p| (p.name.clone(), p.user.clone())),
+            values: now,
         });
+        if let Some(Slot { name, values }) = self.presets.slots[slot].clone() {
+            let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+            self.send_values(gui, &ids, &values);
+            self.preset = name.map(|(name, user)| self.shown(name, user));
+        }
+        self.presets.active = slot;
     }
 
     /// Forgets the preset's name once any parameter differs from it.
@@ -545,6 +681,7 @@ impl EditorApp {
 
     fn top_bar(&mut self, ui: &mut Ui, rect: Rect, gui: &GuiContext) {
         let mut chosen = None;
+        let mut action = None;
         ui.scope_builder(egui::UiBuilder::new().max_rect(rect), |ui| {
             ui.horizontal_centered(|ui| {
                 ui.label(
@@ -558,12 +695,18 @@ impl EditorApp {
                         .size(12.0)
                         .color(theme::DIM_TEXT),
                 );
-                ui.add_space(24.0);
-                let shown = self.preset_name().unwrap_or("Custom");
+                ui.add_space(16.0);
+                let shown = self.preset_name().unwrap_or("Custom").to_owned();
+                let mut menu_open = false;
                 egui::ComboBox::from_id_salt("presets")
-                    .width(220.0)
-                    .selected_text(shown)
+                    .width(200.0)
+                    // Tall enough for every factory preset and a good many of the user's; more
+                    // scroll.
+                    .height(rect.height().max(ui.ctx().content_rect().height() - 60.0))
+                    .truncate()
+                    .selected_text(&shown)
                     .show_ui(ui, |ui| {
+                        menu_open = true;
                         for (i, preset) in self.factory.iter().enumerate() {
                             if ui
                                 .selectable_label(
@@ -573,26 +716,208 @@ impl EditorApp {
                                 .on_hover_text(preset.description)
                                 .clicked()
                             {
-                                chosen = Some(i);
+                                chosen = Some(PresetChoice::Factory(i));
+                            }
+                        }
+                        if !self.presets.saved.is_empty() {
+                            ui.separator();
+                            ui.label(RichText::new("Your presets").color(theme::DIM_TEXT));
+                        }
+                        for (i, preset) in self.presets.saved.iter().enumerate() {
+                            let current = Some(preset.name.as_str()) == self.preset_name();
+                            if ui.selectable_label(current, &preset.name).clicked() {
+                                chosen = Some(PresetChoice::User(i));
                             }
                         }
                     })
                     .response
-                    .on_hover_text("Factory presets: every parameter at once (as automation).");
-                let hint = match self.kind {
-                    EditorKind::Effect => "Drag the dot to place the voice",
-                    EditorKind::Triggers => "Drag the dot: Follow Voice layers follow it",
-                };
+                    .on_hover_text(
+                        "Presets: every parameter at once (as automation). Yours are saved with \
+                         Save… and rendered by `murmur render --preset NAME`.",
+                    );
+                // Listed again while the menu is closed, once a second: presets saved by another
+                // instance, or by hand, are there when it opens (a menu keeps the size it
+                // opened at, so the list must not grow while it is open).
+                let now = ui.input(|i| i.time);
+                if !menu_open && self.presets.listed_at.is_none_or(|then| now - then >= 1.0) {
+                    self.presets.list(Some(now));
+                }
+                action = self.preset_buttons(ui);
+                ui.add_space(8.0);
+                for (slot, label) in ["A", "B"].into_iter().enumerate() {
+                    let button = egui::Button::new(label)
+                        .selected(self.presets.active == slot)
+                        .min_size(Vec2::new(24.0, 0.0));
+                    if ui
+                        .add(button)
+                        .on_hover_text("A/B: two sets of values; click the other to compare")
+                        .clicked()
+                    {
+                        action = Some(BarAction::Slot(slot));
+                    }
+                }
                 ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
-                    ui.label(RichText::new(hint).size(12.0).color(theme::DIM_TEXT));
+                    let (text, colour) = match &self.presets.message {
+                        Some((message, true)) => (message.as_str(), theme::WARNING),
+                        Some((message, false)) => (message.as_str(), theme::DIM_TEXT),
+                        None => (self.kind.hint(), theme::DIM_TEXT),
+                    };
+                    ui.add(
+                        egui::Label::new(RichText::new(text).size(12.0).color(colour)).truncate(),
+                    );
                 });
             });
         });
-        if let Some(i) = chosen {
-            let preset = self.factory[i].clone();
-            self.apply_preset(gui, &preset);
+        match chosen {
+            Some(PresetChoice::Factory(i)) => {
+                let preset = self.factory[i].clone();
+                self.apply_preset(gui, &preset);
+                self.presets.message = None;
+            }
+            Some(PresetChoice::User(i)) => {
+                let preset = self.presets.saved[i].clone();
+                self.presets.message = self
+                    .apply_user_preset(gui, &preset)
+                    .err()
+                    .map(|why| (why, true));
+            }
+            None => {}
+        }
+        if let Some(action) = action {
+            self.act(gui, action);
         }
     }
+
+    /// Save…, Rename… and Delete, or the name being typed for Save or Rename.
+    fn preset_buttons(&mut self, ui: &mut Ui) -> Option<BarAction> {
+        if let Some((_, name)) = &mut self.presets.naming {
+            let field = ui.add(
+                egui::TextEdit::singleline(name)
+                    .desired_width(150.0)
+                    .hint_text("preset name"),
+            );
+            field.request_focus();
+            if ui.input(|i| i.key_pressed(egui::Key::Escape)) {
+                return Some(BarAction::Cancel);
+            }
+            // The field is the only thing typed into while it is open.
+            let enter = ui.input(|i| i.key_pressed(egui::Key::Enter));
+            if enter || ui.button("OK").clicked() {
+                return Some(BarAction::Confirm);
+            }
+            return None;
+        }
+        let mut action = None;
+        if ui
+            .button("Save…")
+            .on_hover_text("Save every value as a preset of yours")
+            .clicked()
+        {
+            action = Some(BarAction::Save);
+        }
+        let user = self.preset.as_ref().and_then(|p| p.user.clone());
+        if let Some(user) = user {
+            if ui.button("Rename…").clicked() {
+                action = Some(BarAction::Rename(user.clone()));
+            }
+            let delete = if self.presets.confirm_delete {
+                "Delete?"
+            } else {
+                "Delete"
+            };
+            if ui
+                .button(delete)
+                .on_hover_text("Delete this preset (click twice)")
+                .clicked()
+            {
+                action = Some(BarAction::Delete(user));
+            }
+        }
+        action
+    }
+
+    /// Carries out what the top bar's buttons asked.
+    fn act(&mut self, gui: &GuiContext, action: BarAction) {
+        let bar = &mut self.presets;
+        if !matches!(action, BarAction::Delete(_)) {
+            bar.confirm_delete = false;
+        }
+        match action {
+            BarAction::Save => {
+                let name = self.preset_name().unwrap_or("").to_owned();
+                self.presets.naming = Some((None, name));
+            }
+            BarAction::Rename(user) => {
+                let name = user.name.clone();
+                self.presets.naming = Some((Some(user), name));
+            }
+            BarAction::Cancel => self.presets.naming = None,
+            BarAction::Confirm => {
+                let Some((renaming, name)) = self.presets.naming.take() else {
+                    return;
+                };
+                let done = match (renaming, user_presets::folder()) {
+                    (Some(user), _) => user_presets::rename(&user, &name).map(|renamed| {
+                        self.preset = Some(self.shown(renamed.name.clone(), Some(renamed.clone())));
+                        format!("Renamed to {}", renamed.name)
+                    }),
+                    (None, Some(folder)) => self
+                        .save_user_preset(&folder, &name)
+                        .map(|saved| format!("Saved {}", saved.name)),
+                    (None, None) => Err("this system has no folder for user data".to_owned()),
+                };
+                self.presets.message = Some(match done {
+                    Ok(message) => (message, false),
+                    Err(why) => (why, true),
+                });
+                self.presets.list(self.presets.listed_at);
+            }
+            BarAction::Delete(user) => {
+                if !self.presets.confirm_delete {
+                    self.presets.confirm_delete = true;
+                    return;
+                }
+                self.presets.confirm_delete = false;
+                self.presets.message = Some(match user_presets::delete(&user) {
+                    Ok(()) => {
+                        if let Some(shown) = &mut self.preset {
+                            shown.user = None;
+                        }
+                        (format!("Deleted {}", user.name), false)
+                    }
+                    Err(why) => (why, true),
+                });
+                self.presets.list(self.presets.listed_at);
+            }
+            BarAction::Slot(slot) => self.switch_ab(gui, slot),
+        }
+    }
+}
+
+impl PresetBar {
+    /// Lists the user's presets again.
+    fn list(&mut self, now: Option<f64>) {
+        self.saved = user_presets::folder()
+            .map(|f| user_presets::list_in(&f))
+            .unwrap_or_default();
+        self.listed_at = now;
+    }
+}
+
+/// A pick from the preset menu.
+enum PresetChoice {
+    Factory(usize),
+    User(usize),
+}
+
+/// What the top bar's buttons ask for.
+enum BarAction {
+    Save,
+    Rename(UserPreset),
+    Delete(UserPreset),
+    Confirm,
+    Cancel,
+    Slot(usize),
 }
 
 impl NiceEguiApp for EditorApp {

@@ -271,6 +271,32 @@ impl ParamSheet {
         }
     }
 
+    /// The current value as text that [`parse`](Self::parse) reads back to it: a choice, switch
+    /// or whole number as displayed, a continuous value to the last digit an `f32` holds (the
+    /// display rounds it), in its display unit.
+    pub fn exact_text(&self, index: ParamIndex) -> String {
+        let ptr = self.ptr(index);
+        if !matches!(ptr, ParamPtr::FloatParam(_)) {
+            return self.display(index);
+        }
+        let normalized = self.normalized(index);
+        // SAFETY: the pointer points into `self.params`.
+        let (plain, unit) = unsafe { (ptr.unmodulated_plain_value(), ptr.unit()) };
+        // The display number is the plain value, or a hundred times it for a percentage: take
+        // whichever reads back nearer (a bare "0.5" on a percentage is half a percent).
+        [f64::from(plain), f64::from(plain) * 100.0]
+            .into_iter()
+            .map(|number| format!("{}{unit}", number as f32))
+            .min_by(|a, b| {
+                let off = |text: &str| {
+                    self.parse(index, text)
+                        .map_or(f32::INFINITY, |n| (n - normalized).abs())
+                };
+                off(a).total_cmp(&off(b))
+            })
+            .expect("two candidates")
+    }
+
     /// The values as engine settings: what the plugin's `process` hands the engine.
     pub fn settings(&self) -> Settings {
         self.params.settings()

@@ -890,3 +890,179 @@ fn animated_values_are_marked_on_the_bars() {
         "no markers once nothing moves"
     );
 }
+
+/// A preset saved from the editor's Save… (the name typed in the top bar, with a slash, an
+/// accent and spaces) is a file the command line finds by name: `murmur render --preset NAME`
+/// renders what the plugin's values render, to within 1e-6. The preset menu then lists it, and
+/// loading it back sets the values it holds.
+#[test]
+fn a_preset_saved_in_the_editor_renders_the_same_on_the_command_line() {
+    use murmur::engine::{Engine, InputChannels};
+    use murmur::offline::OfflineRender;
+    use murmur::user_presets;
+    let _serial = testkit::exclusive();
+    let folder = testkit::cli::temp_dir("editor-presets");
+    // SAFETY: the tests of this binary that touch the environment hold `exclusive()`.
+    unsafe { std::env::set_var(user_presets::FOLDER_ENV, &folder) };
+    let mut h = Harness::new();
+    // Values no display rounds to: a dragged voice, an orbit, a busy layer.
+    h.drag(h.place(0.0, 0.5), h.place(63.3, 0.77), 9);
+    let menu = h.text("Static").rect.center();
+    h.click(menu);
+    h.idle(3);
+    let orbit = h.text("Orbit").rect.center();
+    h.click(orbit);
+    h.idle(1);
+    let name = "Night / café walk";
+    h.click(h.text("Save…").rect.center());
+    h.idle(1);
+    h.frame(vec![
+        key_press(egui::Key::A, Modifiers::COMMAND),
+        Event::Text(name.into()),
+    ]);
+    h.frame(vec![key_press(egui::Key::Enter, Modifiers::NONE)]);
+    h.idle(2);
+    h.text(&format!("Saved {name}"));
+    assert_eq!(h.app.preset_name(), Some(name));
+    let saved = user_presets::list_in(&folder);
+    assert_eq!(saved.len(), 1, "{saved:?}");
+    assert_eq!(saved[0].name, name);
+
+    // What the plugin renders with these values, latency removed, as the command line does.
+    let fixture = testkit::murmur_dir().join("tests/fixtures/whisper-48k.wav");
+    let voice: Vec<f32> = hound::WavReader::open(&fixture)
+        .unwrap()
+        .samples::<i16>()
+        .map(|s| f32::from(s.unwrap()) / 32_768.0)
+        .collect();
+    let latency = Engine::new(48_000.0, 512)
+        .unwrap()
+        .latency(InputChannels::Mono);
+    let mut render = OfflineRender::new(
+        48_000,
+        512,
+        h.app.live_sheet(),
+        murmur::automation::Automation::none(),
+    )
+    .unwrap();
+    let (mut left, mut right) = (Vec::new(), Vec::new());
+    let padded: Vec<f32> = voice.iter().copied().chain(vec![0.0; latency]).collect();
+    for block in padded.chunks(512) {
+        let mut l = block.to_vec();
+        let mut r = vec![0.0; block.len()];
+        render.process(InputChannels::Mono, &mut l, &mut r);
+        left.extend(l);
+        right.extend(r);
+    }
+    let output = folder.join("cli.wav");
+    let run = testkit::cli::murmur(&[
+        "render",
+        fixture.to_str().unwrap(),
+        "-o",
+        output.to_str().unwrap(),
+        "--preset",
+        "night / CAFÉ walk",
+        "--tail",
+        "0",
+        "--bits",
+        "32f",
+    ]);
+    assert!(run.status.success(), "{}", testkit::cli::text(&run.stderr));
+    let cli: Vec<f32> = hound::WavReader::open(&output)
+        .unwrap()
+        .samples::<f32>()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(cli.len(), 2 * voice.len());
+    let mut worst = 0.0f32;
+    for (i, frame) in cli.chunks(2).enumerate() {
+        worst = worst
+            .max((frame[0] - left[i + latency]).abs())
+            .max((frame[1] - right[i + latency]).abs());
+    }
+    println!("max |CLI − plugin| = {worst:e}");
+    assert!(worst <= 1e-6, "max |diff| {worst}");
+
+    // The menu lists it; loading it after a change brings the values back.
+    h.drag(h.place(63.3, 0.77), h.place(-120.0, 0.3), 6);
+    assert_eq!(h.app.preset_name(), None);
+    h.click(h.text("Custom").rect.center());
+    h.idle(3);
+    h.text("Your presets");
+    h.click(h.text(name).rect.center());
+    h.idle(2);
+    assert_eq!(h.app.preset_name(), Some(name));
+    assert!(
+        (h.params.azimuth.value() - 63.3).abs() < 0.5,
+        "{}",
+        h.params.azimuth.value()
+    );
+    unsafe { std::env::remove_var(user_presets::FOLDER_ENV) };
+    let _ = std::fs::remove_dir_all(folder);
+}
+
+/// A/B: edits go to the slot shown; clicking the other slot keeps them there and sends the
+/// other slot's values as host gestures; clicking back restores them.
+#[test]
+fn a_and_b_hold_two_sets_of_values() {
+    let _serial = testkit::exclusive();
+    let mut h = Harness::new();
+    assert_eq!(h.app.ab_slot(), 0);
+    h.drag(h.place(0.0, 0.5), h.place(90.0, 1.0), 8);
+    let a_azimuth = h.params.azimuth.value();
+    // B starts as a copy of A.
+    h.click(h.text("B").rect.center());
+    h.idle(1);
+    assert_eq!(h.app.ab_slot(), 1);
+    assert_eq!(h.params.azimuth.value(), a_azimuth);
+    h.drag(h.place(90.0, 1.0), h.place(-90.0, 0.3), 8);
+    let b_azimuth = h.params.azimuth.value();
+    assert!((b_azimuth + 90.0).abs() < 1.0);
+    h.host.take();
+    h.click(h.text("A").rect.center());
+    h.idle(1);
+    assert_eq!(h.app.ab_slot(), 0);
+    assert_eq!(h.params.azimuth.value(), a_azimuth);
+    let log = h.host.take();
+    assert_eq!(sets_of(&log, "azim").len(), 1, "{log:?}");
+    assert_eq!(sets_of(&log, "dist").len(), 1, "{log:?}");
+    h.click(h.text("B").rect.center());
+    h.idle(1);
+    assert_eq!(h.params.azimuth.value(), b_azimuth);
+}
+
+/// A preset file that is damaged or from a newer Murmur is refused when loaded from the menu:
+/// the top bar says why, and no parameter moves.
+#[test]
+fn a_damaged_or_future_preset_changes_nothing() {
+    use murmur::user_presets;
+    let _serial = testkit::exclusive();
+    let folder = testkit::cli::temp_dir("editor-bad-presets");
+    // SAFETY: as above.
+    unsafe { std::env::set_var(user_presets::FOLDER_ENV, &folder) };
+    let sheet = murmur::params::ParamSheet::new();
+    let good = |name: &str| user_presets::text(name, &sheet).replace("= 0 °", "= 45 °");
+    std::fs::create_dir_all(&folder).unwrap();
+    let future = good("Future").replacen("format 1", "format 9", 1);
+    std::fs::write(folder.join("Future.txt"), future).unwrap();
+    let damaged = good("Damaged");
+    let cut = damaged.len() / 2;
+    std::fs::write(folder.join("Damaged.txt"), &damaged.as_bytes()[..cut]).unwrap();
+    // The editor lists the folder as it opens.
+    let mut h = Harness::new();
+    for (name, why) in [("Future", "newer Murmur"), ("Damaged", "cut short")] {
+        h.host.take();
+        h.click(h.text("Custom").rect.center());
+        h.idle(3);
+        h.click(h.text(name).rect.center());
+        h.idle(1);
+        h.idle(2);
+        assert!(h.host.take().is_empty(), "{name}: a parameter moved");
+        assert_eq!(h.params.azimuth.value(), 0.0);
+        let message = h.texts().into_iter().find(|t| t.shown.contains(why));
+        let message = message.unwrap_or_else(|| panic!("{name}: no message saying {why}"));
+        assert_eq!(message.colours, [theme::WARNING]);
+    }
+    unsafe { std::env::remove_var(user_presets::FOLDER_ENV) };
+    let _ = std::fs::remove_dir_all(folder);
+}

@@ -161,7 +161,8 @@ const GENERATE_FADES_S: (f64, f64) = (2.0, 10.0);
 
 #[derive(Subcommand)]
 enum Command {
-    /// Lists the factory presets, or prints one as a preset file.
+    /// Lists the factory presets and those saved from the plugin's editor, or prints one as a
+    /// preset file.
     Presets {
         /// Prints this preset's every value as `ID=VALUE` lines (a preset file to edit).
         #[arg(long, value_name = "NAME")]
@@ -265,6 +266,14 @@ fn main() -> ExitCode {
             let _ = presets::factory()
                 .iter()
                 .try_for_each(|p| writeln!(out, "{:<26} {}", p.name, p.description));
+            // The presets saved from the plugin's editor, by name.
+            if let Some(folder) = murmur::user_presets::folder() {
+                let saved = murmur::user_presets::list_in(&folder);
+                if !saved.is_empty() {
+                    let _ = writeln!(out, "\nYour presets ({}):", folder.display());
+                    let _ = saved.iter().try_for_each(|p| writeln!(out, "{}", p.name));
+                }
+            }
             Ok(())
         }
         Command::Presets { show: Some(name) } => show_preset(&name),
@@ -415,6 +424,13 @@ impl FileChoice {
 
 /// Prints a factory preset as a preset file: every parameter as `ID=VALUE`.
 fn show_preset(name: &str) -> Result<(), String> {
+    let saved = murmur::user_presets::folder()
+        .and_then(|folder| murmur::user_presets::find_in(&folder, name));
+    if let (None, Some(saved)) = (presets::find(name), saved) {
+        let text = setup::read_text_file(&saved.path, "preset")?;
+        print!("{text}");
+        return Ok(());
+    }
     let preset = presets::find(name).ok_or_else(|| {
         setup::did_you_mean_preset(name)
             .unwrap_or_else(|| format!("unknown preset `{name}` (see `murmur presets`)"))

@@ -10,6 +10,7 @@ use murmur::engine::{HrtfModel, Settings};
 use murmur::offline::OfflineRender;
 use murmur::params::{ParamIndex, ParamSheet};
 use murmur::presets;
+use murmur::user_presets;
 
 use crate::SoundArgs;
 use crate::pipeline::{BLOCK, Finishing};
@@ -156,11 +157,16 @@ pub(crate) fn load_preset(
     if let Some(preset) = presets::find(name) {
         return Ok((preset.settings, Vec::new()));
     }
-    let path = Path::new(name);
+    let saved = user_presets::folder().and_then(|folder| user_presets::find_in(&folder, name));
+    let path = match &saved {
+        Some(preset) => preset.path.as_path(),
+        None => Path::new(name),
+    };
     if !path.is_file() {
         return Err(unknown_preset(name));
     }
     let text = read_text_file(path, "preset")?;
+    user_presets::check_format(&text).map_err(|why| format!("preset {}: {why}", path.display()))?;
     let mut assignments = Vec::new();
     for (n, line) in text.lines().enumerate() {
         let line = line.split('#').next().unwrap_or("").trim();
