@@ -12,6 +12,7 @@ pub mod animate;
 pub mod automation;
 pub mod binaural;
 pub mod calm_guard;
+mod clap_export;
 pub mod cleanup;
 pub mod clock;
 pub mod dsp;
@@ -401,5 +402,5 @@ impl Vst3Plugin for MurmurTriggers {
     ];
 }
 
-nice_export_clap!(Murmur, MurmurTriggers);
+// The CLAP entry point, with preset discovery (`clap_export.rs`).
 nice_export_vst3!(Murmur, MurmurTriggers);

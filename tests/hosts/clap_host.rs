@@ -634,3 +634,120 @@ fn a_project_with_a_sofa_file_plays_the_measured_head() {
         "the plugin never played the SOFA set (worst {worst})"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// 5. Presets a host can see
+// ---------------------------------------------------------------------------------------------
+
+/// Murmur's presets through the CLAP preset-discovery factory, as a host's browser indexes them:
+/// every factory preset, inside the plugin, for both plugins, with its description; and the
+/// user's presets, as files in the user's preset folder. Each one loads through the plugin's
+/// preset-load extension, in both plugins, and leaves every parameter but Bypass at the preset's
+/// value; a preset that is not there is refused.
+#[test]
+fn presets_are_listed_and_loaded_through_preset_discovery() {
+    use murmur::params::{ParamIndex, ParamSheet};
+    use testkit::clap::presets::{DiscoveredPreset, Flags, discover};
+
+    let folder = testkit::cli::temp_dir("clap-presets");
+    let mut mine = ParamSheet::new();
+    for assignment in ["azim=-123.4", "motion=Drift", "t2on=On", "t2dens=3.3 /s"] {
+        let (index, value) = mine.parse_assignment(assignment).unwrap();
+        mine.set_normalized(index, value);
+    }
+    murmur::user_presets::save_in(&folder, "Mine, été / nuit", &mine).unwrap();
+    // SAFETY: no other test of this binary reads the environment while this one runs.
+    unsafe { std::env::set_var(murmur::user_presets::FOLDER_ENV, &folder) };
+    let (locations, extensions, presets, errors) = discover();
+    unsafe { std::env::remove_var(murmur::user_presets::FOLDER_ENV) };
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(extensions, ["txt"]);
+    assert_eq!(locations.len(), 2, "{locations:?}");
+    assert_eq!(
+        locations[0].path, None,
+        "the factory presets are inside the plugin"
+    );
+    assert!(locations[0].flags.contains(Flags::IS_FACTORY_CONTENT));
+    let folder_text = folder.to_string_lossy().into_owned();
+    assert_eq!(
+        locations[1]
+            .path
+            .as_ref()
+            .map(|p| p.to_string_lossy().into_owned()),
+        Some(folder_text)
+    );
+    assert!(locations[1].flags.contains(Flags::IS_USER_CONTENT));
+
+    let factory = murmur::presets::factory();
+    let names: Vec<&str> = presets.iter().map(|p| p.name.as_str()).collect();
+    let mut expected: Vec<&str> = factory.iter().map(|p| p.name).collect();
+    expected.push("Mine, été / nuit");
+    assert_eq!(names, expected);
+    for preset in &presets {
+        assert_eq!(
+            preset.plugin_ids,
+            ["audio.murmur.murmur", "audio.murmur.triggers"],
+            "{}",
+            preset.name
+        );
+    }
+    for (preset, design) in presets.iter().zip(&factory) {
+        assert_eq!(preset.description.as_deref(), Some(design.description));
+        assert!(preset.flags.contains(Flags::IS_FACTORY_CONTENT));
+    }
+    assert!(
+        presets
+            .last()
+            .unwrap()
+            .flags
+            .contains(Flags::IS_USER_CONTENT)
+    );
+
+    // Each preset loads and sets every parameter (Bypass aside) to its value, in both plugins.
+    let expected_sheet =
+        |preset: &DiscoveredPreset| match factory.iter().find(|f| f.name == preset.name) {
+            Some(design) => ParamSheet::with_settings(&design.settings),
+            None => {
+                let mut sheet = ParamSheet::new();
+                for (index, value) in mine_values(&mine) {
+                    sheet.set_normalized(index, value);
+                }
+                sheet
+            }
+        };
+    fn mine_values(mine: &ParamSheet) -> Vec<(ParamIndex, f32)> {
+        (0..mine.params().len())
+            .map(|i| (ParamIndex(i), mine.normalized(ParamIndex(i))))
+            .collect()
+    }
+    for (n, preset) in presets.iter().enumerate() {
+        let mut plugin = if n % 2 == 0 {
+            Murmur::new()
+        } else {
+            Murmur::new_triggers()
+        };
+        assert!(plugin.load_preset(preset), "{} did not load", preset.name);
+        let sheet = expected_sheet(preset);
+        for (i, entry) in sheet.params().iter().enumerate() {
+            if entry.id == "bypass" {
+                continue;
+            }
+            let normalized = f64::from(sheet.normalized(ParamIndex(i)));
+            let value = normalized * entry.steps.unwrap_or(1) as f64;
+            let got = plugin.value(clap_param_id(&entry.id));
+            assert!(
+                (got - value).abs() <= 1e-4 * (1.0 + value.abs()),
+                "{}: {} is {got}, the preset has {value}",
+                preset.name,
+                entry.id
+            );
+        }
+    }
+    let missing = DiscoveredPreset {
+        name: "Nothing".into(),
+        load_key: Some(c"No Such Preset".to_owned()),
+        ..presets[0].clone()
+    };
+    assert!(!Murmur::new().load_preset(&missing));
+    let _ = std::fs::remove_dir_all(folder);
+}

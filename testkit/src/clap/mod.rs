@@ -16,6 +16,7 @@ pub mod expected_params;
 #[cfg(target_os = "linux")]
 pub mod gui;
 pub mod notes;
+pub mod presets;
 
 use std::ffi::{CStr, CString, c_char, c_void};
 use std::sync::Mutex;
