@@ -32,6 +32,7 @@ pub mod sofa_loader;
 pub mod triggers;
 pub mod user_presets;
 pub mod visual_feed;
+pub mod vst3_preset;
 pub mod wind_down;
 
 use engine::{Engine, InputChannels, NoteOn};

@@ -288,6 +288,24 @@ pub fn sanitize_state(state: &mut PluginState) {
     }
 }
 
+/// A saved state holding `sheet`'s values for every parameter but Bypass, and nothing else (the
+/// editor's size and the SOFA file stay as they are when it is loaded): a preset as a plugin
+/// state, for VST3 preset files.
+pub fn preset_state(sheet: &ParamSheet) -> PluginState {
+    let params = sheet
+        .params()
+        .iter()
+        .enumerate()
+        .filter(|(_, entry)| entry.id != "bypass")
+        .map(|(i, entry)| (entry.id.clone(), sheet.state_value(ParamIndex(i))))
+        .collect();
+    PluginState {
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        params,
+        fields: Default::default(),
+    }
+}
+
 /// `state` (a plugin's saved state) with every parameter but Bypass at `sheet`'s value: what
 /// loading a preset does to a plugin, through the framework's own state path. Parameters the
 /// state does not hold are left out; the editor's size and the SOFA choice are kept.

@@ -297,6 +297,18 @@ impl ParamSheet {
             .expect("two candidates")
     }
 
+    /// The current value as the plugin's saved state holds it: a plain number, a switch, or a
+    /// choice by its position.
+    pub fn state_value(&self, index: ParamIndex) -> nice_plug::plugin::ParamValue {
+        use nice_plug::plugin::ParamValue;
+        let plain = self.normalized_to_plain(index, self.normalized(index));
+        match self.ptr(index) {
+            ParamPtr::FloatParam(_) => ParamValue::F32(plain),
+            ParamPtr::BoolParam(_) => ParamValue::Bool(plain >= 0.5),
+            ParamPtr::IntParam(_) | ParamPtr::EnumParam(_) => ParamValue::I32(plain.round() as i32),
+        }
+    }
+
     /// The values as engine settings: what the plugin's `process` hands the engine.
     pub fn settings(&self) -> Settings {
         self.params.settings()

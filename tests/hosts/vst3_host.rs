@@ -422,3 +422,68 @@ fn the_densest_automation_fits_the_event_queue() {
         "{what}: the queue never filled, so the check is blind"
     );
 }
+
+/// `murmur presets --vst3 DIR` writes every factory preset as a `.vstpreset` file for both
+/// plugins, in the VST3 preset folder layout (DIR/Murmur/<plugin>/): each names the class the
+/// factory reports (as Steinberg's `FUID::toString` writes it on this system), and its component
+/// chunk, opened as a host opens a preset (`setState`, then `setComponentState`), leaves every
+/// parameter but Bypass at the preset's value and Bypass alone.
+#[test]
+fn vst3_preset_files_load_the_presets() {
+    use murmur::params::{ParamIndex, ParamSheet};
+    let dir = testkit::cli::temp_dir("vst3-presets");
+    let run = testkit::cli::murmur(&["presets", "--vst3", dir.to_str().unwrap()]);
+    assert!(run.status.success(), "{}", testkit::cli::text(&run.stderr));
+    let _guard = lock_module();
+    let module = Module::load();
+    let factory = module.factory();
+    let class: String = murmur_class_id(&factory)
+        .iter()
+        .map(|b| format!("{:02X}", *b as u8))
+        .collect();
+    let bypass = vst3_param_id("bypass");
+    for preset in murmur::presets::factory() {
+        for plugin in ["Murmur", "Murmur Triggers"] {
+            let path = dir
+                .join("Murmur")
+                .join(plugin)
+                .join(format!("{}.vstpreset", preset.name));
+            assert!(path.is_file(), "{} is missing", path.display());
+        }
+        let path = dir
+            .join("Murmur/Murmur")
+            .join(format!("{}.vstpreset", preset.name));
+        let bytes = std::fs::read(&path).unwrap();
+        let (file_class, state) = murmur::vst3_preset::chunk(&bytes, b"Comp").unwrap();
+        assert_eq!(file_class, class, "{}", preset.name);
+
+        let instance = Instance::create(&factory);
+        let bypass_on = ParamChanges::single(bypass, 0, 1.0);
+        instance.start_stereo();
+        StereoRunner::new().flush(&instance.processor, &bypass_on);
+        instance.stop();
+        assert!(
+            instance.load_state(state),
+            "{}: the state was refused",
+            preset.name
+        );
+        let sheet = ParamSheet::with_settings(&preset.settings);
+        for (i, entry) in sheet.params().iter().enumerate() {
+            let id = vst3_param_id(&entry.id);
+            let got = unsafe { instance.controller.getParamNormalized(id) };
+            let expected = if entry.id == "bypass" {
+                1.0
+            } else {
+                f64::from(sheet.normalized(ParamIndex(i)))
+            };
+            assert!(
+                (got - expected).abs() <= 1e-5,
+                "{}: {} is {got}, the preset has {expected}",
+                preset.name,
+                entry.id
+            );
+        }
+        instance.terminate();
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}

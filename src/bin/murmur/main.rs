@@ -165,8 +165,15 @@ enum Command {
     /// preset file.
     Presets {
         /// Prints this preset's every value as `ID=VALUE` lines (a preset file to edit).
-        #[arg(long, value_name = "NAME")]
+        #[arg(long, value_name = "NAME", conflicts_with = "vst3")]
         show: Option<String>,
+        /// Writes every preset (the factory's and yours) as VST3 preset files for both plugins,
+        /// in DIR/Murmur/Murmur and DIR/Murmur/Murmur Triggers, where VST3 hosts' preset
+        /// browsers find them when DIR is the VST3 preset folder (`~/.vst3/presets` on Linux,
+        /// `Documents/VST3 Presets` on Windows, `~/Library/Audio/Presets` on macOS). Files of
+        /// the same name are replaced.
+        #[arg(long, value_name = "DIR")]
+        vst3: Option<PathBuf>,
     },
     /// Lists every parameter with its ID, range, default and unit.
     Params,
@@ -260,7 +267,10 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     output::clean_up_when_stopped();
     let result = match cli.command {
-        Command::Presets { show: None } => {
+        Command::Presets {
+            vst3: Some(dir), ..
+        } => write_vst3_presets(&dir),
+        Command::Presets { show: None, .. } => {
             let mut out = std::io::stdout().lock();
             // A closed pipe (`murmur presets | head`) just ends the listing.
             let _ = presets::factory()
@@ -276,7 +286,9 @@ fn main() -> ExitCode {
             }
             Ok(())
         }
-        Command::Presets { show: Some(name) } => show_preset(&name),
+        Command::Presets {
+            show: Some(name), ..
+        } => show_preset(&name),
         Command::Params => {
             let _ = print_params(&mut std::io::stdout().lock());
             Ok(())
@@ -423,6 +435,55 @@ impl FileChoice {
 }
 
 /// Prints a factory preset as a preset file: every parameter as `ID=VALUE`.
+/// Writes every preset, factory and the user's, as `.vstpreset` files for both plugins.
+fn write_vst3_presets(dir: &Path) -> Result<(), String> {
+    use nice_plug::prelude::Vst3Plugin;
+    let mut presets: Vec<(String, ParamSheet)> = presets::factory()
+        .into_iter()
+        .map(|p| (p.name.to_owned(), ParamSheet::with_settings(&p.settings)))
+        .collect();
+    if let Some(folder) = murmur::user_presets::folder() {
+        for saved in murmur::user_presets::list_in(&folder) {
+            let mut sheet = ParamSheet::new();
+            match murmur::user_presets::load(&saved.path, &sheet) {
+                Ok(values) => {
+                    for (index, normalized) in values {
+                        sheet.set_normalized(index, normalized);
+                    }
+                    presets.push((saved.name, sheet));
+                }
+                Err(why) => eprintln!("murmur: left out: {why}"),
+            }
+        }
+    }
+    let plugins = [
+        ("Murmur", murmur::Murmur::VST3_CLASS_ID),
+        ("Murmur Triggers", murmur::MurmurTriggers::VST3_CLASS_ID),
+    ];
+    for (plugin, class_id) in plugins {
+        let folder = dir.join("Murmur").join(plugin);
+        std::fs::create_dir_all(&folder)
+            .map_err(|e| format!("cannot create {}: {e}", folder.display()))?;
+        for (name, sheet) in &presets {
+            let state = serde_json::to_vec(&murmur::params::preset_state(sheet))
+                .map_err(|e| format!("preset {name}: {e}"))?;
+            let bytes = murmur::vst3_preset::file(&class_id, &state, plugin, name);
+            let file_name = murmur::user_presets::file_name(name);
+            let stem = file_name.strip_suffix(".txt").unwrap_or(&file_name);
+            let path = folder.join(format!("{stem}.vstpreset"));
+            output::write_atomically(&path, true, |temporary| {
+                std::fs::write(temporary, &bytes).map_err(|e| e.to_string())
+            })?;
+        }
+    }
+    println!(
+        "{} presets for Murmur and Murmur Triggers in {}",
+        presets.len(),
+        dir.join("Murmur").display()
+    );
+    Ok(())
+}
+
 fn show_preset(name: &str) -> Result<(), String> {
     let saved = murmur::user_presets::folder()
         .and_then(|folder| murmur::user_presets::find_in(&folder, name));
