@@ -15,6 +15,9 @@ use std::ffi::{CStr, CString, c_char, c_void};
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
+use clap_sys::ext::params::{
+    CLAP_EXT_PARAMS, CLAP_PARAM_IS_ENUM, clap_param_info, clap_plugin_params,
+};
 use clap_sys::ext::preset_load::{
     CLAP_EXT_PRESET_LOAD, CLAP_EXT_PRESET_LOAD_COMPAT, clap_plugin_preset_load,
 };
@@ -136,6 +139,8 @@ struct Instance {
     inner: clap_plugin,
     /// Loads a preset into this instance's wrapper (`plugin_data`).
     load: unsafe fn(*mut c_void, &ParamSheet),
+    /// nice-plug's `clap.params`, and the same with `get_info` marking the choices as lists.
+    params: OnceLock<[clap_plugin_params; 2]>,
 }
 
 impl Instance {
@@ -159,6 +164,7 @@ impl Instance {
             plugin,
             inner,
             load: load_into::<P>,
+            params: OnceLock::new(),
         });
         Box::into_raw(instance) as *const clap_plugin
     }
@@ -199,11 +205,71 @@ unsafe extern "C" fn get_extension(plugin: *const clap_plugin, id: *const c_char
     if name == CLAP_EXT_PRESET_LOAD || name == CLAP_EXT_PRESET_LOAD_COMPAT {
         return &PRESET_LOAD as *const clap_plugin_preset_load as *const c_void;
     }
-    match instance.inner.get_extension {
-        // SAFETY: nice-plug's own function, on a pointer whose `plugin_data` is its wrapper.
-        Some(get_extension) => unsafe { get_extension(plugin, id) },
-        None => std::ptr::null(),
+    let Some(get_extension) = instance.inner.get_extension else {
+        return std::ptr::null();
+    };
+    // SAFETY: nice-plug's own function, on a pointer whose `plugin_data` is its wrapper.
+    let extension = unsafe { get_extension(plugin, id) };
+    if name != CLAP_EXT_PARAMS || extension.is_null() {
+        return extension;
     }
+    // SAFETY: nice-plug's `clap.params`, static in its wrapper.
+    let inner = unsafe { *(extension as *const clap_plugin_params) };
+    let [_, ours] = instance.params.get_or_init(|| {
+        [
+            inner,
+            clap_plugin_params {
+                get_info: Some(param_info),
+                ..inner
+            },
+        ]
+    });
+    ours as *const clap_plugin_params as *const c_void
+}
+
+/// nice-plug's parameter info, with the choices flagged as lists (`CLAP_PARAM_IS_ENUM`): nice-plug
+/// declares them only as stepped, so a host's generic view shows a two-choice list (HRTF: Sphere
+/// or SOFA) as an on/off box, and longer ones as a number.
+unsafe extern "C" fn param_info(
+    plugin: *const clap_plugin,
+    index: u32,
+    info: *mut clap_param_info,
+) -> bool {
+    // SAFETY: the pointer `create_plugin` gave the host; `params` is set before the host can
+    // have this function.
+    let instance = unsafe { &*(plugin as *const Instance) };
+    let Some([inner, _]) = instance.params.get() else {
+        return false;
+    };
+    // SAFETY: nice-plug's own function, with the host's arguments.
+    let found = inner
+        .get_info
+        .is_some_and(|get_info| unsafe { get_info(plugin, index, info) });
+    if found && !info.is_null() {
+        // SAFETY: nice-plug filled it.
+        let info = unsafe { &mut *info };
+        let name = unsafe { CStr::from_ptr(info.name.as_ptr()) }.to_string_lossy();
+        if choice_names().iter().any(|n| *n == name) {
+            info.flags |= CLAP_PARAM_IS_ENUM;
+        }
+    }
+    found
+}
+
+/// The names of Murmur's choice parameters.
+fn choice_names() -> &'static [String] {
+    static NAMES: OnceLock<Vec<String>> = OnceLock::new();
+    NAMES.get_or_init(|| {
+        use nice_plug::prelude::Params;
+        let params = crate::params::MurmurParams::default();
+        params
+            .param_map()
+            .into_iter()
+            .filter(|(_, ptr, _)| matches!(ptr, nice_plug::prelude::ParamPtr::EnumParam(_)))
+            // SAFETY: the pointers point into `params`, alive in this closure.
+            .map(|(_, ptr, _)| unsafe { ptr.name() }.to_owned())
+            .collect()
+    })
 }
 
 /// Loads a factory preset (`load_key` its name, inside the plugin) or a preset file.

@@ -751,3 +751,24 @@ fn presets_are_listed_and_loaded_through_preset_discovery() {
     assert!(!Murmur::new().load_preset(&missing));
     let _ = std::fs::remove_dir_all(folder);
 }
+
+/// A host's generic view shows a choice as a list of its names only when the parameter says it
+/// is one (`CLAP_PARAM_IS_ENUM`): every choice of the design's table does (HRTF, with its two
+/// choices, would otherwise be an on/off box), and nothing else does.
+#[test]
+fn choices_are_lists_for_generic_views() {
+    use testkit::clap::abi::CLAP_PARAM_IS_ENUM;
+    let murmur = Murmur::new();
+    for expected in EXPECTED_PARAMS {
+        let info = murmur.param_by_id(expected.id);
+        let choice = matches!(expected.kind, Kind::Enum { .. });
+        assert_eq!(
+            info.has(CLAP_PARAM_IS_ENUM),
+            choice,
+            "{}: flags {:#x}",
+            expected.id,
+            info.flags
+        );
+    }
+    assert!(murmur.param_by_id("hrtf").has(CLAP_PARAM_IS_ENUM));
+}

@@ -13,6 +13,7 @@ pub const CLAP_PARAM_IS_STEPPED: u32 = 1 << 0;
 pub const CLAP_PARAM_IS_HIDDEN: u32 = 1 << 2;
 pub const CLAP_PARAM_IS_BYPASS: u32 = 1 << 4;
 pub const CLAP_PARAM_IS_AUTOMATABLE: u32 = 1 << 5;
+pub const CLAP_PARAM_IS_ENUM: u32 = 1 << 16;
 
 /// The plugin pointer is passed as `*const c_void`; it is the `const clap_plugin_t *` of the C API.
 pub type PluginPtr = *const c_void;
