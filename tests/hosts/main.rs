@@ -2,6 +2,7 @@
 //! parameter IDs, MIDI into the instrument, parameters and state from other threads, and the
 //! Linux and Windows builds checked against each other.
 
+mod ardour;
 mod clap_host;
 mod param_ids;
 mod portable_build;
