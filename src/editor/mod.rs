@@ -973,27 +973,14 @@ fn voice_panel(
     live: Option<LiveValues>,
 ) -> bool {
     let width = VOICE_CONTROL_WIDTH;
-    let spacing = ui.spacing_mut();
-    spacing.interact_size.y = VOICE_ROW_HEIGHT;
-    spacing.item_spacing.y = VOICE_ROW_GAP;
-    // A thin bar that stays visible, so that a panel with rows out of sight says so.
-    spacing.scroll = egui::style::ScrollStyle::thin();
+    panel_spacing(ui);
     let mut load_pressed = false;
     egui::ScrollArea::vertical()
         .id_salt("voice")
         .auto_shrink([false, false])
         .show(ui, |ui| {
             voice_grid(ui, "voice", |ui| {
-                controls::choice(ui, setter, &p.motion, "motion", width - 8.0);
-                if p.motion_sync.value() {
-                    controls::choice(ui, setter, &p.sync_division, "mdiv", width - 8.0);
-                } else {
-                    controls::slider(ui, setter, &p.motion_rate, "mrate", width);
-                }
-                controls::toggle(ui, setter, &p.motion_sync, "msync");
-                controls::slider(ui, setter, &p.motion_depth, "mdepth", width);
-                controls::slider(ui, setter, &p.softness, "msoft", width);
-                controls::slider(ui, setter, &p.azimuth, "azim", width);
+                motion_rows(ui, setter, p, width);
                 let distance = live.map(|l| l.voice_distance_m);
                 controls::marked_slider(ui, setter, &p.distance, "dist", width, distance);
                 hrtf::head_size_row(ui, setter, p, width);
@@ -1009,10 +996,7 @@ fn voice_panel(
                 controls::slider(ui, setter, &p.deess, "deess", width);
                 controls::slider(ui, setter, &p.denoise, "dnoise", width);
             });
-            voice_grid(ui, "voice-room", |ui| {
-                controls::choice(ui, setter, &p.room, "room", width - 8.0);
-                controls::slider(ui, setter, &p.room_level, "rlvl", width);
-            });
+            voice_grid(ui, "voice-room", |ui| room_rows(ui, setter, p, width));
         });
     load_pressed
 }
@@ -1022,33 +1006,48 @@ fn voice_panel(
 /// renders every event, and the room hears them.
 fn follow_panel(ui: &mut Ui, setter: &ParamSetter, p: &MurmurParams) {
     let width = VOICE_CONTROL_WIDTH;
-    let spacing = ui.spacing_mut();
-    spacing.interact_size.y = VOICE_ROW_HEIGHT;
-    spacing.item_spacing.y = VOICE_ROW_GAP;
-    spacing.scroll = egui::style::ScrollStyle::thin();
+    panel_spacing(ui);
     egui::ScrollArea::vertical()
         .id_salt("follow")
         .auto_shrink([false, false])
         .show(ui, |ui| {
             voice_grid(ui, "follow", |ui| {
-                controls::choice(ui, setter, &p.motion, "motion", width - 8.0);
-                if p.motion_sync.value() {
-                    controls::choice(ui, setter, &p.sync_division, "mdiv", width - 8.0);
-                } else {
-                    controls::slider(ui, setter, &p.motion_rate, "mrate", width);
-                }
-                controls::toggle(ui, setter, &p.motion_sync, "msync");
-                controls::slider(ui, setter, &p.motion_depth, "mdepth", width);
-                controls::slider(ui, setter, &p.softness, "msoft", width);
-                controls::slider(ui, setter, &p.azimuth, "azim", width);
+                motion_rows(ui, setter, p, width);
                 controls::slider(ui, setter, &p.distance, "dist", width);
                 controls::slider(ui, setter, &p.head_size, "head", width);
             });
-            voice_grid(ui, "follow-room", |ui| {
-                controls::choice(ui, setter, &p.room, "room", width - 8.0);
-                controls::slider(ui, setter, &p.room_level, "rlvl", width);
-            });
+            voice_grid(ui, "follow-room", |ui| room_rows(ui, setter, p, width));
         });
+}
+
+/// The left panel's rows: a little tighter than egui's default, so that all sixteen of the voice
+/// panel fit at the default size, with a thin scroll bar that stays visible, so that a panel
+/// with rows out of sight says so.
+fn panel_spacing(ui: &mut Ui) {
+    let spacing = ui.spacing_mut();
+    spacing.interact_size.y = VOICE_ROW_HEIGHT;
+    spacing.item_spacing.y = VOICE_ROW_GAP;
+    spacing.scroll = egui::style::ScrollStyle::thin();
+}
+
+/// The motion and where it centres: the rows both left panels start with.
+fn motion_rows(ui: &mut Ui, setter: &ParamSetter, p: &MurmurParams, width: f32) {
+    controls::choice(ui, setter, &p.motion, "motion", width - 8.0);
+    if p.motion_sync.value() {
+        controls::choice(ui, setter, &p.sync_division, "mdiv", width - 8.0);
+    } else {
+        controls::slider(ui, setter, &p.motion_rate, "mrate", width);
+    }
+    controls::toggle(ui, setter, &p.motion_sync, "msync");
+    controls::slider(ui, setter, &p.motion_depth, "mdepth", width);
+    controls::slider(ui, setter, &p.softness, "msoft", width);
+    controls::slider(ui, setter, &p.azimuth, "azim", width);
+}
+
+/// The room and its level.
+fn room_rows(ui: &mut Ui, setter: &ParamSetter, p: &MurmurParams, width: f32) {
+    controls::choice(ui, setter, &p.room, "room", width - 8.0);
+    controls::slider(ui, setter, &p.room_level, "rlvl", width);
 }
 
 /// A two-column grid of voice rows, its columns as wide as every other voice grid's.

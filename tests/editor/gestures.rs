@@ -456,11 +456,7 @@ fn edits_show_at_once_while_the_host_is_not_processing() {
         .store(false, std::sync::atomic::Ordering::Relaxed);
     h.host.take();
     // A motion chosen from its menu is drawn on the next frame.
-    let menu = h.text("Static").rect.center();
-    h.click(menu);
-    h.idle(3);
-    let orbit = h.text("Orbit").rect.center();
-    h.click(orbit);
+    h.pick("Static", "Orbit");
     h.frame(vec![]);
     h.text("Orbit");
     assert!(
@@ -484,11 +480,7 @@ fn choosing_sofa_in_the_hrtf_menu_is_a_gesture() {
     let _serial = testkit::exclusive();
     let mut h = Harness::new();
     h.host.take();
-    let menu = h.text("Sphere").rect.center();
-    h.click(menu);
-    h.idle(3);
-    let sofa = h.text("SOFA").rect.center();
-    h.click(sofa);
+    h.pick("Sphere", "SOFA");
     h.idle(1);
     let log = h.host.take();
     assert_eq!(
@@ -907,11 +899,7 @@ fn a_preset_saved_in_the_editor_renders_the_same_on_the_command_line() {
     let mut h = Harness::new();
     // Values no display rounds to: a dragged voice, an orbit, a busy layer.
     h.drag(h.place(0.0, 0.5), h.place(63.3, 0.77), 9);
-    let menu = h.text("Static").rect.center();
-    h.click(menu);
-    h.idle(3);
-    let orbit = h.text("Orbit").rect.center();
-    h.click(orbit);
+    h.pick("Static", "Orbit");
     h.idle(1);
     let name = "Night / café walk";
     h.click(h.text("Save…").rect.center());
@@ -1052,9 +1040,7 @@ fn a_damaged_or_future_preset_changes_nothing() {
     let mut h = Harness::new();
     for (name, why) in [("Future", "newer Murmur"), ("Damaged", "cut short")] {
         h.host.take();
-        h.click(h.text("Custom").rect.center());
-        h.idle(3);
-        h.click(h.text(name).rect.center());
+        h.pick("Custom", name);
         h.idle(1);
         h.idle(2);
         assert!(h.host.take().is_empty(), "{name}: a parameter moved");

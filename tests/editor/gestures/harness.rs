@@ -183,6 +183,15 @@ impl Harness {
         self.button(at, false);
     }
 
+    /// Opens the menu that shows `current` and picks `choice` in it.
+    pub(super) fn pick(&mut self, current: &str, choice: &str) {
+        let menu = self.text(current).rect.center();
+        self.click(menu);
+        self.idle(3);
+        let item = self.text(choice).rect.center();
+        self.click(item);
+    }
+
     /// The texts the last frame drew.
     pub(super) fn texts(&self) -> Vec<Drawn> {
         let mut texts = Vec::new();
