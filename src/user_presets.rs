@@ -249,11 +249,14 @@ pub fn rename(preset: &UserPreset, new_name: &str) -> Result<UserPreset, String>
         .map(|l| format!("{l}\n"))
         .collect();
     let renamed = format!("{FORMAT_LINE}{FORMAT}\n{NAME_LINE}{name}\n{body}");
+    // The new name goes into the file where it is, then the file moves: a rename that changes
+    // only the case is one file on Windows and macOS, which writing a second file and removing
+    // the first would lose.
+    write_whole(&preset.path, &renamed)?;
     let path = folder.join(file_name(&name));
-    write_whole(&path, &renamed)?;
     if path != preset.path {
-        std::fs::remove_file(&preset.path)
-            .map_err(|e| format!("cannot remove {}: {e}", preset.path.display()))?;
+        std::fs::rename(&preset.path, &path)
+            .map_err(|e| format!("cannot rename {}: {e}", preset.path.display()))?;
     }
     Ok(UserPreset { name, path })
 }
@@ -395,6 +398,12 @@ mod tests {
         delete(&other).unwrap();
         let names: Vec<String> = list_in(&folder).into_iter().map(|p| p.name).collect();
         assert_eq!(names, ["Second: night"]);
+        // A change of case alone is the same preset, renamed (one file, its values kept).
+        let recased = rename(&renamed, "second: NIGHT").unwrap();
+        let listed = list_in(&folder);
+        assert_eq!(listed.len(), 1, "{listed:?}");
+        assert_eq!(listed[0].name, "second: NIGHT");
+        assert_eq!(load(&recased.path, &ParamSheet::new()).unwrap(), values);
         assert!(check_name("  ").is_err());
         assert!(check_name(&"x".repeat(MAX_NAME_CHARS + 1)).is_err());
         assert!(check_name("tab\there").is_err());
