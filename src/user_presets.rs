@@ -281,9 +281,13 @@ fn write_whole(path: &Path, text: &str) -> Result<(), String> {
         path.file_name().unwrap_or_default().to_string_lossy(),
         std::process::id()
     ));
-    let written = std::fs::write(&temporary, text).and_then(|()| {
-        // On the disk before it takes the old file's place.
-        std::fs::File::open(&temporary)?.sync_all()?;
+    let written = std::fs::File::create(&temporary).and_then(|mut file| {
+        use std::io::Write;
+        file.write_all(text.as_bytes())?;
+        // On the disk before it takes the old file's place (through the handle that wrote it:
+        // Windows flushes only a handle open for writing).
+        file.sync_all()?;
+        drop(file);
         std::fs::rename(&temporary, path)
     });
     written.map_err(|e| {
