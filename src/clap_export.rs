@@ -8,8 +8,8 @@
 //! instance's `clap_plugin` with two of its functions replaced: `get_extension` adds preset-load
 //! and hands everything else to nice-plug's, and `destroy` frees this wrapping after nice-plug's
 //! own `destroy`. Every other function is nice-plug's; they find their wrapper through
-//! `plugin_data`, which stays nice-plug's. A preset is loaded the way nice-plug loads a state its
-//! own editor sets (`set_state_object_from_gui`), which tells the host to rescan the values.
+//! `plugin_data`, which stays nice-plug's. A preset is loaded the way nice-plug loads a host's
+//! saved state (`set_state_inner`), which tells the host to rescan the values.
 
 use std::ffi::{CStr, CString, c_char, c_void};
 use std::path::Path;
@@ -137,8 +137,8 @@ struct Instance {
     plugin: clap_plugin,
     /// nice-plug's own functions.
     inner: clap_plugin,
-    /// Loads a preset into this instance's wrapper (`plugin_data`).
-    load: unsafe fn(*mut c_void, &ParamSheet),
+    /// Loads a preset into this instance's wrapper (`plugin_data`); whether it was taken.
+    load: unsafe fn(*mut c_void, &ParamSheet) -> bool,
     /// nice-plug's `clap.params`, and the same with `get_info` marking the choices as lists.
     params: OnceLock<[clap_plugin_params; 2]>,
 }
@@ -170,25 +170,30 @@ impl Instance {
     }
 }
 
-/// Sets every parameter but Bypass to `sheet`'s values through nice-plug's state path.
+/// Sets every parameter but Bypass to `sheet`'s values the way nice-plug loads a host's saved
+/// state (`clap.state`'s `load`): at once, on the calling main thread, and then the host is told
+/// to rescan the values. Whether the state was taken.
 ///
 /// # Safety
 /// `plugin_data` must be a live `Wrapper<P>`.
-unsafe fn load_into<P: ClapPlugin>(plugin_data: *mut c_void, sheet: &ParamSheet) {
+unsafe fn load_into<P: ClapPlugin>(plugin_data: *mut c_void, sheet: &ParamSheet) -> bool {
     // SAFETY: see above.
     let wrapper = unsafe { &*(plugin_data as *const Wrapper<P>) };
-    wrapper.set_state_object_from_gui(params::state_with(wrapper.get_state_object(), sheet));
+    wrapper.set_state_inner(&mut params::state_with(wrapper.get_state_object(), sheet))
 }
 
 unsafe extern "C" fn destroy(plugin: *const clap_plugin) {
     if plugin.is_null() {
         return;
     }
-    // SAFETY: `plugin` is an `Instance` from `Instance::create`, destroyed once by the host.
-    let instance = unsafe { Box::from_raw(plugin as *mut Instance) };
-    if let Some(destroy) = instance.inner.destroy {
-        // SAFETY: nice-plug's `destroy` reads `plugin_data`, the same in both.
-        unsafe { destroy(plugin) };
+    // SAFETY: `plugin` is an `Instance` from `Instance::create`, destroyed once by the host;
+    // nice-plug's `destroy` reads only `plugin_data`, the same in both, and the instance is freed
+    // after it.
+    unsafe {
+        if let Some(destroy) = (*(plugin as *const Instance)).inner.destroy {
+            destroy(plugin);
+        }
+        drop(Box::from_raw(plugin as *mut Instance));
     }
 }
 
@@ -294,8 +299,7 @@ unsafe extern "C" fn from_location(
         return false;
     };
     // SAFETY: `plugin_data` is this instance's wrapper, alive until `destroy`.
-    unsafe { (instance.load)(instance.plugin.plugin_data, &sheet) };
-    true
+    unsafe { (instance.load)(instance.plugin.plugin_data, &sheet) }
 }
 
 /// A C string the host passed, if any.
@@ -430,8 +434,9 @@ unsafe extern "C" fn provider_init(provider: *const clap_preset_discovery_provid
     if !unsafe { declare_location(provider.indexer, &factory) } {
         return false;
     }
+    // Made if need be, so that the first preset the user saves is where the host looks.
     let folder = user_presets::folder()
-        .filter(|f| f.is_dir())
+        .filter(|f| std::fs::create_dir_all(f).is_ok())
         .and_then(|f| CString::new(f.to_string_lossy().into_owned()).ok());
     if let Some(folder) = folder {
         let extension = CString::new(user_presets::EXTENSION).expect("no NUL in the extension");
@@ -528,27 +533,22 @@ unsafe extern "C" fn get_metadata(
         CLAP_PRESET_DISCOVERY_LOCATION_FILE => {
             let Some(path) = location else { return false };
             let path = Path::new(&path);
-            let text = std::fs::read_to_string(path);
-            let checked = text
+            let checked = std::fs::read_to_string(path)
                 .map_err(|e| e.to_string())
-                .and_then(|t| user_presets::parse(&t, &ParamSheet::new()).map(|_| ()));
-            if let Err(why) = checked {
-                if let (Some(on_error), Ok(message)) = (r.on_error, CString::new(why)) {
-                    // SAFETY: as above.
-                    unsafe { on_error(receiver, 0, message.as_ptr()) };
-                }
-                return false;
-            }
-            let name = user_presets::list_in(path.parent().unwrap_or(Path::new(".")))
-                .into_iter()
-                .find(|p| p.path == path)
-                .map(|p| p.name)
-                .unwrap_or_else(|| {
-                    path.file_stem()
-                        .unwrap_or_default()
-                        .to_string_lossy()
-                        .into()
+                .and_then(|text| {
+                    user_presets::parse(&text, &ParamSheet::new())?;
+                    Ok(user_presets::name_of(path, &text))
                 });
+            let name = match checked {
+                Ok(name) => name,
+                Err(why) => {
+                    if let (Some(on_error), Ok(message)) = (r.on_error, CString::new(why)) {
+                        // SAFETY: as above.
+                        unsafe { on_error(receiver, 0, message.as_ptr()) };
+                    }
+                    return false;
+                }
+            };
             let Ok(name) = CString::new(name) else {
                 return false;
             };

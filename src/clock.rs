@@ -68,6 +68,9 @@ pub struct FreeClocks {
     /// The song's time, samples from its start (or from `reset` without a song): Animate's
     /// time, and where a free motion lands after a relocation.
     song_samples: i64,
+    /// Where the song should be at the next tick if it plays on, quarter notes (`None` while
+    /// the transport is stopped).
+    expected_quarters: Option<f64>,
 }
 
 /// The song's time at one control tick.
@@ -127,19 +130,30 @@ impl FreeClocks {
 
     /// The song's time at this tick (Animate's time), advanced by one control period.
     ///
-    /// It counts samples, and takes the song position (at the current tempo) whenever the
-    /// transport plays more than a control period away from the count: after a relocation or a
-    /// loop it lands on the song's time there, while between jumps the count, not the position
-    /// the host reports at each block, keeps the time, so that no rounding of the host's can
-    /// move it and any block size renders the same. Stopped, it runs on.
+    /// It counts samples, and takes the song position (at the current tempo) when the song
+    /// moves elsewhere: when the transport starts more than a control period away from the
+    /// count, or, while it plays, when the position is more than a control period from where
+    /// the last tick's position and tempo put it (a relocation, a loop). A tempo change is not a
+    /// move: between moves the count, not the position the host reports at each block, keeps the
+    /// time, so that no rounding of the host's can move it and any block size renders the same.
+    /// Stopped, it runs on.
     pub fn song(&mut self, time: &TickTime, sample_rate: f32) -> SongTime {
         let mut relocated = false;
-        if let Some(quarters) = time.song_position {
-            let song = (quarters * 60.0 / time.tempo_bpm * sample_rate as f64).round() as i64;
-            if song.abs_diff(self.song_samples) > CONTROL_PERIOD as u64 {
-                self.song_samples = song;
-                relocated = true;
+        let tick_quarters = CONTROL_PERIOD as f64 * time.quarters_per_sample;
+        match time.song_position {
+            Some(quarters) => {
+                let song = (quarters * 60.0 / time.tempo_bpm * sample_rate as f64).round() as i64;
+                let moved = match self.expected_quarters {
+                    Some(expected) => (quarters - expected).abs() > tick_quarters,
+                    None => song.abs_diff(self.song_samples) > CONTROL_PERIOD as u64,
+                };
+                if moved {
+                    self.song_samples = song;
+                    relocated = true;
+                }
+                self.expected_quarters = Some(quarters + tick_quarters);
             }
+            None => self.expected_quarters = None,
         }
         let seconds = self.song_samples as f64 / sample_rate as f64;
         self.song_samples += CONTROL_PERIOD as i64;
@@ -272,5 +286,29 @@ mod tests {
         assert!(song.relocated);
         assert_eq!(song.seconds, 0.0);
         assert_eq!(clocks.motion(&time, song, timing, FS).0, 0.0);
+    }
+
+    #[test]
+    fn a_tempo_change_while_playing_is_not_a_relocation() {
+        let mut clocks = FreeClocks::default();
+        let mut quarters = 0.0;
+        let mut tempo = 90.0;
+        for tick in 0..200 {
+            let transport = Transport {
+                tempo_bpm: tempo,
+                ..playing_at(quarters)
+            };
+            let time = TickTime::read(Some(&transport), 0, FS);
+            assert!(
+                !clocks.song(&time, FS).relocated,
+                "tick {tick} at {tempo} BPM"
+            );
+            quarters += CONTROL_PERIOD as f64 * time.quarters_per_sample;
+            // A ramp from 90 to 150 BPM, then a step back to 60.
+            tempo = if tick < 150 { tempo + 0.4 } else { 60.0 };
+        }
+        // A jump of a bar is one.
+        let time = TickTime::read(Some(&playing_at(quarters + 3.0)), 0, FS);
+        assert!(clocks.song(&time, FS).relocated);
     }
 }

@@ -124,6 +124,9 @@ pub fn parse(text: &str, reference: &ParamSheet) -> Result<Vec<(ParamIndex, f32)
             .map_err(|why| format!("line {}: {why}", n + 1))?;
         values.push(value);
     }
+    if values.is_empty() {
+        return Err("the file sets no parameter".into());
+    }
     Ok(values)
 }
 
@@ -153,7 +156,7 @@ pub fn check_format(text: &str) -> Result<(), String> {
 }
 
 /// The name a preset file gives itself (its name line), else its file name unescaped.
-fn name_of(path: &Path, text: &str) -> String {
+pub fn name_of(path: &Path, text: &str) -> String {
     text.lines()
         .take(3)
         .find_map(|l| l.strip_prefix(NAME_LINE))
@@ -206,35 +209,58 @@ pub fn list_in(folder: &Path) -> Vec<UserPreset> {
     presets
 }
 
-/// The preset called `name` in `folder` (case and spacing ignored, as factory presets).
+/// The preset called `name` in `folder` (case ignored: on Windows and macOS two names that
+/// differ only so would be one file).
 pub fn find_in(folder: &Path, name: &str) -> Option<UserPreset> {
-    let key = |s: &str| -> String {
-        s.chars()
-            .filter(|c| !c.is_whitespace())
-            .flat_map(char::to_lowercase)
-            .collect()
-    };
+    let key = |s: &str| s.trim().to_lowercase();
     list_in(folder)
         .into_iter()
         .find(|p| key(&p.name) == key(name))
 }
 
+/// `name` checked as a new name for a preset of the user's: a valid name, and not a factory
+/// preset's (the command line finds those first, and a VST3 host would get two files of it).
+fn check_new_name(name: &str) -> Result<String, String> {
+    let name = check_name(name)?;
+    match crate::presets::find(&name) {
+        Some(factory) => Err(format!(
+            "`{}` is a factory preset: choose another name",
+            factory.name
+        )),
+        None => Ok(name),
+    }
+}
+
+/// Where a new file for preset `name` goes in `folder`: its escaped name, or, when a file of
+/// another preset (a copy made by hand) is there already, the same with a number.
+fn free_path(folder: &Path, name: &str) -> PathBuf {
+    let file = file_name(name);
+    let stem = file.strip_suffix(&format!(".{EXTENSION}")).unwrap_or(&file);
+    (1..)
+        .map(|n| match n {
+            1 => folder.join(&file),
+            n => folder.join(format!("{stem} ({n}).{EXTENSION}")),
+        })
+        .find(|path| !path.exists())
+        .expect("a free file name")
+}
+
 /// Saves `sheet`'s values as preset `name` in `folder` (created if need be), replacing a preset
 /// of that name. The file is whole or absent: written beside its place and renamed into it.
 pub fn save_in(folder: &Path, name: &str, sheet: &ParamSheet) -> Result<UserPreset, String> {
-    let name = check_name(name)?;
+    let name = check_new_name(name)?;
     std::fs::create_dir_all(folder)
         .map_err(|e| format!("cannot create {}: {e}", folder.display()))?;
     let path = find_in(folder, &name)
         .map(|p| p.path)
-        .unwrap_or_else(|| folder.join(file_name(&name)));
+        .unwrap_or_else(|| free_path(folder, &name));
     write_whole(&path, &text(&name, sheet))?;
     Ok(UserPreset { name, path })
 }
 
 /// Renames `preset` to `new_name` (its file too); refused when another preset has that name.
 pub fn rename(preset: &UserPreset, new_name: &str) -> Result<UserPreset, String> {
-    let name = check_name(new_name)?;
+    let name = check_new_name(new_name)?;
     let folder = preset.path.parent().unwrap_or(Path::new("."));
     if let Some(other) = find_in(folder, &name)
         && other.path != preset.path
@@ -243,17 +269,32 @@ pub fn rename(preset: &UserPreset, new_name: &str) -> Result<UserPreset, String>
     }
     let text = std::fs::read_to_string(&preset.path)
         .map_err(|e| format!("cannot read {}: {e}", preset.path.display()))?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    // A file this version cannot read keeps its name: relabelling it would hide why.
+    check_format(text).map_err(|why| format!("{}: {why}", preset.name))?;
     let body: String = text
         .lines()
-        .filter(|l| !l.starts_with(NAME_LINE) && !l.starts_with(FORMAT_LINE))
+        .filter(|l| {
+            ![NAME_LINE, FORMAT_LINE, END_LINE]
+                .iter()
+                .any(|m| l.starts_with(m))
+        })
         .map(|l| format!("{l}\n"))
         .collect();
-    let renamed = format!("{FORMAT_LINE}{FORMAT}\n{NAME_LINE}{name}\n{body}");
+    let renamed = format!("{FORMAT_LINE}{FORMAT}\n{NAME_LINE}{name}\n{body}{END_LINE}\n");
     // The new name goes into the file where it is, then the file moves: a rename that changes
     // only the case is one file on Windows and macOS, which writing a second file and removing
     // the first would lose.
     write_whole(&preset.path, &renamed)?;
-    let path = folder.join(file_name(&name));
+    let path = match folder.join(file_name(&name)) {
+        // The same file (a change of case alone on Windows and macOS included).
+        same if same.to_string_lossy().to_lowercase()
+            == preset.path.to_string_lossy().to_lowercase() =>
+        {
+            same
+        }
+        _ => free_path(folder, &name),
+    };
     if path != preset.path {
         std::fs::rename(&preset.path, &path)
             .map_err(|e| format!("cannot rename {}: {e}", preset.path.display()))?;
@@ -276,10 +317,13 @@ pub fn load(path: &Path, reference: &ParamSheet) -> Result<Vec<(ParamIndex, f32)
 
 /// Writes `text` to a temporary file beside `path` and renames it into place.
 fn write_whole(path: &Path, text: &str) -> Result<(), String> {
+    // Unique per process and per write (two instances in one host may save at once), and short
+    // whatever the preset's name.
+    static WRITES: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
     let temporary = path.with_file_name(format!(
-        ".{}.{}.part",
-        path.file_name().unwrap_or_default().to_string_lossy(),
-        std::process::id()
+        ".murmur-preset-{}-{}.part",
+        std::process::id(),
+        WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
     ));
     let written = std::fs::File::create(&temporary).and_then(|mut file| {
         use std::io::Write;
@@ -435,5 +479,37 @@ mod tests {
         assert!(parse("\u{0}\u{1}garbage", &reference).is_err());
         // Hand-written presets (no format line) are read as before.
         assert_eq!(parse("azim = 90\n", &reference).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn no_preset_is_lost_to_another() {
+        let folder = temp_folder("others");
+        let sheet = odd_sheet();
+        // A factory preset's name is refused: the command line would never reach the copy.
+        let why = save_in(&folder, "slow orbit", &sheet).unwrap_err();
+        assert!(why.contains("factory preset"), "{why}");
+        // A copy made by hand holds the file name a new preset would take: both are kept.
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::write(
+            folder.join("Night.txt"),
+            text("Night (old)", &ParamSheet::new()),
+        )
+        .unwrap();
+        let night = save_in(&folder, "Night", &sheet).unwrap();
+        assert_eq!(night.path.file_name().unwrap(), "Night (2).txt");
+        let names: Vec<String> = list_in(&folder).into_iter().map(|p| p.name).collect();
+        assert_eq!(names, ["Night", "Night (old)"]);
+        // A hand-written preset (no format or end line) renamed stays a preset.
+        std::fs::write(folder.join("hand.txt"), "\u{feff}azim = 30\n").unwrap();
+        let hand = find_in(&folder, "hand").unwrap();
+        let renamed = rename(&hand, "By hand").unwrap();
+        assert_eq!(load(&renamed.path, &ParamSheet::new()).unwrap().len(), 1);
+        // A file that sets nothing is refused, not read as the defaults.
+        assert!(
+            parse("", &ParamSheet::new())
+                .unwrap_err()
+                .contains("no parameter")
+        );
+        let _ = std::fs::remove_dir_all(folder);
     }
 }

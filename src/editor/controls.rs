@@ -291,32 +291,6 @@ pub fn toggle(ui: &mut Ui, setter: &ParamSetter, param: &BoolParam, id: &str) {
     });
 }
 
-/// A layer's Sync switch and its Division in one grid row `width` wide, named Sync: the
-/// division is what the switch locks the events to.
-pub fn sync_row<T: Enum + PartialEq + 'static>(
-    ui: &mut Ui,
-    setter: &ParamSetter,
-    sync: &BoolParam,
-    sync_id: &str,
-    division: &EnumParam<T>,
-    division_id: &str,
-    width: f32,
-) {
-    row(
-        ui,
-        short_name(sync.name()),
-        params::tooltip(sync_id),
-        |ui| {
-            ui.horizontal(|ui| {
-                let switch = toggle_button(ui, setter, sync, sync_id);
-                let rest = width - switch.rect.width() - ui.spacing().item_spacing.x;
-                switch | choice_box(ui, setter, division, division_id, rest)
-            })
-            .inner
-        },
-    );
-}
-
 /// An on/off button showing its state; click to switch, double-click for the default.
 pub fn toggle_button(ui: &mut Ui, setter: &ParamSetter, param: &BoolParam, id: &str) -> Response {
     let on = param.value();

@@ -59,10 +59,6 @@ pub const STRIPS_HEIGHT: f32 = 212.0;
 /// The layer strips' left column's share of their width (the right one has the rest).
 /// What a layer strip's column keeps for its names and gaps beside the bars, points.
 const STRIP_NAME_WIDTH: f32 = 66.0;
-/// The layer strips' left column's share of their width (the right one has the rest).
-const LEFT_COLUMN_SHARE: f32 = 0.6;
-/// Width of a layer strip's Placement menu: its longest choice in full.
-const PLACEMENT_WIDTH: f32 = 140.0;
 /// How long an activity light glows after an event, seconds.
 const LIGHT_S: f64 = 0.25;
 /// Width of the voice panel's controls column, points.
@@ -325,9 +321,10 @@ struct Slot {
 /// message, and the A/B slots.
 #[derive(Default)]
 struct PresetBar {
-    /// The user's presets as last listed, and when (editor time, seconds).
+    /// The user's presets as last listed, when (editor time, seconds), and the folder's time then.
     saved: Vec<UserPreset>,
     listed_at: Option<f64>,
+    folder_changed: Option<std::time::SystemTime>,
     /// A name being typed, to save under (`None` in it) or to rename that preset to.
     naming: Option<(Option<UserPreset>, String)>,
     /// Delete was clicked once: a second click deletes.
@@ -458,8 +455,10 @@ impl EditorApp {
         self.send_values(gui, &ids, &values);
     }
 
-    /// Sends `values` (normalized, by parameter ID) as host gestures, one per parameter but
-    /// Bypass, so that the host records the whole set.
+    /// Sends `values` (normalized, by parameter ID) as host gestures, one per parameter that
+    /// changes (Bypass aside): a host in touch or latch mode records only what moved, and a host
+    /// that holds the editor's changes until it next processes (see `controls::set_normalized`)
+    /// is not sent a queue of values that were already there.
     fn send_values(&self, gui: &GuiContext, ids: &[&str], values: &[f32]) {
         for (id, (_, ptr, _)) in self.params.param_map().iter().map(|e| (e.0.clone(), e)) {
             if id == "bypass" {
@@ -471,6 +470,9 @@ impl EditorApp {
             let normalized = values[k];
             // SAFETY: `ptr` points into `self.params`, alive as long as the editor.
             unsafe {
+                if ptr.unmodulated_normalized_value() == normalized {
+                    continue;
+                }
                 gui.raw_begin_set_parameter(*ptr);
                 gui.raw_set_parameter_normalized(*ptr, normalized);
                 controls::hold_normalized(*ptr, normalized);
@@ -768,6 +770,10 @@ impl EditorApp {
                 });
             });
         });
+        if chosen.is_some() {
+            // A Delete armed for the preset shown before must not delete the one picked now.
+            self.presets.confirm_delete = false;
+        }
         match chosen {
             Some(PresetChoice::Factory(i)) => {
                 let preset = self.factory[i].clone();
@@ -870,7 +876,7 @@ impl EditorApp {
                     Ok(message) => (message, false),
                     Err(why) => (why, true),
                 });
-                self.presets.list(self.presets.listed_at);
+                self.presets.relist();
             }
             BarAction::Delete(user) => {
                 if !self.presets.confirm_delete {
@@ -887,7 +893,7 @@ impl EditorApp {
                     }
                     Err(why) => (why, true),
                 });
-                self.presets.list(self.presets.listed_at);
+                self.presets.relist();
             }
             BarAction::Slot(slot) => self.switch_ab(gui, slot),
         }
@@ -895,12 +901,29 @@ impl EditorApp {
 }
 
 impl PresetBar {
-    /// Lists the user's presets again.
+    /// Lists the user's presets again now (after the editor's own save, rename or delete: a
+    /// folder's time may not move within the same second).
+    fn relist(&mut self) {
+        self.folder_changed = None;
+        self.list(self.listed_at);
+    }
+
+    /// Lists the user's presets again, if the folder changed since they were last read (a
+    /// preset saved, renamed or deleted changes its time; a folder on a network drive is not
+    /// read in full every second).
     fn list(&mut self, now: Option<f64>) {
-        self.saved = user_presets::folder()
+        let folder = user_presets::folder();
+        let changed = folder
+            .as_deref()
+            .and_then(|f| std::fs::metadata(f).and_then(|m| m.modified()).ok());
+        self.listed_at = now;
+        if changed.is_some() && changed == self.folder_changed {
+            return;
+        }
+        self.folder_changed = changed;
+        self.saved = folder
             .map(|f| user_presets::list_in(&f))
             .unwrap_or_default();
-        self.listed_at = now;
     }
 }
 
@@ -1157,15 +1180,14 @@ fn layer_strip(
             });
         });
     });
-    // Placement gets the strip's whole width on the last row, so that every choice ("Around
-    // Head", "Follow Voice") reads in full; the two columns of bars stand above it, the left
-    // one wider for its Sync row (the switch and the division side by side).
-    let placement = Rect::from_min_max(pos2(inner.left(), inner.bottom() - 22.0), inner.max);
-    let left_width = (inner.width() - 10.0) * LEFT_COLUMN_SHARE;
-    let right_width = inner.width() - 10.0 - left_width;
+    let column_width = (inner.width() - 10.0) / 2.0;
+    let bar = column_width - STRIP_NAME_WIDTH;
     let top = header.bottom() + 6.0;
-    let column = |left: f32, width: f32| {
-        Rect::from_min_max(pos2(left, top), pos2(left + width, placement.top() - 4.0))
+    let column = |n: f32| {
+        Rect::from_min_size(
+            pos2(inner.left() + n * (column_width + 10.0), top),
+            vec2(column_width, inner.bottom() - top),
+        )
     };
     let small = |ui: &mut Ui| {
         let style = ui.style_mut();
@@ -1174,63 +1196,53 @@ fn layer_strip(
                 font.size = 12.5;
             }
         }
+        // Menus with less padding, so that a division ("1/32") reads in full at the smallest
+        // window size.
+        style.spacing.button_padding.x = 2.0;
     };
-    let bar = left_width - STRIP_NAME_WIDTH;
-    ui.scope_builder(
-        egui::UiBuilder::new().max_rect(column(inner.left(), left_width)),
-        |ui| {
-            small(ui);
-            egui::Grid::new(ids("left"))
-                .num_columns(2)
-                .min_col_width(58.0)
-                .spacing([6.0, 5.0])
-                .show(ui, |ui| {
-                    let level = live.map(|l| l.level_db);
-                    controls::marked_slider(ui, setter, &layer.level, &ids("lvl"), bar, level);
-                    let density = live.map(|l| l.density_per_s);
-                    controls::marked_slider(ui, setter, &layer.density, &ids("dens"), bar, density);
-                    controls::slider(ui, setter, &layer.regularity, &ids("reg"), bar);
-                    controls::sync_row(
-                        ui,
-                        setter,
-                        &layer.sync,
-                        &ids("sync"),
-                        &layer.division,
-                        &ids("div"),
-                        bar,
-                    );
-                    controls::slider(ui, setter, &layer.variation, &ids("var"), bar);
-                });
-        },
-    );
-    let bar = right_width - STRIP_NAME_WIDTH;
-    let right = column(inner.right() - right_width, right_width);
-    ui.scope_builder(egui::UiBuilder::new().max_rect(right), |ui| {
-        small(ui);
-        egui::Grid::new(ids("right"))
+    let grid = |id: &str| {
+        egui::Grid::new(ids(id))
             .num_columns(2)
             .min_col_width(58.0)
             .spacing([6.0, 5.0])
-            .show(ui, |ui| {
-                let tone = live.map(|l| l.tone);
-                controls::marked_slider(ui, setter, &layer.tone, &ids("tone"), bar, tone);
-                controls::slider(ui, setter, &layer.size, &ids("size"), bar);
-                controls::slider(ui, setter, &layer.decay, &ids("dec"), bar);
-                let spread = live.map(|l| l.spread_deg);
-                controls::marked_slider(ui, setter, &layer.spread, &ids("sprd"), bar, spread);
-                let distance = live.map(|l| l.distance_m);
-                controls::marked_slider(ui, setter, &layer.distance, &ids("dist"), bar, distance);
-            });
+    };
+    ui.scope_builder(egui::UiBuilder::new().max_rect(column(0.0)), |ui| {
+        small(ui);
+        grid("left").show(ui, |ui| {
+            let level = live.map(|l| l.level_db);
+            controls::marked_slider(ui, setter, &layer.level, &ids("lvl"), bar, level);
+            let density = live.map(|l| l.density_per_s);
+            controls::marked_slider(ui, setter, &layer.density, &ids("dens"), bar, density);
+            controls::slider(ui, setter, &layer.regularity, &ids("reg"), bar);
+            controls::toggle(ui, setter, &layer.sync, &ids("sync"));
+            controls::choice(ui, setter, &layer.division, &ids("div"), bar);
+            controls::slider(ui, setter, &layer.variation, &ids("var"), bar);
+        });
     });
-    ui.scope_builder(egui::UiBuilder::new().max_rect(placement), |ui| {
+    ui.scope_builder(egui::UiBuilder::new().max_rect(column(1.0)), |ui| {
         small(ui);
-        egui::Grid::new(ids("placement"))
-            .num_columns(2)
-            .min_col_width(58.0)
-            .spacing([6.0, 5.0])
-            .show(ui, |ui| {
-                controls::choice(ui, setter, &layer.placement, &ids("plc"), PLACEMENT_WIDTH);
-            });
+        ui.spacing_mut().item_spacing.y = 5.0;
+        grid("right").show(ui, |ui| {
+            let tone = live.map(|l| l.tone);
+            controls::marked_slider(ui, setter, &layer.tone, &ids("tone"), bar, tone);
+            controls::slider(ui, setter, &layer.size, &ids("size"), bar);
+            controls::slider(ui, setter, &layer.decay, &ids("dec"), bar);
+        });
+        // Placement takes the column's whole width, its name left to the tooltip: its choices
+        // ("Around Head", "Follow Voice") read in full, at every window size.
+        controls::choice_box(
+            ui,
+            setter,
+            &layer.placement,
+            &ids("plc"),
+            column_width - 8.0,
+        );
+        grid("right-place").show(ui, |ui| {
+            let spread = live.map(|l| l.spread_deg);
+            controls::marked_slider(ui, setter, &layer.spread, &ids("sprd"), bar, spread);
+            let distance = live.map(|l| l.distance_m);
+            controls::marked_slider(ui, setter, &layer.distance, &ids("dist"), bar, distance);
+        });
     });
 }
 

@@ -124,12 +124,29 @@ fn a_preset_is_sent_as_gestures_and_named_until_a_parameter_moves() {
     let mut h = Harness::new();
     h.host.take();
     let preset = murmur::presets::find("Tapping Around the Head").unwrap();
+    // The parameters the preset changes: each is one gesture (begin, set, end), the others none.
+    let sheet = murmur::params::ParamSheet::with_settings(&preset.settings);
+    let before: Vec<(String, f32)> = h
+        .params
+        .param_map()
+        .into_iter()
+        .map(|(id, ptr, _)| (id, unsafe { ptr.unmodulated_normalized_value() }))
+        .collect();
+    let changed: Vec<&str> = before
+        .iter()
+        .filter(|(id, value)| {
+            let index = sheet.find(id).unwrap();
+            id != "bypass" && sheet.normalized(index) != *value
+        })
+        .map(|(id, _)| id.as_str())
+        .collect();
+    assert!(changed.len() > 10, "{changed:?}");
     h.app.apply_preset(&h.gui.clone(), &preset);
     let log = h.host.take();
-    let count = h.params.param_map().len();
-    // Every parameter but Bypass: begin, set, end.
-    assert_eq!(log.len(), 3 * (count - 1));
-    assert!(!log.iter().any(|g| *g == Gesture::Begin("bypass".into())));
+    assert_eq!(log.len(), 3 * changed.len(), "{log:?}");
+    for id in &changed {
+        assert_eq!(sets_of(&log, id).len(), 1, "{id}");
+    }
     assert!(h.params.layer1.on.value(), "the preset's layers are on");
     h.frame(vec![]);
     assert_eq!(h.app.preset_name(), Some("Tapping Around the Head"));
@@ -401,38 +418,54 @@ fn murmur_triggers_has_its_own_layout() {
     effect.text("HRTF");
 }
 
-/// At the default size every choice in the layer strips reads in full, whichever trigger kind
-/// and placement each layer has: nothing drawn there is cut short with "…".
+/// At the default and the minimum size every text in the layer strips reads in full, whichever
+/// trigger kind, placement and division each layer has: nothing drawn there is cut short with
+/// "…", clipped, or drawn over another.
 #[test]
 fn the_layer_strips_show_every_choice_in_full() {
     let _serial = testkit::exclusive();
-    let mut h = Harness::new();
-    let kinds = h.params.layer1.kind.step_count().unwrap() + 1;
-    let placements = h.params.layer1.placement.step_count().unwrap() + 1;
-    let strips_top = h.size.y - murmur::editor::STRIPS_HEIGHT - murmur::editor::MARGIN;
-    let set = |param: ParamPtr, index: usize, count: usize| {
-        // SAFETY: the parameters outlive the test.
-        unsafe { param._internal_set_normalized_value(index as f32 / (count - 1) as f32) };
-    };
-    let params = h.params.clone();
-    let layers = [&params.layer1, &params.layer2, &params.layer3];
-    for round in 0..kinds.max(placements) {
-        for (n, layer) in layers.iter().enumerate() {
-            set(layer.kind.as_ptr(), (round + n) % kinds, kinds);
-            set(
+    for size in [DEFAULT_SIZE, MIN_SIZE] {
+        let mut h = Harness::sized(size);
+        let count = |param: ParamPtr| unsafe { param.step_count() }.unwrap() + 1;
+        let strips_top = h.size.y - murmur::editor::STRIPS_HEIGHT - murmur::editor::MARGIN;
+        let params = h.params.clone();
+        let layers = [&params.layer1, &params.layer2, &params.layer3];
+        let choices = |n: usize| {
+            let layer = layers[n];
+            [
+                layer.kind.as_ptr(),
                 layer.placement.as_ptr(),
-                (round + n) % placements,
-                placements,
+                layer.division.as_ptr(),
+            ]
+        };
+        let rounds = choices(0).iter().map(|p| count(*p)).max().unwrap();
+        for round in 0..rounds {
+            for n in 0..3 {
+                for param in choices(n) {
+                    let steps = count(param);
+                    // SAFETY: the parameters outlive the test.
+                    let value = ((round + n) % steps) as f32 / (steps - 1) as f32;
+                    unsafe { param._internal_set_normalized_value(value) };
+                }
+            }
+            h.frame(vec![]);
+            let strips: Vec<Drawn> = h
+                .texts()
+                .into_iter()
+                // What the strips show: the voice panel's rows scrolled out of sight are not.
+                .filter(|t| t.is_visible() && t.visible.top() >= strips_top)
+                .collect();
+            let cut: Vec<&Drawn> = strips
+                .iter()
+                .filter(|t| t.shown.ends_with('…') || !t.is_whole())
+                .collect();
+            assert!(cut.is_empty(), "{size:?}: cut short: {cut:?}");
+            assert_eq!(
+                overlapping(&strips),
+                [] as [(String, String); 0],
+                "{size:?}"
             );
         }
-        h.frame(vec![]);
-        let cut: Vec<String> = h
-            .texts()
-            .into_iter()
-            .filter(|t| t.rect.top() >= strips_top && t.shown.ends_with('…'))
-            .map(|t| t.shown)
-            .collect();
-        assert!(cut.is_empty(), "cut short: {cut:?}");
     }
 }
 

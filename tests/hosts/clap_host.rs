@@ -642,24 +642,55 @@ fn a_project_with_a_sofa_file_plays_the_measured_head() {
 /// Murmur's presets through the CLAP preset-discovery factory, as a host's browser indexes them:
 /// every factory preset, inside the plugin, for both plugins, with its description; and the
 /// user's presets, as files in the user's preset folder. Each one loads through the plugin's
-/// preset-load extension, in both plugins, and leaves every parameter but Bypass at the preset's
-/// value; a preset that is not there is refused.
+/// preset-load extension into each plugin, and leaves every parameter but Bypass at the preset's
+/// value; a preset that is not there is refused. The plugin reads the user's folder from the
+/// environment, so the listing runs in a process of its own with `MURMUR_PRESET_DIR` set.
 #[test]
 fn presets_are_listed_and_loaded_through_preset_discovery() {
-    use murmur::params::{ParamIndex, ParamSheet};
-    use testkit::clap::presets::{DiscoveredPreset, Flags, discover};
-
     let folder = testkit::cli::temp_dir("clap-presets");
-    let mut mine = ParamSheet::new();
+    murmur::user_presets::save_in(&folder, USER_PRESET, &user_preset()).unwrap();
+    let module = module_path!().split_once("::").map_or("", |(_, path)| path);
+    let name = format!("{module}::presets_in_a_host_browser");
+    let child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            &name,
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(murmur::user_presets::FOLDER_ENV, &folder)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&child.stdout);
+    assert!(
+        child.status.success() && stdout.contains("1 passed"),
+        "{stdout}{}",
+        String::from_utf8_lossy(&child.stderr)
+    );
+    let _ = std::fs::remove_dir_all(folder);
+}
+
+/// The user preset the test above saves.
+const USER_PRESET: &str = "Mine, été / nuit";
+
+fn user_preset() -> murmur::params::ParamSheet {
+    let mut mine = murmur::params::ParamSheet::new();
     for assignment in ["azim=-123.4", "motion=Drift", "t2on=On", "t2dens=3.3 /s"] {
         let (index, value) = mine.parse_assignment(assignment).unwrap();
         mine.set_normalized(index, value);
     }
-    murmur::user_presets::save_in(&folder, "Mine, été / nuit", &mine).unwrap();
-    // SAFETY: no other test of this binary reads the environment while this one runs.
-    unsafe { std::env::set_var(murmur::user_presets::FOLDER_ENV, &folder) };
+    mine
+}
+
+#[test]
+#[ignore = "run by presets_are_listed_and_loaded_through_preset_discovery with its environment"]
+fn presets_in_a_host_browser() {
+    use murmur::params::{ParamIndex, ParamSheet};
+    use testkit::clap::presets::{DiscoveredPreset, Flags, discover};
+
+    let folder = murmur::user_presets::folder().expect("MURMUR_PRESET_DIR");
     let (locations, extensions, presets, errors) = discover();
-    unsafe { std::env::remove_var(murmur::user_presets::FOLDER_ENV) };
     assert!(errors.is_empty(), "{errors:?}");
     assert_eq!(extensions, ["txt"]);
     assert_eq!(locations.len(), 2, "{locations:?}");
@@ -668,20 +699,19 @@ fn presets_are_listed_and_loaded_through_preset_discovery() {
         "the factory presets are inside the plugin"
     );
     assert!(locations[0].flags.contains(Flags::IS_FACTORY_CONTENT));
-    let folder_text = folder.to_string_lossy().into_owned();
     assert_eq!(
         locations[1]
             .path
             .as_ref()
             .map(|p| p.to_string_lossy().into_owned()),
-        Some(folder_text)
+        Some(folder.to_string_lossy().into_owned())
     );
     assert!(locations[1].flags.contains(Flags::IS_USER_CONTENT));
 
     let factory = murmur::presets::factory();
     let names: Vec<&str> = presets.iter().map(|p| p.name.as_str()).collect();
     let mut expected: Vec<&str> = factory.iter().map(|p| p.name).collect();
-    expected.push("Mine, été / nuit");
+    expected.push(USER_PRESET);
     assert_eq!(names, expected);
     for preset in &presets {
         assert_eq!(
@@ -703,44 +733,30 @@ fn presets_are_listed_and_loaded_through_preset_discovery() {
             .contains(Flags::IS_USER_CONTENT)
     );
 
-    // Each preset loads and sets every parameter (Bypass aside) to its value, in both plugins.
+    // Each preset loads into each plugin and sets every parameter (Bypass aside) to its value.
     let expected_sheet =
         |preset: &DiscoveredPreset| match factory.iter().find(|f| f.name == preset.name) {
             Some(design) => ParamSheet::with_settings(&design.settings),
-            None => {
-                let mut sheet = ParamSheet::new();
-                for (index, value) in mine_values(&mine) {
-                    sheet.set_normalized(index, value);
+            None => user_preset(),
+        };
+    for preset in &presets {
+        for mut plugin in [Murmur::new(), Murmur::new_triggers()] {
+            assert!(plugin.load_preset(preset), "{} did not load", preset.name);
+            let sheet = expected_sheet(preset);
+            for (i, entry) in sheet.params().iter().enumerate() {
+                if entry.id == "bypass" {
+                    continue;
                 }
-                sheet
+                let normalized = f64::from(sheet.normalized(ParamIndex(i)));
+                let value = normalized * entry.steps.unwrap_or(1) as f64;
+                let got = plugin.value(clap_param_id(&entry.id));
+                assert!(
+                    (got - value).abs() <= 1e-4 * (1.0 + value.abs()),
+                    "{}: {} is {got}, the preset has {value}",
+                    preset.name,
+                    entry.id
+                );
             }
-        };
-    fn mine_values(mine: &ParamSheet) -> Vec<(ParamIndex, f32)> {
-        (0..mine.params().len())
-            .map(|i| (ParamIndex(i), mine.normalized(ParamIndex(i))))
-            .collect()
-    }
-    for (n, preset) in presets.iter().enumerate() {
-        let mut plugin = if n % 2 == 0 {
-            Murmur::new()
-        } else {
-            Murmur::new_triggers()
-        };
-        assert!(plugin.load_preset(preset), "{} did not load", preset.name);
-        let sheet = expected_sheet(preset);
-        for (i, entry) in sheet.params().iter().enumerate() {
-            if entry.id == "bypass" {
-                continue;
-            }
-            let normalized = f64::from(sheet.normalized(ParamIndex(i)));
-            let value = normalized * entry.steps.unwrap_or(1) as f64;
-            let got = plugin.value(clap_param_id(&entry.id));
-            assert!(
-                (got - value).abs() <= 1e-4 * (1.0 + value.abs()),
-                "{}: {} is {got}, the preset has {value}",
-                preset.name,
-                entry.id
-            );
         }
     }
     let missing = DiscoveredPreset {
@@ -749,7 +765,6 @@ fn presets_are_listed_and_loaded_through_preset_discovery() {
         ..presets[0].clone()
     };
     assert!(!Murmur::new().load_preset(&missing));
-    let _ = std::fs::remove_dir_all(folder);
 }
 
 /// A host's generic view shows a choice as a list of its names only when the parameter says it

@@ -432,15 +432,32 @@ fn the_densest_automation_fits_the_event_queue() {
 fn vst3_preset_files_load_the_presets() {
     use murmur::params::{ParamIndex, ParamSheet};
     let dir = testkit::cli::temp_dir("vst3-presets");
-    let run = testkit::cli::murmur(&["presets", "--vst3", dir.to_str().unwrap()]);
+    // No presets of the user's: only the factory's are written.
+    let empty = dir.join("no-user-presets");
+    let run = std::process::Command::new(testkit::cli::murmur_program())
+        .args(["presets", "--vst3", dir.to_str().unwrap()])
+        .env(murmur::user_presets::FOLDER_ENV, &empty)
+        .output()
+        .unwrap();
     assert!(run.status.success(), "{}", testkit::cli::text(&run.stderr));
     let _guard = lock_module();
     let module = Module::load();
     let factory = module.factory();
-    let class: String = murmur_class_id(&factory)
-        .iter()
-        .map(|b| format!("{:02X}", *b as u8))
-        .collect();
+    // As Steinberg's `FUID::toString` writes the class ID the factory reports: its bytes in
+    // order, or on Windows (COM-compatible IDs) the first eight as a GUID's three little-endian
+    // fields.
+    let tuid: Vec<u8> = murmur_class_id(&factory).iter().map(|b| *b as u8).collect();
+    let hex = |bytes: &[u8]| -> String { bytes.iter().map(|b| format!("{b:02X}")).collect() };
+    let class = if cfg!(windows) {
+        let field = |range: std::ops::Range<usize>| {
+            let mut bytes = tuid[range].to_vec();
+            bytes.reverse();
+            hex(&bytes)
+        };
+        field(0..4) + &field(4..6) + &field(6..8) + &hex(&tuid[8..])
+    } else {
+        hex(&tuid)
+    };
     let bypass = vst3_param_id("bypass");
     for preset in murmur::presets::factory() {
         for plugin in ["Murmur", "Murmur Triggers"] {

@@ -434,7 +434,6 @@ impl FileChoice {
     }
 }
 
-/// Prints a factory preset as a preset file: every parameter as `ID=VALUE`.
 /// Writes every preset, factory and the user's, as `.vstpreset` files for both plugins.
 fn write_vst3_presets(dir: &Path) -> Result<(), String> {
     use nice_plug::prelude::Vst3Plugin;
@@ -484,6 +483,8 @@ fn write_vst3_presets(dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// Prints a preset as a preset file: a factory preset's every parameter as `ID=VALUE`, or a
+/// saved preset's file as it is.
 fn show_preset(name: &str) -> Result<(), String> {
     let saved = murmur::user_presets::folder()
         .and_then(|folder| murmur::user_presets::find_in(&folder, name));

@@ -15,6 +15,9 @@ use murmur::user_presets;
 use crate::SoundArgs;
 use crate::pipeline::{BLOCK, Finishing};
 
+/// The latest song position `--start` takes, seconds: a week, beyond any night's piece.
+const MAX_START_S: f64 = 7.0 * 24.0 * 3600.0;
+
 /// What every render of one command starts from: the preset, the `--set` values on top of it,
 /// and the automation. Everything is checked before the first file is touched.
 pub(crate) struct Setup {
@@ -86,6 +89,11 @@ impl Setup {
             .as_deref()
             .map(|text| crate::pipeline::parse_time_option(text, "--start"))
             .transpose()?;
+        if song_start_s.is_some_and(|s| s > MAX_START_S) {
+            return Err(
+                "--start must be within the first week of the song (under 168:00:00)".into(),
+            );
+        }
         let setup = Self {
             preset,
             assignments,
