@@ -109,18 +109,22 @@ pub struct MurmurEditor {
     current: Mutex<EguiEditor<EditorApp>>,
     /// The window threads of every window this instance has opened that have not ended.
     window_threads: Arc<WindowThreads>,
+    /// The A/B slots, kept while the window is closed and opened again.
+    ab: Arc<Mutex<AbSlots>>,
 }
 
 impl MurmurEditor {
     pub fn new(params: Arc<MurmurParams>, feed: Arc<VisualFeed>, kind: EditorKind) -> Self {
         let window_threads = Arc::new(WindowThreads::default());
-        let current = Mutex::new(Self::window(&params, &feed, kind, &window_threads));
+        let ab = Arc::new(Mutex::new(AbSlots::default()));
+        let current = Mutex::new(Self::window(&params, &feed, kind, &window_threads, &ab));
         Self {
             params,
             feed,
             kind,
             current,
             window_threads,
+            ab,
         }
     }
 
@@ -129,6 +133,7 @@ impl MurmurEditor {
         feed: &Arc<VisualFeed>,
         kind: EditorKind,
         window_threads: &Arc<WindowThreads>,
+        ab: &Arc<Mutex<AbSlots>>,
     ) -> EguiEditor<EditorApp> {
         let (width, height) = *params
             .editor_size
@@ -151,7 +156,8 @@ impl MurmurEditor {
             RepaintNotifier::new(),
             settings,
             EditorApp::new(params.clone(), feed.clone(), kind)
-                .counting_window_threads(window_threads.clone()),
+                .counting_window_threads(window_threads.clone())
+                .sharing_ab(ab.clone()),
         )
         .expect("an egui editor")
     }
@@ -168,7 +174,13 @@ impl Editor for MurmurEditor {
         gui_context: GuiContext,
         host: Option<HostMethods>,
     ) -> Result<SpawnedEditor<Self::Handle>, Box<dyn std::error::Error>> {
-        let window = Self::window(&self.params, &self.feed, self.kind, &self.window_threads);
+        let window = Self::window(
+            &self.params,
+            &self.feed,
+            self.kind,
+            &self.window_threads,
+            &self.ab,
+        );
         let spawned = window.spawn(
             parent,
             wait_for_parent,
@@ -331,6 +343,13 @@ struct PresetBar {
     confirm_delete: bool,
     /// What the last save, load, rename or delete said, and whether it failed.
     message: Option<(String, bool)>,
+    /// The A/B slots, shared with the editor that opens each window.
+    ab: Arc<Mutex<AbSlots>>,
+}
+
+/// The two A/B slots and which one edits go to (0 is A).
+#[derive(Default)]
+pub struct AbSlots {
     slots: [Option<Slot>; 2],
     active: usize,
 }
@@ -525,30 +544,53 @@ impl EditorApp {
 
     /// Which A/B slot edits go to (0 is A).
     pub fn ab_slot(&self) -> usize {
-        self.presets.active
+        self.ab().active
+    }
+
+    fn ab(&self) -> std::sync::MutexGuard<'_, AbSlots> {
+        self.presets
+            .ab
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The A/B slots this window uses (for a window opened after it, see `sharing_ab`).
+    pub fn ab_slots(&self) -> Arc<Mutex<AbSlots>> {
+        self.presets.ab.clone()
+    }
+
+    /// Keeps the A/B slots in `ab` (the editor's, so that they outlive this window).
+    pub fn sharing_ab(mut self, ab: Arc<Mutex<AbSlots>>) -> Self {
+        self.presets.ab = ab;
+        self
     }
 
     /// Switches to A/B slot `slot`: the values now are kept in the slot being left, and the
     /// other slot's are sent as host gestures (a slot never used takes the values as they are).
     pub fn switch_ab(&mut self, gui: &GuiContext, slot: usize) {
-        if slot == self.presets.active {
+        let leaving = self.ab().active;
+        if slot == leaving {
             return;
         }
         let (ids, now) = self.live_values();
-        let leaving = self.presets.active;
-        self.presets.slots[leaving] = Some(Slot {
+        let kept = Slot {
             name: self
                 .preset
                 .as_ref()
                 .map(|p| (p.name.clone(), p.user.clone())),
             values: now,
-        });
-        if let Some(Slot { name, values }) = self.presets.slots[slot].clone() {
+        };
+        let other = {
+            let mut ab = self.ab();
+            ab.slots[leaving] = Some(kept);
+            ab.active = slot;
+            ab.slots[slot].clone()
+        };
+        if let Some(Slot { name, values }) = other {
             let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
             self.send_values(gui, &ids, &values);
             self.preset = name.map(|(name, user)| self.shown(name, user));
         }
-        self.presets.active = slot;
     }
 
     /// Forgets the preset's name once any parameter differs from it.
@@ -748,7 +790,7 @@ impl EditorApp {
                 ui.add_space(8.0);
                 for (slot, label) in ["A", "B"].into_iter().enumerate() {
                     let button = egui::Button::new(label)
-                        .selected(self.presets.active == slot)
+                        .selected(self.ab_slot() == slot)
                         .min_size(Vec2::new(24.0, 0.0));
                     if ui
                         .add(button)

@@ -1050,6 +1050,20 @@ fn a_and_b_hold_two_sets_of_values() {
     h.click(h.text("B").rect.center());
     h.idle(1);
     assert_eq!(h.params.azimuth.value(), b_azimuth);
+    // The window closed and opened again (a new app, the editor's slots): still on B, and A
+    // still holds A's values.
+    let slots = h.app.ab_slots();
+    h.app = murmur::editor::EditorApp::new(
+        h.params.clone(),
+        h.feed.clone(),
+        murmur::editor::EditorKind::Effect,
+    )
+    .sharing_ab(slots);
+    h.idle(2);
+    assert_eq!(h.app.ab_slot(), 1);
+    h.click(h.text("A").rect.center());
+    h.idle(1);
+    assert_eq!(h.params.azimuth.value(), a_azimuth);
 }
 
 /// A preset file that is damaged or from a newer Murmur is refused when loaded from the menu:
