@@ -46,3 +46,28 @@ pub fn exclusive() -> MutexGuard<'static, ()> {
     static LOCK: Mutex<()> = Mutex::new(());
     LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
+
+/// Runs the ignored test `name` (its path in this test program) alone in a process of its own
+/// with `env` set: what a test cannot set in its own process while others run beside it (the
+/// plugin reads it there). Panics unless that test ran and passed; gives its standard output.
+pub fn run_alone(name: &str, env: &[(&str, &std::ffi::OsStr)]) -> String {
+    let mut command = std::process::Command::new(std::env::current_exe().expect("this test"));
+    command.args([
+        "--exact",
+        name,
+        "--ignored",
+        "--nocapture",
+        "--test-threads=1",
+    ]);
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let child = command.output().expect("the test program runs");
+    let stdout = String::from_utf8_lossy(&child.stdout).into_owned();
+    assert!(
+        child.status.success() && stdout.contains("1 passed"),
+        "{name}: {stdout}{}",
+        String::from_utf8_lossy(&child.stderr)
+    );
+    stdout
+}

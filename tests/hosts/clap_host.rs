@@ -651,22 +651,9 @@ fn presets_are_listed_and_loaded_through_preset_discovery() {
     murmur::user_presets::save_in(&folder, USER_PRESET, &user_preset()).unwrap();
     let module = module_path!().split_once("::").map_or("", |(_, path)| path);
     let name = format!("{module}::presets_in_a_host_browser");
-    let child = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            &name,
-            "--ignored",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(murmur::user_presets::FOLDER_ENV, &folder)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&child.stdout);
-    assert!(
-        child.status.success() && stdout.contains("1 passed"),
-        "{stdout}{}",
-        String::from_utf8_lossy(&child.stderr)
+    testkit::run_alone(
+        &name,
+        &[(murmur::user_presets::FOLDER_ENV, folder.as_os_str())],
     );
     let _ = std::fs::remove_dir_all(folder);
 }

@@ -383,23 +383,13 @@ fn the_densest_automation_fits_the_event_queue() {
     let log_for = |block: usize| {
         let log =
             std::env::temp_dir().join(format!("murmur-dense-{}-{block}.log", std::process::id()));
-        let child = std::process::Command::new(std::env::current_exe().unwrap())
-            .args([
-                "--exact",
-                &name,
-                "--ignored",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env("NICE_LOG", &log)
-            .env(DENSE_BLOCK_ENV, block.to_string())
-            .output()
-            .unwrap();
-        let stdout = String::from_utf8_lossy(&child.stdout);
-        assert!(
-            child.status.success() && stdout.contains("1 passed"),
-            "{name} with {block}-sample blocks: {stdout}{}",
-            String::from_utf8_lossy(&child.stderr)
+        let block_text = block.to_string();
+        let stdout = testkit::run_alone(
+            &name,
+            &[
+                ("NICE_LOG", log.as_os_str()),
+                (DENSE_BLOCK_ENV, block_text.as_ref()),
+            ],
         );
         let text = std::fs::read_to_string(&log).unwrap_or_default();
         let _ = std::fs::remove_file(&log);
