@@ -327,13 +327,7 @@ fn preset_sheet(
         CLAP_PRESET_DISCOVERY_LOCATION_PLUGIN => {
             presets::find(load_key?).map(|p| ParamSheet::with_settings(&p.settings))
         }
-        CLAP_PRESET_DISCOVERY_LOCATION_FILE => {
-            let mut sheet = ParamSheet::new();
-            for (index, normalized) in user_presets::load(Path::new(location?), &sheet).ok()? {
-                sheet.set_normalized(index, normalized);
-            }
-            Some(sheet)
-        }
+        CLAP_PRESET_DISCOVERY_LOCATION_FILE => user_presets::load_sheet(Path::new(location?)).ok(),
         _ => None,
     }
 }

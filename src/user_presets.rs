@@ -315,6 +315,23 @@ pub fn load(path: &Path, reference: &ParamSheet) -> Result<Vec<(ParamIndex, f32)
     parse(&text, reference).map_err(|why| format!("preset {}: {why}", path.display()))
 }
 
+/// The parameters a preset file's `text` gives: its values on top of the defaults, as the
+/// command line reads a preset file (see [`parse`] for what is refused).
+pub fn sheet(text: &str) -> Result<ParamSheet, String> {
+    let mut sheet = ParamSheet::new();
+    for (index, normalized) in parse(text, &sheet)? {
+        sheet.set_normalized(index, normalized);
+    }
+    Ok(sheet)
+}
+
+/// [`sheet`] of preset file `path`; errors name the file.
+pub fn load_sheet(path: &Path) -> Result<ParamSheet, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read preset {}: {e}", path.display()))?;
+    sheet(&text).map_err(|why| format!("preset {}: {why}", path.display()))
+}
+
 /// Writes `text` to a temporary file beside `path` and renames it into place.
 fn write_whole(path: &Path, text: &str) -> Result<(), String> {
     // Unique per process and per write (two instances in one host may save at once), and short

@@ -452,14 +452,9 @@ impl EditorApp {
         gui: &GuiContext,
         preset: &UserPreset,
     ) -> Result<(), String> {
-        let mut sheet = ParamSheet::new();
         let text = std::fs::read_to_string(&preset.path)
             .map_err(|e| format!("{}: cannot read it ({e})", preset.name))?;
-        let values =
-            user_presets::parse(&text, &sheet).map_err(|why| format!("{}: {why}", preset.name))?;
-        for (index, normalized) in values {
-            sheet.set_normalized(index, normalized);
-        }
+        let sheet = user_presets::sheet(&text).map_err(|why| format!("{}: {why}", preset.name))?;
         self.apply_sheet(gui, &sheet);
         self.preset = Some(self.shown(preset.name.clone(), Some(preset.clone())));
         Ok(())

@@ -307,24 +307,10 @@ pub fn preset_state(sheet: &ParamSheet) -> PluginState {
 }
 
 /// `state` (a plugin's saved state) with every parameter but Bypass at `sheet`'s value: what
-/// loading a preset does to a plugin, through the framework's own state path. Parameters the
-/// state does not hold are left out; the editor's size and the SOFA choice are kept.
+/// loading a preset does to a plugin, through the framework's own state path. The editor's
+/// size, the SOFA choice and Bypass are kept.
 pub fn state_with(mut state: PluginState, sheet: &ParamSheet) -> PluginState {
-    for (id, value) in state.params.iter_mut() {
-        let Some(index) = sheet.find(id).filter(|i| sheet.entry(*i).id == *id) else {
-            continue;
-        };
-        if id == "bypass" {
-            continue;
-        }
-        let plain = sheet.normalized_to_plain(index, sheet.normalized(index));
-        *value = match value {
-            ParamValue::F32(_) => ParamValue::F32(plain),
-            // A choice is saved by its stable ID; the framework reads it by position as well.
-            ParamValue::I32(_) | ParamValue::String(_) => ParamValue::I32(plain.round() as i32),
-            ParamValue::Bool(_) => ParamValue::Bool(plain >= 0.5),
-        };
-    }
+    state.params.extend(preset_state(sheet).params);
     state
 }
 

@@ -298,7 +298,7 @@ impl ParamSheet {
     }
 
     /// The current value as the plugin's saved state holds it: a plain number, a switch, or a
-    /// choice by its position.
+    /// choice by its position (the framework saves a choice by its stable ID, and reads either).
     pub fn state_value(&self, index: ParamIndex) -> nice_plug::plugin::ParamValue {
         use nice_plug::plugin::ParamValue;
         let plain = self.normalized_to_plain(index, self.normalized(index));

@@ -922,8 +922,6 @@ fn animated_values_are_marked_on_the_bars() {
 /// loading it back sets the values it holds.
 #[test]
 fn a_preset_saved_in_the_editor_renders_the_same_on_the_command_line() {
-    use murmur::engine::{Engine, InputChannels};
-    use murmur::offline::OfflineRender;
     use murmur::user_presets;
     let _serial = testkit::exclusive();
     let folder = testkit::cli::temp_dir("editor-presets");
@@ -950,31 +948,14 @@ fn a_preset_saved_in_the_editor_renders_the_same_on_the_command_line() {
     assert_eq!(saved[0].name, name);
 
     // What the plugin renders with these values, latency removed, as the command line does.
-    let fixture = testkit::murmur_dir().join("tests/fixtures/whisper-48k.wav");
+    let fixture = testkit::fixture("whisper-48k.wav");
     let voice: Vec<f32> = hound::WavReader::open(&fixture)
         .unwrap()
         .samples::<i16>()
         .map(|s| f32::from(s.unwrap()) / 32_768.0)
         .collect();
-    let latency = Engine::new(48_000.0, 512)
-        .unwrap()
-        .latency(InputChannels::Mono);
-    let mut render = OfflineRender::new(
-        48_000,
-        512,
-        h.app.live_sheet(),
-        murmur::automation::Automation::none(),
-    )
-    .unwrap();
-    let (mut left, mut right) = (Vec::new(), Vec::new());
-    let padded: Vec<f32> = voice.iter().copied().chain(vec![0.0; latency]).collect();
-    for block in padded.chunks(512) {
-        let mut l = block.to_vec();
-        let mut r = vec![0.0; block.len()];
-        render.process(InputChannels::Mono, &mut l, &mut r);
-        left.extend(l);
-        right.extend(r);
-    }
+    let settings = h.app.live_sheet().settings();
+    let (left, right) = testkit::render::render_mono(&voice, 48_000.0, &settings, 512);
     let output = folder.join("cli.wav");
     let run = testkit::cli::murmur(&[
         "render",
@@ -998,8 +979,8 @@ fn a_preset_saved_in_the_editor_renders_the_same_on_the_command_line() {
     let mut worst = 0.0f32;
     for (i, frame) in cli.chunks(2).enumerate() {
         worst = worst
-            .max((frame[0] - left[i + latency]).abs())
-            .max((frame[1] - right[i + latency]).abs());
+            .max((frame[0] - left[i]).abs())
+            .max((frame[1] - right[i]).abs());
     }
     println!("max |CLI − plugin| = {worst:e}");
     assert!(worst <= 1e-6, "max |diff| {worst}");

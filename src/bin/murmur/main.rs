@@ -443,14 +443,8 @@ fn write_vst3_presets(dir: &Path) -> Result<(), String> {
         .collect();
     if let Some(folder) = murmur::user_presets::folder() {
         for saved in murmur::user_presets::list_in(&folder) {
-            let mut sheet = ParamSheet::new();
-            match murmur::user_presets::load(&saved.path, &sheet) {
-                Ok(values) => {
-                    for (index, normalized) in values {
-                        sheet.set_normalized(index, normalized);
-                    }
-                    presets.push((saved.name, sheet));
-                }
+            match murmur::user_presets::load_sheet(&saved.path) {
+                Ok(sheet) => presets.push((saved.name, sheet)),
                 Err(why) => eprintln!("murmur: left out: {why}"),
             }
         }
